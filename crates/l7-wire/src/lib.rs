@@ -1,0 +1,15 @@
+//! Shared plumbing for l7's sans-IO protocol cores: a bounds-checked byte
+//! [`Reader`], big-endian writing helpers on `Vec<u8>` ([`WriteExt`]), the
+//! [`WireError`] every parser returns, and [`Instant`], the time value that
+//! drivers and the simulator pass in (cores never read a clock).
+#![forbid(unsafe_code)]
+
+mod error;
+mod reader;
+mod time;
+mod writer;
+
+pub use error::WireError;
+pub use reader::Reader;
+pub use time::Instant;
+pub use writer::WriteExt;
