@@ -1,12 +1,14 @@
 //! Shared plumbing for l7's sans-IO protocol cores: a bounds-checked byte
 //! [`Reader`], big-endian writing helpers on `Vec<u8>` ([`WriteExt`]), the
 //! [`WireError`] every parser returns, and [`Instant`], the time value that
-//! drivers and the simulator pass in (cores never read a clock).
+//! drivers and the simulator pass in (cores never read a clock), and
+//! [`units`], the parser for durations, sizes and rates users type.
 #![forbid(unsafe_code)]
 
 mod error;
 mod reader;
 mod time;
+pub mod units;
 mod writer;
 
 pub use error::WireError;

@@ -1,3 +1,225 @@
-//! Helpers shared by the interop tests: finding the built `l7` binary,
-//! starting servers on free loopback ports, and running real peer tools.
+//! Helpers shared by the interop tests: the built `l7` binary, free loopback
+//! ports, servers that stop when the test ends, waiting for a port, and
+//! running real peer tools (which must be installed: `scripts/test` installs
+//! them; a missing tool fails the test with the command that installs it).
 #![forbid(unsafe_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `l7` binary of this build (set `L7_BIN` to test another).
+pub fn l7_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("L7_BIN") {
+        return PathBuf::from(p);
+    }
+    // target/<profile>/deps/<test-exe> → target/<profile>/l7
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("l7"))
+        .expect("target directory");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first with `cargo build --bin l7` (scripts/test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs `l7 ARGS` to completion.
+pub fn l7(args: &[&str]) -> Output {
+    Command::new(l7_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run l7")
+}
+
+/// Runs `l7 ARGS` with `input` on stdin.
+pub fn l7_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    run_with_stdin(Command::new(l7_bin()).args(args), input)
+}
+
+/// Runs a command with `input` on stdin and collects its output.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// Stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A port free for both TCP and UDP on 127.0.0.1 right now.
+pub fn free_port() -> u16 {
+    loop {
+        let t = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = t.local_addr().expect("addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A server process, killed when dropped.
+pub struct Server {
+    /// The child process.
+    pub child: Child,
+    /// Its main address.
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `l7 ARGS` and waits until `addr` accepts TCP connections
+    /// (or, for `udp_only`, just a moment for the bind).
+    pub fn l7(args: &[&str], addr: SocketAddr, udp_only: bool) -> Server {
+        let child = Command::new(l7_bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start l7");
+        Server::from_child(child, addr, udp_only)
+    }
+
+    /// Starts an arbitrary command as a server and waits for `addr`.
+    pub fn command(cmd: &mut Command, addr: SocketAddr, udp_only: bool) -> Server {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        Server::from_child(child, addr, udp_only)
+    }
+
+    /// Adopts a started process and waits until it serves `addr`.
+    pub fn from_child(mut child: Child, addr: SocketAddr, udp_only: bool) -> Server {
+        if udp_only {
+            wait_udp_bound(addr);
+        } else {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while TcpStream::connect(addr).is_err() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("server for {addr} exited early: {status}");
+                }
+                assert!(Instant::now() < deadline, "server did not listen on {addr}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Server { child, addr }
+    }
+
+    /// Resident memory of the server process, in KiB (Linux).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS line")
+    }
+
+    /// True while the process runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id() as i32;
+        let rc = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(rc.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop within 10s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until something is bound to UDP `addr` (a bind there fails).
+pub fn wait_udp_bound(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while UdpSocket::bind(addr).is_ok() {
+        assert!(Instant::now() < deadline, "nothing bound UDP {addr}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A real peer tool, which must be installed (no silent skipping).
+pub fn tool(name: &str) -> Command {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{name} is not installed: run scripts/test (it installs every peer tool), or install it yourself"
+    );
+    Command::new(name)
+}
+
+/// Path of a peer script shipped in tests/interop/peers.
+pub fn peer_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("peers")
+        .join(name)
+}
+
+/// One TCP request: connect, send `data`, read until the peer closes or `until` is seen.
+pub fn tcp_exchange(addr: SocketAddr, data: &[u8], until: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(data).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(until.len().max(1)).any(|w| w == until) {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("reading from {addr}: {e}"),
+        }
+    }
+    got
+}

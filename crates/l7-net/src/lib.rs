@@ -1,0 +1,17 @@
+//! Tokio drivers: they own sockets, tasks and clocks, and move bytes between
+//! the network and l7's sans-IO protocol cores. Every server here binds first
+//! (so `l7 up` can report a role that fails to start) and then runs until a
+//! [`Shutdown`] token fires, with a timeout on every read and a bound on
+//! connections.
+#![forbid(unsafe_code)]
+
+pub mod chat;
+pub mod echo;
+pub mod error;
+pub mod ping;
+pub mod rtt;
+pub mod shutdown;
+pub mod tcp;
+
+pub use error::NetError;
+pub use shutdown::Shutdown;

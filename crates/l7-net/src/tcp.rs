@@ -1,0 +1,118 @@
+//! The TCP accept loop every l7 TCP server shares: bind with a clear error,
+//! log each connection as the labs do ("connection from (ip, port)"), run
+//! each connection in its own task so none waits for another, cap the number
+//! of open connections, and on shutdown stop accepting and give open
+//! connections a grace period.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
+
+use crate::{NetError, Shutdown, shutdown::GRACE};
+
+/// Limits applied to every connection of a TCP server.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnLimits {
+    /// Most connections open at once; further ones wait in the accept queue.
+    pub max_connections: usize,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnLimits {
+    fn default() -> Self {
+        ConnLimits {
+            max_connections: 10_000,
+            idle_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Binds a TCP listener, explaining failures.
+pub async fn bind_tcp(addr: SocketAddr) -> Result<TcpListener, NetError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| NetError::Bind { addr, source })
+}
+
+/// Binds a UDP socket, explaining failures.
+pub async fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, NetError> {
+    UdpSocket::bind(addr)
+        .await
+        .map_err(|source| NetError::Bind { addr, source })
+}
+
+/// Accepts connections until shutdown, running `handle` for each in its own task.
+pub async fn serve<F, Fut>(listener: TcpListener, limits: ConnLimits, shutdown: Shutdown, handle: F)
+where
+    F: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let tracker = TaskTracker::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let local = listener.local_addr().ok();
+    loop {
+        let permit = tokio::select! {
+            _ = shutdown.wait() => break,
+            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        };
+        let (stream, peer) = tokio::select! {
+            _ = shutdown.wait() => break,
+            r = listener.accept() => match r {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and similar: wait, do not spin.
+                    tracing::warn!("accept on {local:?} failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        tracing::info!("connection from ({}, {})", peer.ip(), peer.port());
+        let _ = stream.set_nodelay(true);
+        let fut = handle(stream, peer);
+        tracker.spawn(async move {
+            fut.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracker.close();
+    if tokio::time::timeout(GRACE, tracker.wait()).await.is_err() {
+        tracing::info!(
+            "closing {} connections still open after the grace period",
+            tracker.len()
+        );
+    }
+}
+
+/// Reads into `buf` with the idle timeout; `Ok(0)` at end of stream or on timeout.
+pub async fn read_idle<R: AsyncRead + Unpin>(
+    r: &mut R,
+    buf: &mut [u8],
+    idle: Duration,
+    peer: SocketAddr,
+) -> usize {
+    match tokio::time::timeout(idle, r.read(buf)).await {
+        Ok(Ok(n)) => n,
+        Ok(Err(e)) => {
+            tracing::debug!("read from {peer} failed: {e}");
+            0
+        }
+        Err(_) => {
+            tracing::info!(
+                "closing ({}, {}): idle for {:?}",
+                peer.ip(),
+                peer.port(),
+                idle
+            );
+            0
+        }
+    }
+}

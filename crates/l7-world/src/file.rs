@@ -1,0 +1,233 @@
+//! The world file format (TOML) and the default world, `worlds/textbook.toml`,
+//! embedded in the binary. See that file for an annotated example.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The default world: the course's hosts.
+pub const TEXTBOOK: &str = include_str!("../../../worlds/textbook.toml");
+
+/// A world: named hosts on loopback addresses, each with its services.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// The world's name.
+    pub name: String,
+    /// Its hosts.
+    #[serde(rename = "host", default)]
+    pub hosts: Vec<Host>,
+}
+
+/// One host of the world.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// Its DNS name.
+    pub name: String,
+    /// Its address; a 127.0.0.0/8 address, so no set-up is needed on Linux.
+    pub address: Ipv4Addr,
+    /// What the host is, in a few words.
+    #[serde(default)]
+    pub about: String,
+    /// The services it runs.
+    #[serde(rename = "service", default)]
+    pub services: Vec<Service>,
+}
+
+/// A service a host runs.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "role", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Service {
+    /// The uppercase echo (the labs' TCPServer/UDPServer).
+    Echo {
+        /// Port number.
+        port: u16,
+        /// Serve TCP.
+        #[serde(default)]
+        tcp: bool,
+        /// Serve UDP.
+        #[serde(default)]
+        udp: bool,
+    },
+    /// Sends a line of text to each TCP client and closes.
+    Banner {
+        /// Port number.
+        port: u16,
+        /// The text sent.
+        text: String,
+    },
+    /// The chat room.
+    Chat {
+        /// Port number.
+        port: u16,
+    },
+    /// The UDP ping server with simulated loss.
+    Ping {
+        /// Port number.
+        port: u16,
+        /// Fraction of datagrams dropped.
+        #[serde(default)]
+        loss: f64,
+        /// Seed of the loss; random when absent.
+        seed: Option<u64>,
+    },
+}
+
+impl Service {
+    /// The role's name as written in the world file.
+    pub fn role(&self) -> &'static str {
+        match self {
+            Service::Echo { .. } => "echo",
+            Service::Banner { .. } => "banner",
+            Service::Chat { .. } => "chat",
+            Service::Ping { .. } => "ping",
+        }
+    }
+
+    /// The port the world file gives (before any offset).
+    pub fn port(&self) -> u16 {
+        match self {
+            Service::Echo { port, .. }
+            | Service::Banner { port, .. }
+            | Service::Chat { port }
+            | Service::Ping { port, .. } => *port,
+        }
+    }
+
+    /// Transports the service uses, for listings.
+    pub fn transports(&self) -> Vec<&'static str> {
+        match self {
+            Service::Echo { tcp, udp, .. } => {
+                let mut t = Vec::new();
+                if *tcp {
+                    t.push("tcp");
+                }
+                if *udp {
+                    t.push("udp");
+                }
+                t
+            }
+            Service::Banner { .. } | Service::Chat { .. } => vec!["tcp"],
+            Service::Ping { .. } => vec!["udp"],
+        }
+    }
+}
+
+/// A world file that cannot be used, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// The file could not be read.
+    #[error("cannot read world file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or does not describe a world.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// The file, or "the default world".
+        origin: String,
+        /// What is wrong, with its line.
+        message: String,
+    },
+}
+
+impl World {
+    /// The embedded default world.
+    pub fn textbook() -> World {
+        World::parse(TEXTBOOK, "the default world").expect("the embedded world file is valid")
+    }
+
+    /// Reads a world file.
+    pub fn load(path: &Path) -> Result<World, WorldError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        World::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses world-file text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<World, WorldError> {
+        let world: World = toml::from_str(text).map_err(|e| WorldError::Invalid {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        world.check().map_err(|message| WorldError::Invalid {
+            origin: origin.to_string(),
+            message,
+        })?;
+        Ok(world)
+    }
+
+    /// The host named `name` (case-insensitive, trailing dot allowed).
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        let name = name.trim_end_matches('.');
+        self.hosts
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for h in &self.hosts {
+            if !h.address.is_loopback() {
+                return Err(format!(
+                    "host {} has address {}, outside 127.0.0.0/8: a world lives on loopback addresses only",
+                    h.name, h.address
+                ));
+            }
+            if !seen.insert(h.name.to_ascii_lowercase()) {
+                return Err(format!("host {} is listed twice", h.name));
+            }
+            for s in &h.services {
+                if let Service::Ping { loss, .. } = s
+                    && !(0.0..=1.0).contains(loss)
+                {
+                    return Err(format!(
+                        "{}: ping loss {loss} is not between 0 and 1",
+                        h.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_textbook_world_has_the_guides_hosts() {
+        let w = World::textbook();
+        assert_eq!(w.name, "textbook");
+        assert_eq!(
+            w.host("gaia.cs.umass.edu.").unwrap().address,
+            Ipv4Addr::new(127, 119, 245, 12)
+        );
+        let lab = w.host("sockets.lab").unwrap();
+        assert!(lab.services.contains(&Service::Chat { port: 1235 }));
+        assert_eq!(w.hosts.len(), 21);
+    }
+
+    #[test]
+    fn bad_worlds_are_explained() {
+        let e = World::parse(
+            "name = \"x\"\n[[host]]\nname = \"a\"\naddress = \"10.0.0.1\"\n",
+            "w.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("outside 127.0.0.0/8"), "{e}");
+        let e = World::parse("name = \"x\"\n[[host]]\nname = \"a\"\naddress = \"127.0.0.1\"\n[[host.service]]\nrole = \"teleport\"\nport = 1\n", "w.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("w.toml: ") && e.contains("teleport"), "{e}");
+    }
+}

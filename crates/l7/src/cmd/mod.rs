@@ -1,0 +1,45 @@
+//! Dispatch from the parsed command line to each command's implementation.
+//! A command returns the process exit code, or an error (exit 1).
+
+mod chat;
+mod echo;
+mod ping;
+mod rtt;
+mod up;
+mod world;
+
+use l7_net::Shutdown;
+
+use crate::cli::{ChatCmd, Cli, Command, EchoCmd, WorldCmd};
+
+/// Runs the command; the returned code becomes the exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let g = cli.global;
+    match cli.command {
+        Command::Echo(EchoCmd::Serve(a)) => echo::serve(a, &g).await,
+        Command::Echo(EchoCmd::Send(a)) => echo::send(a, &g).await,
+        Command::Chat(ChatCmd::Serve(a)) => chat::serve(a, &g).await,
+        Command::Chat(ChatCmd::Join(a)) => chat::join(a, &g).await,
+        Command::Ping(p) => ping::run(p, &g).await,
+        Command::Rtt(a) => rtt::run(a, &g).await,
+        Command::Up(a) => up::run(a, &g).await,
+        Command::World(WorldCmd::Status(a)) => world::status(a, &g),
+        Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
+    }
+}
+
+/// A shutdown token already wired to SIGINT and SIGTERM.
+fn shutdown_on_signals() -> anyhow::Result<Shutdown> {
+    let s = Shutdown::new();
+    s.on_signals()?;
+    Ok(s)
+}
+
+/// Tells the user a server is up (stderr, so stdout stays for data).
+fn ready(what: &str, addrs: &[String], g: &crate::cli::Global) {
+    if g.json {
+        crate::output::json_line(&serde_json::json!({ "ready": what, "listening": addrs }));
+    } else {
+        eprintln!("{what} listening on {} (Ctrl-C stops it)", addrs.join(", "));
+    }
+}

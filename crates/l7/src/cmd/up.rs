@@ -1,0 +1,138 @@
+//! `l7 up`: start every service of a world on its hosts' loopback addresses,
+//! print the hosts and a tour of commands that work right now, leave a state
+//! file for l7's clients, and stop cleanly on Ctrl-C or SIGTERM.
+
+use std::net::Ipv4Addr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use l7_world::state::{HostState, WorldState, default_path};
+use l7_world::{PortPlan, World, start};
+
+use super::shutdown_on_signals;
+use crate::cli::{Global, UpArgs};
+use crate::output::json_line;
+
+pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
+    let world = match &a.world {
+        Some(p) => World::load(p)?,
+        None => World::textbook(),
+    };
+    let plan = match a.port_offset {
+        Some(offset) => PortPlan { offset },
+        None => PortPlan::detect(),
+    };
+    let shutdown = shutdown_on_signals()?;
+    let mut running = start::start(&world, plan, &shutdown).await;
+    let state = WorldState {
+        pid: std::process::id(),
+        world: world.name.clone(),
+        ports: plan,
+        started_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs(),
+        hosts: running.hosts.clone(),
+    };
+    let state_path = a.state.unwrap_or_else(default_path);
+    if let Err(e) = state.write(&state_path) {
+        eprintln!(
+            "l7: cannot write the state file {} ({e}); l7's clients will not find this world by name — pass --state FILE",
+            state_path.display()
+        );
+    }
+    let failed = running
+        .hosts
+        .iter()
+        .flat_map(|h| &h.services)
+        .filter(|s| s.error.is_some())
+        .count();
+    if g.json {
+        let mut v = serde_json::to_value(&state)?;
+        v["state_file"] = state_path.display().to_string().into();
+        json_line(&v);
+    } else {
+        print_banner(&world, plan, &running.hosts, failed);
+        print_tour(&running.hosts);
+        println!(
+            "\nstate file: {}   (Ctrl-C stops the world)",
+            state_path.display()
+        );
+    }
+    shutdown.wait().await;
+    while running.tasks.join_next().await.is_some() {}
+    let _ = std::fs::remove_file(&state_path);
+    if !g.json {
+        println!("world {:?} stopped", world.name);
+    }
+    Ok(0)
+}
+
+fn print_banner(world: &World, plan: PortPlan, hosts: &[HostState], failed: usize) {
+    println!("l7 world {:?}: {} hosts", world.name, hosts.len());
+    if plan.offset == 0 {
+        println!("ports: standard (this process may bind ports below 1024)");
+    } else {
+        println!(
+            "ports: below 1024 moved by +{} (no permission for standard ports: run as root for 53, 25, 80...); l7's clients know the offset",
+            plan.offset
+        );
+    }
+    println!();
+    for h in hosts {
+        let services: Vec<String> = h
+            .services
+            .iter()
+            .map(|s| match &s.error {
+                None => format!("{} {}/{}", s.role, s.port, s.transport),
+                Some(_) => format!("{} {}/{} FAILED", s.role, s.port, s.transport),
+            })
+            .collect();
+        let what = if services.is_empty() {
+            format!("({})", h.about)
+        } else {
+            services.join(", ")
+        };
+        println!("  {:<26} {:<16} {what}", h.name, h.address);
+    }
+    if failed > 0 {
+        println!("\n{failed} service(s) failed to start; the rest are running:");
+        for h in hosts {
+            for s in &h.services {
+                if let Some(e) = &s.error {
+                    println!("  {} {} {}/{}: {e}", h.name, s.role, s.port, s.transport);
+                }
+            }
+        }
+    }
+}
+
+/// Commands that work against the running services, with l7 and real tools.
+fn print_tour(hosts: &[HostState]) {
+    let find = |role: &str, transport: &str| -> Option<(String, Ipv4Addr, u16)> {
+        hosts.iter().find_map(|h| {
+            h.services
+                .iter()
+                .find(|s| s.role == role && s.transport == transport && s.error.is_none())
+                .map(|s| (h.name.clone(), h.address, s.port))
+        })
+    };
+    println!("\nTry:");
+    if let Some((name, ip, port)) = find("echo", "tcp") {
+        println!("  l7 echo send {name}:{port} hello --timing     # TCP, uppercase reply and RTT");
+        println!("  l7 echo send {name}:{port} hello --udp");
+        println!("  nc {ip} {port}                           # type lines, get them upper-cased");
+        println!(
+            "  l7 rtt {name}:{port} -n 50                   # UDP vs TCP RTT, handshake apart"
+        );
+    }
+    if let Some((_, ip, port)) = find("banner", "tcp") {
+        println!("  nc {ip} {port}                           # \"Thank you for connecting\"");
+    }
+    if let Some((name, ip, port)) = find("chat", "tcp") {
+        println!("  l7 chat join {name}:{port} --name alice       # and `nc {ip} {port}` as bob");
+    }
+    if let Some((name, _, port)) = find("ping", "udp") {
+        println!("  l7 ping {name}:{port} -c 10                  # the lab's lossy pinger");
+    }
+    println!("  l7 world status                                 # what runs where");
+}
