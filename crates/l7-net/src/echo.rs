@@ -67,14 +67,7 @@ pub async fn serve_banner(listener: TcpListener, text: String, shutdown: Shutdow
 /// Serves the uppercase echo on UDP until shutdown: one reply per datagram.
 pub async fn serve_udp(socket: UdpSocket, shutdown: Shutdown) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let (n, from) = tokio::select! {
-            _ = shutdown.wait() => return,
-            r = socket.recv_from(&mut buf) => match r {
-                Ok(x) => x,
-                Err(e) => { tracing::debug!("udp recv: {e}"); continue; }
-            },
-        };
+    while let Some((n, from)) = tcp::recv_datagram(&socket, &mut buf, &shutdown).await {
         tracing::info!("datagram from ({}, {}): {n} bytes", from.ip(), from.port());
         if let Err(e) = socket.send_to(&uppercase(&buf[..n]), from).await {
             tracing::debug!("udp reply to {from}: {e}");

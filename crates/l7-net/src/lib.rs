@@ -6,12 +6,18 @@
 #![forbid(unsafe_code)]
 
 pub mod chat;
+pub mod dns;
 pub mod echo;
 pub mod error;
+pub mod http;
+pub mod mail;
+pub mod p2p;
 pub mod ping;
+pub mod prefix;
 pub mod rtt;
 pub mod shutdown;
 pub mod tcp;
+pub mod tls;
 
 pub use error::NetError;
 pub use shutdown::Shutdown;

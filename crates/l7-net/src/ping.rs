@@ -11,19 +11,13 @@ use l7_sockets::upper::uppercase;
 use tokio::net::UdpSocket;
 
 use crate::echo::UdpEchoClient;
+use crate::tcp::recv_datagram;
 use crate::{NetError, Shutdown};
 
 /// Serves pings until shutdown, dropping datagrams as `loss` decides.
 pub async fn serve(socket: UdpSocket, mut loss: LossModel, shutdown: Shutdown) {
     let mut buf = vec![0u8; 65_535];
-    loop {
-        let (n, from) = tokio::select! {
-            _ = shutdown.wait() => return,
-            r = socket.recv_from(&mut buf) => match r {
-                Ok(x) => x,
-                Err(e) => { tracing::debug!("udp recv: {e}"); continue; }
-            },
-        };
+    while let Some((n, from)) = recv_datagram(&socket, &mut buf, &shutdown).await {
         if loss.drop_next() {
             tracing::info!(
                 "dropped datagram from ({}, {}) (simulated loss)",

@@ -1,8 +1,9 @@
-//! The TCP accept loop every l7 TCP server shares: bind with a clear error,
+//! The socket loops every l7 server shares. TCP: bind with a clear error,
 //! log each connection as the labs do ("connection from (ip, port)"), run
 //! each connection in its own task so none waits for another, cap the number
 //! of open connections, and on shutdown stop accepting and give open
-//! connections a grace period.
+//! connections a grace period. UDP: bind with a clear error, and receive
+//! until shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,6 +47,24 @@ pub async fn bind_udp(addr: SocketAddr) -> Result<UdpSocket, NetError> {
     UdpSocket::bind(addr)
         .await
         .map_err(|source| NetError::Bind { addr, source })
+}
+
+/// The next datagram on `socket`, or `None` once shutdown begins. Receive
+/// errors (an ICMP error reported on the socket, say) are logged and skipped.
+pub async fn recv_datagram(
+    socket: &UdpSocket,
+    buf: &mut [u8],
+    shutdown: &Shutdown,
+) -> Option<(usize, SocketAddr)> {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return None,
+            r = socket.recv_from(buf) => match r {
+                Ok(x) => return Some(x),
+                Err(e) => tracing::debug!("udp recv on {:?}: {e}", socket.local_addr().ok()),
+            },
+        }
+    }
 }
 
 /// Accepts connections until shutdown, running `handle` for each in its own task.

@@ -2,9 +2,11 @@
 //! [`Reader`], big-endian writing helpers on `Vec<u8>` ([`WriteExt`]), the
 //! [`WireError`] every parser returns, and [`Instant`], the time value that
 //! drivers and the simulator pass in (cores never read a clock), and
-//! [`units`], the parser for durations, sizes and rates users type.
+//! [`units`], the parser for durations, sizes and rates users type, and
+//! [`calendar`], UTC date arithmetic for the date formats protocols carry.
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 mod error;
 mod reader;
 mod time;

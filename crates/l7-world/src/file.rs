@@ -2,12 +2,59 @@
 //! embedded in the binary. See that file for an annotated example.
 
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 /// The default world: the course's hosts.
 pub const TEXTBOOK: &str = include_str!("../../../worlds/textbook.toml");
+
+/// Files the default world's services read (zone files), embedded with it.
+const TEXTBOOK_FILES: &[(&str, &str)] = &[
+    (
+        "root.zone",
+        include_str!("../../../worlds/textbook/root.zone"),
+    ),
+    (
+        "com.zone",
+        include_str!("../../../worlds/textbook/com.zone"),
+    ),
+    (
+        "edu.zone",
+        include_str!("../../../worlds/textbook/edu.zone"),
+    ),
+    ("fr.zone", include_str!("../../../worlds/textbook/fr.zone")),
+    (
+        "lab.zone",
+        include_str!("../../../worlds/textbook/lab.zone"),
+    ),
+    (
+        "test.zone",
+        include_str!("../../../worlds/textbook/test.zone"),
+    ),
+    (
+        "umass.edu.zone",
+        include_str!("../../../worlds/textbook/umass.edu.zone"),
+    ),
+    (
+        "cs.umass.edu.zone",
+        include_str!("../../../worlds/textbook/cs.umass.edu.zone"),
+    ),
+    (
+        "networkutopia.com.zone",
+        include_str!("../../../worlds/textbook/networkutopia.com.zone"),
+    ),
+];
+
+/// Where a world's services find the files they name.
+#[derive(Debug, Clone, Default)]
+pub enum Files {
+    /// The default world's embedded files.
+    #[default]
+    Embedded,
+    /// Files in this directory (a world file's `<name>/` folder beside it).
+    Dir(PathBuf),
+}
 
 /// A world: named hosts on loopback addresses, each with its services.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -18,6 +65,9 @@ pub struct World {
     /// Its hosts.
     #[serde(rename = "host", default)]
     pub hosts: Vec<Host>,
+    /// Where its services' files are.
+    #[serde(skip)]
+    pub files: Files,
 }
 
 /// One host of the world.
@@ -63,6 +113,34 @@ pub enum Service {
         /// Port number.
         port: u16,
     },
+    /// An authoritative DNS server (UDP and TCP) for zone files.
+    Dns {
+        /// Port number.
+        port: u16,
+        /// Zone files, relative to the world's files.
+        zones: Vec<String>,
+    },
+    /// An SMTP server receiving mail for local domains into Maildirs.
+    Smtp {
+        /// Port number.
+        port: u16,
+        /// Local domains.
+        domains: Vec<String>,
+        /// Local users (user@domain).
+        users: Vec<String>,
+    },
+    /// A BitTorrent tracker: HTTP announce/scrape (TCP) and BEP 15 (UDP).
+    Tracker {
+        /// Port number.
+        port: u16,
+    },
+    /// The local DNS server: an iterative caching resolver (UDP and TCP).
+    Resolver {
+        /// Port number.
+        port: u16,
+        /// The world host that is the root name server.
+        root: String,
+    },
     /// The UDP ping server with simulated loss.
     Ping {
         /// Port number.
@@ -83,6 +161,10 @@ impl Service {
             Service::Banner { .. } => "banner",
             Service::Chat { .. } => "chat",
             Service::Ping { .. } => "ping",
+            Service::Dns { .. } => "dns",
+            Service::Resolver { .. } => "resolver",
+            Service::Smtp { .. } => "smtp",
+            Service::Tracker { .. } => "tracker",
         }
     }
 
@@ -92,7 +174,11 @@ impl Service {
             Service::Echo { port, .. }
             | Service::Banner { port, .. }
             | Service::Chat { port }
-            | Service::Ping { port, .. } => *port,
+            | Service::Ping { port, .. }
+            | Service::Dns { port, .. }
+            | Service::Resolver { port, .. }
+            | Service::Smtp { port, .. }
+            | Service::Tracker { port } => *port,
         }
     }
 
@@ -109,8 +195,10 @@ impl Service {
                 }
                 t
             }
-            Service::Banner { .. } | Service::Chat { .. } => vec!["tcp"],
+            Service::Banner { .. } | Service::Chat { .. } | Service::Smtp { .. } => vec!["tcp"],
             Service::Ping { .. } => vec!["udp"],
+            Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
+            Service::Tracker { .. } => vec!["tcp", "udp"],
         }
     }
 }
@@ -148,7 +236,34 @@ impl World {
             path: path.display().to_string(),
             source,
         })?;
-        World::parse(&text, &path.display().to_string())
+        let mut world = World::parse(&text, &path.display().to_string())?;
+        // worlds/NAME.toml keeps its files in worlds/NAME/.
+        world.files = Files::Dir(path.with_extension(""));
+        Ok(world)
+    }
+
+    /// Reads a file a service names: `(name to show in errors, bytes)`.
+    pub fn read_file(&self, name: &str) -> Result<(String, Vec<u8>), String> {
+        match &self.files {
+            Files::Embedded => TEXTBOOK_FILES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, text)| (format!("worlds/textbook/{n}"), text.as_bytes().to_vec()))
+                .ok_or_else(|| format!("the default world has no file {name}")),
+            Files::Dir(dir) => {
+                let p = Path::new(name);
+                if p.is_absolute() || p.components().any(|c| c.as_os_str() == "..") {
+                    return Err(format!(
+                        "{name}: a world's files must be inside {}",
+                        dir.display()
+                    ));
+                }
+                let full = dir.join(p);
+                std::fs::read(&full)
+                    .map(|b| (full.display().to_string(), b))
+                    .map_err(|e| format!("cannot read {}: {e}", full.display()))
+            }
+        }
     }
 
     /// Parses world-file text; `origin` names it in errors.
@@ -214,6 +329,17 @@ mod tests {
         let lab = w.host("sockets.lab").unwrap();
         assert!(lab.services.contains(&Service::Chat { port: 1235 }));
         assert_eq!(w.hosts.len(), 21);
+        // Every zone file a service names is embedded.
+        for h in &w.hosts {
+            for s in &h.services {
+                if let Service::Dns { zones, .. } = s {
+                    for z in zones {
+                        assert!(w.read_file(z).is_ok(), "{} names {z}", h.name);
+                    }
+                }
+            }
+        }
+        assert!(w.read_file("../etc/passwd").is_err());
     }
 
     #[test]

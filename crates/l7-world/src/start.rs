@@ -3,9 +3,25 @@
 //! until shutdown.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
+use l7_dns::authority::Authority;
+use l7_dns::resolver::{Resolver, ResolverConfig, RootHint};
+use l7_dns::zone::NoIncludes;
+use l7_http::server::ServerConfig as HttpConfig;
+use l7_mail::smtp::server::ServerConfig as SmtpConfig;
+use l7_mail::store::Directory;
+use l7_net::dns::{resolver as dns_resolver, server as dns_server, zones as dns_zones};
+use l7_net::http::access_log::AccessLog;
+use l7_net::http::server::{self as http_server, Origin};
+use l7_net::mail::inbound::{self, Inbound, Mailboxes};
+use l7_net::p2p::tracker::{self as p2p_tracker, Tracker};
+use l7_net::prefix::Prefix;
 use l7_net::tcp::{ConnLimits, bind_tcp, bind_udp};
 use l7_net::{Shutdown, chat, echo, ping};
+use l7_p2p::tracker::{Registry, RegistryConfig};
 use l7_sockets::ping::LossModel;
 use tokio::task::JoinSet;
 
@@ -20,8 +36,9 @@ pub struct Running {
     pub tasks: JoinSet<()>,
 }
 
-/// Binds and starts every service of `world`.
-pub async fn start(world: &World, plan: PortPlan, shutdown: &Shutdown) -> Running {
+/// Binds and starts every service of `world`; services keep their data
+/// (Maildirs) under `data`, one directory per host.
+pub async fn start(world: &World, plan: PortPlan, data: &Path, shutdown: &Shutdown) -> Running {
     let mut tasks = JoinSet::new();
     let mut hosts = Vec::new();
     for host in &world.hosts {
@@ -29,16 +46,24 @@ pub async fn start(world: &World, plan: PortPlan, shutdown: &Shutdown) -> Runnin
         for svc in &host.services {
             let port = plan.port(svc.port());
             let addr = SocketAddr::from((host.address, port));
+            let ctx = Ctx {
+                world,
+                plan,
+                data: &data.join(&host.name),
+                host: &host.name,
+            };
+            let error = start_service(&ctx, svc, addr, shutdown, &mut tasks)
+                .await
+                .err();
+            if let Some(e) = &error {
+                tracing::warn!("{} {}: {e}", host.name, svc.role());
+            }
             for transport in svc.transports() {
-                let result = start_one(svc, transport, addr, shutdown, &mut tasks).await;
-                if let Err(e) = &result {
-                    tracing::warn!("{} {} on {}: {e}", host.name, svc.role(), transport);
-                }
                 services.push(ServiceState {
                     role: svc.role().to_string(),
                     transport: transport.to_string(),
                     port,
-                    error: result.err(),
+                    error: error.clone(),
                 });
             }
         }
@@ -52,40 +77,141 @@ pub async fn start(world: &World, plan: PortPlan, shutdown: &Shutdown) -> Runnin
     Running { hosts, tasks }
 }
 
-async fn start_one(
+/// Binds every socket of one service, then spawns its tasks; nothing runs
+/// unless every bind succeeded.
+/// What a service needs to know of its world and host.
+struct Ctx<'a> {
+    world: &'a World,
+    plan: PortPlan,
+    /// This host's data directory.
+    data: &'a Path,
+    host: &'a str,
+}
+
+async fn start_service(
+    ctx: &Ctx<'_>,
     svc: &Service,
-    transport: &str,
     addr: SocketAddr,
     shutdown: &Shutdown,
     tasks: &mut JoinSet<()>,
 ) -> Result<(), String> {
     let sd = shutdown.clone();
     let limits = ConnLimits::default();
-    match (svc, transport) {
-        (Service::Echo { .. }, "tcp") => {
-            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
-            tasks.spawn(echo::serve_tcp(l, limits, sd));
+    match svc {
+        Service::Echo { tcp, udp, .. } => {
+            let l = if *tcp {
+                Some(bind_tcp(addr).await.map_err(|e| e.to_string())?)
+            } else {
+                None
+            };
+            let s = if *udp {
+                Some(bind_udp(addr).await.map_err(|e| e.to_string())?)
+            } else {
+                None
+            };
+            if let Some(l) = l {
+                tasks.spawn(echo::serve_tcp(l, limits, sd.clone()));
+            }
+            if let Some(s) = s {
+                tasks.spawn(echo::serve_udp(s, sd));
+            }
         }
-        (Service::Echo { .. }, _) => {
-            let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
-            tasks.spawn(echo::serve_udp(s, sd));
-        }
-        (Service::Banner { text, .. }, _) => {
+        Service::Banner { text, .. } => {
             let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
             tasks.spawn(echo::serve_banner(l, text.clone(), sd));
         }
-        (Service::Chat { .. }, _) => {
+        Service::Chat { .. } => {
             let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
             let limits = ConnLimits {
-                idle_timeout: std::time::Duration::from_secs(3600),
+                idle_timeout: Duration::from_secs(3600),
                 ..limits
             };
             tasks.spawn(chat::serve(l, limits, sd));
         }
-        (Service::Ping { loss, seed, .. }, _) => {
+        Service::Ping { loss, seed, .. } => {
             let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
             let seed = seed.unwrap_or_else(rand::random);
             tasks.spawn(ping::serve(s, LossModel::new(*loss, seed), sd));
+        }
+        Service::Dns { zones, .. } => {
+            let mut loaded = Vec::new();
+            for name in zones {
+                let (file, text) = ctx.world.read_file(name)?;
+                loaded.push(dns_zones::parse_zone(&text, &file, None, &mut NoIncludes)?);
+            }
+            // Secondaries on this machine (NSD, Knot) may transfer the world's zones.
+            let authority = Authority::new(loaded).with_transfer_acl(|ip, _| ip.is_loopback());
+            let shared = Arc::new(RwLock::new(Arc::new(authority)));
+            let (shared_udp, sd_udp) = (shared.clone(), sd.clone());
+            let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
+            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
+            let tcp_limits = ConnLimits {
+                idle_timeout: dns_server::TCP_IDLE,
+                max_connections: 1024,
+            };
+            tasks.spawn(async move {
+                dns_server::serve_udp(s, shared_udp, sd_udp).await;
+            });
+            tasks.spawn(dns_server::serve_tcp(l, shared, tcp_limits, sd));
+        }
+        Service::Smtp { domains, users, .. } => {
+            let mut directory = Directory::new();
+            for d in domains {
+                directory.add_domain(d);
+            }
+            for u in users {
+                directory.add_user(u);
+            }
+            let mailboxes = Mailboxes::Local {
+                directory: Arc::new(directory),
+                root: ctx.data.join("maildirs"),
+            };
+            let server = Arc::new(Inbound::new(SmtpConfig::new(ctx.host), mailboxes, false));
+            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
+            tasks.spawn(inbound::serve(l, server, limits, sd));
+        }
+        Service::Tracker { .. } => {
+            let registry = Registry::new(RegistryConfig::default(), rand::random());
+            let tracker = Tracker::new(registry, rand::random());
+            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
+            let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
+            let origin = Arc::new(Origin {
+                handler: tracker.clone(),
+                config: HttpConfig::default(),
+                log: AccessLog::off(),
+            });
+            tasks.spawn(http_server::serve(l, origin, None, limits, sd.clone()));
+            tasks.spawn(p2p_tracker::serve_udp(s, tracker, sd));
+        }
+        Service::Resolver { root, .. } => {
+            let root_host = ctx
+                .world
+                .host(root)
+                .ok_or_else(|| format!("no host {root}"))?;
+            let root_hints = vec![RootHint {
+                name: root_host
+                    .name
+                    .parse()
+                    .map_err(|e| format!("root {root}: {e:?}"))?,
+                addr: root_host.address.into(),
+            }];
+            let config = ResolverConfig {
+                root_hints,
+                upstream_port: ctx.plan.port(53),
+                ..ResolverConfig::default()
+            };
+            let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
+            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
+            let handle = dns_resolver::spawn(
+                Resolver::new(config, rand::random()),
+                Prefix::LOOPBACK.to_vec(),
+            );
+            let tcp_limits = ConnLimits {
+                idle_timeout: dns_server::TCP_IDLE,
+                max_connections: 1024,
+            };
+            tasks.spawn(dns_resolver::serve_udp(s, handle.clone(), sd.clone()));
+            tasks.spawn(dns_resolver::serve_tcp(l, handle, tcp_limits, sd));
         }
     }
     Ok(())

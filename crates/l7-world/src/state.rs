@@ -26,6 +26,8 @@ pub struct WorldState {
     pub started_unix: u64,
     /// Its hosts.
     pub hosts: Vec<HostState>,
+    /// Where its services keep their data (a host's under `data/HOST`).
+    pub data: PathBuf,
 }
 
 /// One host of a running world.
@@ -118,6 +120,7 @@ mod tests {
                 about: String::new(),
                 services: vec![],
             }],
+            data: dir.path().join("data"),
         };
         s.write(&path).unwrap();
         let back = WorldState::load_running(&path).unwrap();

@@ -50,6 +50,18 @@ pub enum Command {
     Ping(PingCmd),
     /// Measure application-level RTT over UDP and TCP against an echo server.
     Rtt(RttArgs),
+    /// The web: an HTTP origin server.
+    #[command(subcommand)]
+    Http(HttpCmd),
+    /// E-mail: an SMTP server that delivers into Maildirs.
+    #[command(subcommand)]
+    Mail(MailCmd),
+    /// BitTorrent: the tracker.
+    #[command(subcommand)]
+    Tracker(TrackerCmd),
+    /// DNS: authoritative servers from zone files.
+    #[command(subcommand)]
+    Dns(DnsCmd),
     /// Run a whole world: every host's servers on loopback addresses.
     Up(UpArgs),
     /// Look at the world: its hosts, and whether one is running.
@@ -225,6 +237,9 @@ pub struct UpArgs {
     /// Where to write the state file l7's clients read (default: $L7_STATE or ~/.local/state/l7/world.json).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Where services keep their data, such as Maildirs (default: data/WORLD beside the state file).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,4 +265,191 @@ pub struct HostsArgs {
     /// The state file to read.
     #[arg(long)]
     pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnsCmd {
+    /// Serve zones authoritatively over UDP and TCP (reload with SIGHUP).
+    ///
+    /// Example: l7 dns serve --zone example.com.zone --listen 127.0.0.1:5353
+    /// then:    dig @127.0.0.1 -p 5353 www.example.com
+    Serve(DnsServeArgs),
+    /// Run the local DNS server: an iterative caching resolver for your hosts.
+    ///
+    /// Example: l7 dns resolve --listen 127.0.0.1:5300 --root-hints named.root
+    /// then:    dig @127.0.0.1 -p 5300 www.networkutopia.com
+    Resolve(DnsResolveArgs),
+    /// Ask a DNS server, like dig; --trace walks the hierarchy from the root.
+    ///
+    /// Example: l7 dns query www.networkutopia.com MX @127.212.212.1
+    /// and:     l7 dns query www.networkutopia.com --trace   (with `l7 up` running)
+    Query(DnsQueryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DnsQueryArgs {
+    /// NAME, then optionally TYPE (A, AAAA, MX, NS, ...) and @SERVER[:PORT], in any order.
+    #[arg(required = true, num_args = 1..=3, value_name = "NAME [TYPE] [@SERVER]")]
+    pub words: Vec<String>,
+    /// Ask over TCP.
+    #[arg(long)]
+    pub tcp: bool,
+    /// Print only the answers' data.
+    #[arg(long)]
+    pub short: bool,
+    /// Ask without recursion desired (RD=0), as a resolver asks authoritative servers.
+    #[arg(long)]
+    pub norec: bool,
+    /// The root server --trace starts from (default: the running world's root).
+    #[arg(long, value_name = "ADDR")]
+    pub root: Option<String>,
+    /// How long to wait for each reply.
+    #[arg(long, default_value = "3s", value_parser = duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct DnsServeArgs {
+    /// A zone file (RFC 1035 master format), as FILE (apex = its SOA owner) or APEX=FILE; repeatable.
+    #[arg(long = "zone", required = true, value_name = "[APEX=]FILE")]
+    pub zones: Vec<String>,
+    /// Address to listen on (UDP and TCP).
+    #[arg(long, default_value = "127.0.0.1:53")]
+    pub listen: String,
+    /// Addresses or prefixes allowed to transfer zones (AXFR), e.g. 127.0.0.1 or 10.0.0.0/8.
+    #[arg(long = "allow-transfer", value_name = "ADDR[/LEN]")]
+    pub allow_transfer: Vec<String>,
+    /// Secondaries to NOTIFY (RFC 1996) after each reload, as ADDR:PORT; repeatable.
+    #[arg(long = "notify", value_name = "ADDR:PORT")]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DnsResolveArgs {
+    /// Address to listen on for clients (UDP and TCP).
+    #[arg(long, default_value = "127.0.0.1:53")]
+    pub listen: String,
+    /// Root hints (named.root format); default: the running world's root, else the Internet's.
+    #[arg(long, value_name = "FILE")]
+    pub root_hints: Option<PathBuf>,
+    /// Port the root and every server below it listen on.
+    #[arg(long, default_value_t = 53)]
+    pub upstream_port: u16,
+    /// A hosts file whose names are answered first.
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
+    /// Client networks served (default: loopback only); repeatable.
+    #[arg(long = "allow", value_name = "ADDR[/LEN]")]
+    pub allow: Vec<String>,
+    /// Most cached record sets.
+    #[arg(long, default_value_t = 100_000)]
+    pub cache_size: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HttpCmd {
+    /// Serve a directory over HTTP/1.1 (static files, listings, ranges, conditional GET).
+    ///
+    /// Example: l7 http serve --root ./site --listen 127.0.0.1:8080
+    /// then:    curl -v http://127.0.0.1:8080/
+    Serve(HttpServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HttpServeArgs {
+    /// The document root.
+    #[arg(long)]
+    pub root: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:80")]
+    pub listen: String,
+    /// Accept PUT (create or replace, written atomically) and DELETE.
+    #[arg(long)]
+    pub allow_upload: bool,
+    /// Do not list directories that have no index.html.
+    #[arg(long)]
+    pub no_listing: bool,
+    /// A redirects file: lines of `PATH STATUS LOCATION` (e.g. `/old 301 /new`).
+    #[arg(long, value_name = "FILE")]
+    pub redirects: Option<PathBuf>,
+    /// Where the access log (Combined Log Format) goes: a file, `-` for stdout, or `off`.
+    #[arg(long, default_value = "-", value_name = "FILE")]
+    pub access_log: String,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A request head must arrive within this time (slow senders get 408).
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+    /// A persistent connection idle this long is closed.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    pub idle_timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Receive mail over SMTP into Maildirs: an inbound MX for local domains, or a catch-all.
+    ///
+    /// Example: l7 mail serve --domain hamburger.edu --user bob@hamburger.edu --maildirs ./mail --listen 127.0.0.1:2525
+    /// or:      l7 mail serve --catch-all --maildir ./caught --listen 127.0.0.1:2525
+    /// then:    swaks --server 127.0.0.1:2525 --to bob@hamburger.edu
+    Serve(MailServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:25")]
+    pub listen: String,
+    /// This server's host name (greeting, Received fields).
+    #[arg(long, default_value = "localhost")]
+    pub hostname: String,
+    /// A local domain; repeatable.
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// A local user (user@domain); repeatable.
+    #[arg(long = "user", value_name = "ADDRESS")]
+    pub users: Vec<String>,
+    /// Where local users' Maildirs live (one directory per user).
+    #[arg(long, value_name = "DIR", default_value = "maildirs")]
+    pub maildirs: PathBuf,
+    /// Accept mail for any recipient and keep it all in --maildir; never relay.
+    #[arg(long, requires = "maildir")]
+    pub catch_all: bool,
+    /// The catch-all Maildir.
+    #[arg(long, value_name = "DIR")]
+    pub maildir: Option<PathBuf>,
+    /// Largest message accepted (SIZE).
+    #[arg(long, default_value = "25MiB", value_parser = size)]
+    pub max_size: u64,
+}
+
+/// A size flag value such as `25MiB`.
+pub fn size(s: &str) -> Result<u64, String> {
+    l7_wire::units::parse_size(s).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrackerCmd {
+    /// Run a BitTorrent tracker: HTTP announce/scrape and UDP (BEP 15) on one port.
+    ///
+    /// Example: l7 tracker serve --listen 127.0.0.1:6969
+    /// then:    announce URLs http://127.0.0.1:6969/announce and udp://127.0.0.1:6969
+    Serve(TrackerServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrackerServeArgs {
+    /// Address to listen on (TCP for HTTP, UDP for BEP 15).
+    #[arg(long, default_value = "127.0.0.1:6969")]
+    pub listen: String,
+    /// Track only these torrents: a file of hex info-hashes, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub whitelist: Option<PathBuf>,
+    /// Seconds between announces the tracker asks clients for.
+    #[arg(long, default_value = "30m", value_parser = duration)]
+    pub interval: Duration,
 }

@@ -223,3 +223,27 @@ pub fn tcp_exchange(addr: SocketAddr, data: &[u8], until: &[u8]) -> Vec<u8> {
     }
     got
 }
+
+/// A fresh scratch directory for one test, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    /// Creates `$TMPDIR/l7-<name>-<pid>`.
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("l7-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Scratch(dir)
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -14,7 +14,13 @@ fn up_starts_the_world_serves_the_labs_and_stops_on_sigterm() {
     let state = dir.join("world.json");
     let state_s = state.to_str().unwrap().to_string();
     let child = Command::new(l7_bin())
-        .args(["up", "--state", &state_s])
+        .args([
+            "up",
+            "--state",
+            &state_s,
+            "--data",
+            dir.join("data").to_str().unwrap(),
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -43,6 +49,92 @@ fn up_starts_the_world_serves_the_labs_and_stops_on_sigterm() {
     let mut buf = [0u8; 64];
     let n = u.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"UDP ECHO");
+
+    // The DNS hierarchy answers the textbook's walk for www.networkutopia.com.
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let dns_port = |host: &str| -> String {
+        let h = st["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == host)
+            .unwrap();
+        let s = h["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["role"] == "dns")
+            .unwrap();
+        assert!(s["error"].is_null(), "{host}: {s}");
+        s["port"].to_string()
+    };
+    let dig = |server: &str, host: &str| {
+        stdout(
+            &tool("dig")
+                .args([
+                    &format!("@{server}"),
+                    "-p",
+                    &dns_port(host),
+                    "+norec",
+                    "www.networkutopia.com",
+                ])
+                .output()
+                .unwrap(),
+        )
+    };
+    let root = dig("127.198.41.4", "a.root-servers.net");
+    assert!(
+        root.contains("com.\t\t\t172800\tIN\tNS\ta.gtld-servers.net."),
+        "{root}"
+    );
+    assert!(
+        root.contains("a.gtld-servers.net.\t172800\tIN\tA\t127.192.5.30"),
+        "{root}"
+    );
+    let tld = dig("127.192.5.30", "a.gtld-servers.net");
+    assert!(
+        tld.contains("networkutopia.com.\t172800\tIN\tNS\tdns1.networkutopia.com."),
+        "{tld}"
+    );
+    assert!(
+        tld.contains("dns1.networkutopia.com.\t172800\tIN\tA\t127.212.212.1"),
+        "{tld}"
+    );
+    let auth = dig("127.212.212.1", "dns1.networkutopia.com");
+    assert!(auth.contains("flags: qr aa;"), "{auth}");
+    assert!(
+        auth.contains("www.networkutopia.com.\t86400\tIN\tA\t127.212.212.80"),
+        "{auth}"
+    );
+
+    // alice's mail to bob lands in bob's Maildir on hamburger.edu.
+    let smtp_port = st["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "hamburger.edu")
+        .unwrap()["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["role"] == "smtp")
+        .unwrap()["port"]
+        .to_string();
+    let o = tool("swaks")
+        .args([
+            "--server",
+            &format!("127.0.20.2:{smtp_port}"),
+            "--from",
+            "alice@crepes.fr",
+            "--to",
+            "bob@hamburger.edu",
+        ])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("<-  250 2.0.0"), "{}", stdout(&o));
+    let bob_new = std::path::Path::new(st["data"].as_str().unwrap())
+        .join("hamburger.edu/maildirs/hamburger.edu/bob/new");
+    assert_eq!(std::fs::read_dir(&bob_new).unwrap().count(), 1);
 
     // l7's clients find hosts by name through the state file.
     let with_state = |args: &[&str]| {
@@ -74,6 +166,20 @@ fn up_starts_the_world_serves_the_labs_and_stops_on_sigterm() {
         "no reply in 12 pings at 30% loss: {}",
         stdout(&o)
     );
+    // dns.nyu.edu is the world's local DNS server: l7's clients use it by default.
+    let o = with_state(&["dns", "query", "hamburger.edu", "MX"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("flags: qr rd ra;") && text.contains("10 hamburger.edu."),
+        "{text}{}",
+        stderr(&o)
+    );
+    assert!(text.contains(";; SERVER: 127.122.0.53#"), "{text}");
+    let o = with_state(&["dns", "query", "www.networkutopia.com", "--trace"]);
+    let walk = stdout(&o);
+    for server in ["127.198.41.4", "127.192.5.30", "127.212.212.1"] {
+        assert!(walk.contains(&format!(";; asking {server}#")), "{walk}");
+    }
     let o = with_state(&["--json", "world", "status"]);
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["running"], true);
@@ -93,5 +199,62 @@ fn up_starts_the_world_serves_the_labs_and_stops_on_sigterm() {
     assert!(out.contains("sockets.lab") && out.contains("Try:"), "{out}");
     let o = with_state(&["world", "status"]);
     assert_eq!(o.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_service_that_cannot_start_is_reported_and_the_rest_run() {
+    let dir = std::env::temp_dir().join(format!("l7-world-fail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Something else already holds the chat port of host a.
+    let squatter = std::net::TcpListener::bind("127.0.61.1:0").unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    let free = free_port();
+    let world = dir.join("w.toml");
+    std::fs::write(
+        &world,
+        format!(
+            "name = \"clash\"\n\
+             [[host]]\nname = \"a.test\"\naddress = \"127.0.61.1\"\n\
+             [[host.service]]\nrole = \"chat\"\nport = {taken}\n\
+             [[host]]\nname = \"b.test\"\naddress = \"127.0.61.2\"\n\
+             [[host.service]]\nrole = \"echo\"\nport = {free}\ntcp = true\n"
+        ),
+    )
+    .unwrap();
+    let state = dir.join("state.json");
+    let child = Command::new(l7_bin())
+        .args([
+            "up",
+            "--world",
+            world.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let echo = SocketAddr::from(([127, 0, 61, 2], free));
+    let mut up = Server::from_child(child, echo, false);
+    assert_eq!(tcp_exchange(echo, b"still up\n", b"\n"), b"STILL UP\n");
+    assert!(up.terminate().success());
+    let mut out = String::new();
+    use std::io::Read;
+    up.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(out.contains("1 service(s) failed to start"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "a.test chat {taken}/tcp: cannot bind 127.0.61.1:{taken}: address in use"
+        )),
+        "{out}"
+    );
+    drop(squatter);
     let _ = std::fs::remove_dir_all(dir);
 }

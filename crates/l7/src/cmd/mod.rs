@@ -2,15 +2,20 @@
 //! A command returns the process exit code, or an error (exit 1).
 
 mod chat;
+mod dns;
+mod dns_query;
 mod echo;
+mod http;
+mod mail;
 mod ping;
 mod rtt;
+mod tracker;
 mod up;
 mod world;
 
 use l7_net::Shutdown;
 
-use crate::cli::{ChatCmd, Cli, Command, EchoCmd, WorldCmd};
+use crate::cli::{ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, TrackerCmd, WorldCmd};
 
 /// Runs the command; the returned code becomes the exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -22,6 +27,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Chat(ChatCmd::Join(a)) => chat::join(a, &g).await,
         Command::Ping(p) => ping::run(p, &g).await,
         Command::Rtt(a) => rtt::run(a, &g).await,
+        Command::Http(HttpCmd::Serve(a)) => http::serve(a, &g).await,
+        Command::Mail(MailCmd::Serve(a)) => mail::serve(a, &g).await,
+        Command::Tracker(TrackerCmd::Serve(a)) => tracker::serve(a, &g).await,
+        Command::Dns(DnsCmd::Serve(a)) => dns::serve(a, &g).await,
+        Command::Dns(DnsCmd::Query(a)) => dns_query::run(a, &g).await,
+        Command::Dns(DnsCmd::Resolve(a)) => dns::resolve(a, &g).await,
         Command::Up(a) => up::run(a, &g).await,
         Command::World(WorldCmd::Status(a)) => world::status(a, &g),
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),

@@ -21,8 +21,15 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
         Some(offset) => PortPlan { offset },
         None => PortPlan::detect(),
     };
+    let state_path = a.state.unwrap_or_else(default_path);
+    // Services' data (Maildirs) lives beside the state file, per world.
+    let data = a.data.unwrap_or_else(|| {
+        state_path
+            .parent()
+            .map_or_else(|| ".".into(), |d| d.join("data").join(&world.name))
+    });
     let shutdown = shutdown_on_signals()?;
-    let mut running = start::start(&world, plan, &shutdown).await;
+    let mut running = start::start(&world, plan, &data, &shutdown).await;
     let state = WorldState {
         pid: std::process::id(),
         world: world.name.clone(),
@@ -32,8 +39,8 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
             .unwrap_or_default()
             .as_secs(),
         hosts: running.hosts.clone(),
+        data: data.clone(),
     };
-    let state_path = a.state.unwrap_or_else(default_path);
     if let Err(e) = state.write(&state_path) {
         eprintln!(
             "l7: cannot write the state file {} ({e}); l7's clients will not find this world by name — pass --state FILE",
@@ -53,9 +60,10 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
     } else {
         print_banner(&world, plan, &running.hosts, failed);
         print_tour(&running.hosts);
+        println!("\nstate file: {}", state_path.display());
         println!(
-            "\nstate file: {}   (Ctrl-C stops the world)",
-            state_path.display()
+            "data (Maildirs...): {}   (Ctrl-C stops the world)",
+            data.display()
         );
     }
     shutdown.wait().await;
@@ -116,23 +124,99 @@ fn print_tour(hosts: &[HostState]) {
                 .map(|s| (h.name.clone(), h.address, s.port))
         })
     };
-    println!("\nTry:");
+    let mut tour: Vec<(String, String)> = Vec::new();
     if let Some((name, ip, port)) = find("echo", "tcp") {
-        println!("  l7 echo send {name}:{port} hello --timing     # TCP, uppercase reply and RTT");
-        println!("  l7 echo send {name}:{port} hello --udp");
-        println!("  nc {ip} {port}                           # type lines, get them upper-cased");
-        println!(
-            "  l7 rtt {name}:{port} -n 50                   # UDP vs TCP RTT, handshake apart"
-        );
+        tour.push((
+            format!("l7 echo send {name}:{port} hello --timing"),
+            "TCP: uppercase reply, times and RTT".into(),
+        ));
+        tour.push((
+            format!("l7 echo send {name}:{port} hello --udp"),
+            "the same over UDP".into(),
+        ));
+        tour.push((
+            format!("nc {ip} {port}"),
+            "type lines, get them upper-cased".into(),
+        ));
+        tour.push((
+            format!("l7 rtt {name}:{port} -n 50"),
+            "UDP vs TCP RTT, handshake apart".into(),
+        ));
     }
     if let Some((_, ip, port)) = find("banner", "tcp") {
-        println!("  nc {ip} {port}                           # \"Thank you for connecting\"");
+        tour.push((
+            format!("nc {ip} {port}"),
+            "\"Thank you for connecting\"".into(),
+        ));
     }
     if let Some((name, ip, port)) = find("chat", "tcp") {
-        println!("  l7 chat join {name}:{port} --name alice       # and `nc {ip} {port}` as bob");
+        tour.push((
+            format!("l7 chat join {name}:{port} --name alice"),
+            format!("and `nc {ip} {port}` as bob"),
+        ));
     }
     if let Some((name, _, port)) = find("ping", "udp") {
-        println!("  l7 ping {name}:{port} -c 10                  # the lab's lossy pinger");
+        tour.push((
+            format!("l7 ping {name}:{port} -c 10"),
+            "the lab's lossy pinger".into(),
+        ));
     }
-    println!("  l7 world status                                 # what runs where");
+    let dns_at = |host: &str| -> Option<String> {
+        let h = hosts.iter().find(|h| h.name == host)?;
+        let s = h
+            .services
+            .iter()
+            .find(|s| s.role == "dns" && s.error.is_none())?;
+        Some(match s.port {
+            53 => format!("@{}", h.address),
+            p => format!("@{} -p {p}", h.address),
+        })
+    };
+    if let (Some(root), Some(com), Some(auth)) = (
+        dns_at("a.root-servers.net"),
+        dns_at("a.gtld-servers.net"),
+        dns_at("dns1.networkutopia.com"),
+    ) {
+        let name = "www.networkutopia.com";
+        tour.push((
+            format!("dig {root} {name} +norec"),
+            "the root refers you to com's TLD server".into(),
+        ));
+        tour.push((
+            format!("dig {com} {name} +norec"),
+            "com refers you to dns1.networkutopia.com, with glue".into(),
+        ));
+        tour.push((
+            format!("dig {auth} {name}"),
+            "the authoritative answer (flag aa)".into(),
+        ));
+    }
+    let bob = hosts
+        .iter()
+        .find(|h| h.name == "hamburger.edu")
+        .and_then(|h| {
+            let s = h
+                .services
+                .iter()
+                .find(|s| s.role == "smtp" && s.error.is_none())?;
+            Some((h.address, s.port))
+        });
+    if let Some((ip, port)) = bob {
+        tour.push((
+            format!("swaks --server {ip}:{port} --from alice@crepes.fr --to bob@hamburger.edu"),
+            "alice's mail lands in bob's Maildir".into(),
+        ));
+    }
+    if let Some((_, ip, port)) = find("tracker", "tcp") {
+        tour.push((
+            format!("mktorrent -a http://{ip}:{port}/announce FILE"),
+            "then seed and fetch it with aria2c, via the world's tracker".into(),
+        ));
+    }
+    tour.push(("l7 world status".into(), "what runs where".into()));
+    let width = tour.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    println!("\nTry:");
+    for (cmd, why) in tour {
+        println!("  {cmd:<width$}   # {why}");
+    }
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Authoritative DNS: dnsperf against `l7 dns serve` and NSD serving the same
+# zone, each server pinned to core 0 with one thread, dnsperf on core 1,
+# no loss. Prints queries per second (median of REPEAT runs) and the ratio
+# l7 / NSD (higher is better for l7). Goal (issue 3): >= 1.0.
+#   usage: bench/dns-auth.sh [SECONDS=10] [REPEAT=3]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+secs=${1:-10}
+repeat=${2:-3}
+needs dnsperf:dnsperf nsd:nsd taskset:util-linux
+build_release
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+# A zone of 10,000 names; the query list asks for them (and 10% that do not exist).
+{
+  printf '$ORIGIN bench.test.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 3600 600 604800 300\n@ IN NS ns1\nns1 IN A 127.0.0.53\n'
+  for i in $(seq 10000); do printf 'host%d IN A 10.%d.%d.%d\n' "$i" $((i / 65536)) $((i / 256 % 256)) $((i % 256)); done
+} > "$work/bench.test.zone"
+for i in $(seq 20000); do
+  n=$(( (i * 7919) % 11000 ))
+  printf 'host%d.bench.test A\n' "$n"
+done > "$work/queries"
+
+port=25353
+run_dnsperf() {
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries" -l "$secs" -c 8 -T 1 -q 200 2>/dev/null \
+    | awk '/Queries per second/ {print $4}'
+}
+
+l7_qps=()
+for _ in $(seq "$repeat"); do
+  taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" dns serve --zone "$work/bench.test.zone" --listen "127.0.0.1:$port" &
+  pid=$!
+  wait_port 127.0.0.1 "$port"
+  l7_qps+=("$(run_dnsperf)")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+
+mkdir -p "$work/nsd"
+cp "$work/bench.test.zone" "$work/nsd/"
+cat > "$work/nsd/nsd.conf" <<CONF
+server:
+  ip-address: 127.0.0.1@$port
+  port: $port
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "$work/nsd"
+  database: ""
+  pidfile: "$work/nsd/nsd.pid"
+  xfrdfile: "$work/nsd/xfrd.state"
+  zonelistfile: "$work/nsd/zone.list"
+  logfile: "$work/nsd/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: bench.test
+  zonefile: bench.test.zone
+CONF
+nsd_qps=()
+for _ in $(seq "$repeat"); do
+  taskset -c 0 nsd -d -c "$work/nsd/nsd.conf" &
+  pid=$!
+  sleep 1
+  nsd_qps+=("$(run_dnsperf)")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+
+l7_med=$(printf '%s\n' "${l7_qps[@]}" | median)
+nsd_med=$(printf '%s\n' "${nsd_qps[@]}" | median)
+echo "authoritative DNS, dnsperf, ${secs}s x $repeat, one core each"
+echo "  l7 dns serve : ${l7_qps[*]} qps  (median $l7_med)"
+echo "  NSD $(nsd -v 2>&1 | head -1 | awk '{print $3}')     : ${nsd_qps[*]} qps  (median $nsd_med)"
+echo "  ratio l7/NSD : $(ratio "$l7_med" "$nsd_med")  (higher is better for l7; goal >= 1.0)"

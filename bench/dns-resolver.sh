@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The local DNS server, against Unbound (one thread), over the same
+# hierarchy of authoritative servers (l7 dns serve: a root, four TLDs, and
+# one server holding 40 second-level zones of 5 names: 200 names), each
+# resolver pinned to core 0, load on core 1.
+#  1. cold: resolve the 200 names from an empty cache; report the time and
+#     the upstream queries (counted by the authoritative servers).
+#     Goal (issue 3): no more upstream queries than Unbound.
+#  2. warm: dnsperf against the warm cache for SECONDS; queries per second.
+#     Goal: l7 / Unbound >= 1.0.
+# Needs root: resolvers ask authoritative servers on port 53 (here on
+# 127.0.74.x). Unbound runs with qname-minimisation off, as l7 does not
+# minimise, so the counts compare like with like.
+#   usage: bench/dns-resolver.sh [SECONDS=10] [REPEAT=3]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+secs=${1:-10}
+repeat=${2:-3}
+needs dnsperf:dnsperf unbound:unbound taskset:util-linux
+[ "$(id -u)" -eq 0 ] || { echo "run as root: the hierarchy listens on port 53" >&2; exit 1; }
+build_release
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+net=127.0.74
+soa() { printf '$TTL 3600\n@ IN SOA ns hostmaster 1 3600 600 604800 300\n'; }
+{ printf '$ORIGIN .\n'; soa; printf '@ IN NS a.root.\na.root. IN A %s.1\n' $net
+  for t in 1 2 3 4; do printf 't%d. IN NS ns.t%d.\nns.t%d. IN A %s.%d\n' $t $t $t $net $((t + 1)); done; } > "$work/root.zone"
+: > "$work/names"
+for t in 1 2 3 4; do
+  { printf '$ORIGIN t%d.\n' $t; soa; printf '@ IN NS ns\nns IN A %s.%d\n' $net $((t + 1))
+    for d in $(seq 10); do printf 'd%d IN NS ns.auth.t1.\n' $d; done
+    [ $t -eq 1 ] && printf 'ns.auth IN A %s.6\n' $net; } > "$work/t$t.zone"
+  for d in $(seq 10); do
+    { printf '$ORIGIN d%d.t%d.\n' $d $t; soa; printf '@ IN NS ns.auth.t1.\n'
+      for h in $(seq 5); do printf 'h%d IN A 10.%d.%d.%d\n' $h $t $d $h; echo "h$h.d$d.t$t A" >> "$work/names"; done; } > "$work/d$d.t$t.zone"
+  done
+done
+
+start_hierarchy() {
+  "$L7" dns serve --zone "$work/root.zone" --listen $net.1:53 2>"$work/s1.log" &
+  for t in 1 2 3 4; do "$L7" dns serve --zone "$work/t$t.zone" --listen $net.$((t + 1)):53 2>"$work/s$((t + 1)).log" & done
+  args=(); for f in "$work"/d*.zone; do args+=(--zone "$f"); done
+  "$L7" dns serve "${args[@]}" --listen $net.6:53 2>"$work/s6.log" &
+  for i in 1 2 3 4 5 6; do wait_port $net.$i 53; done
+}
+stop_hierarchy() {  # prints the upstream queries the hierarchy answered
+  pkill -TERM -f "l7 dns serve" || true
+  sleep 0.5
+  cat "$work"/s*.log | awk '/answered [0-9]+ UDP queries/ {n += $2} END {print n + 0}'
+}
+
+cold_and_warm() {  # NAME PORT -> "seconds upstream qps..."
+  local t0 t1 up q=()
+  t0=$(date +%s.%N)
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$2" -d "$work/names" -n 1 -c 1 -q 20 -t 10 >/dev/null 2>&1
+  t1=$(date +%s.%N)
+  for _ in $(seq "$repeat"); do
+    q+=("$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$2" -d "$work/names" -l "$secs" -c 8 -T 1 -q 200 2>/dev/null | awk '/Queries per second/ {print $4}')")
+  done
+  up=$(stop_hierarchy)
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}') $up $(printf '%s\n' "${q[@]}" | median) ${q[*]}"
+}
+
+port=25300
+start_hierarchy
+printf '. 3600 NS a.root.\na.root. 3600 A %s.1\n' $net > "$work/root.hints"
+taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" dns resolve --listen 127.0.0.1:$port --root-hints "$work/root.hints" &
+rpid=$!; wait_port 127.0.0.1 $port
+read -r l7_cold l7_up l7_qps l7_all <<< "$(cold_and_warm l7 $port)"
+kill $rpid; wait $rpid 2>/dev/null || true
+
+start_hierarchy
+cat > "$work/unbound.conf" <<CONF
+server:
+  interface: 127.0.0.1@$port
+  port: $port
+  num-threads: 1
+  username: ""
+  chroot: ""
+  directory: "$work"
+  pidfile: "$work/unbound.pid"
+  use-syslog: no
+  logfile: ""
+  do-not-query-localhost: no
+  root-hints: "$work/root.hints"
+  module-config: "iterator"
+  qname-minimisation: no
+  prefetch: no
+  do-ip6: no
+remote-control:
+  control-enable: no
+CONF
+taskset -c 0 unbound -d -c "$work/unbound.conf" &
+upid=$!; sleep 1
+read -r ub_cold ub_up ub_qps ub_all <<< "$(cold_and_warm unbound $port)"
+kill $upid; wait $upid 2>/dev/null || true
+
+echo "resolver: 200 names over a root, 4 TLDs and 40 zones; one core each"
+echo "  cold  l7: ${l7_cold}s, $l7_up upstream queries   Unbound: ${ub_cold}s, $ub_up upstream queries"
+echo "        upstream queries l7/Unbound: $(ratio "$l7_up" "$ub_up") (lower is better for l7; goal <= 1.0)"
+echo "  warm  l7: $l7_qps qps ($l7_all)   Unbound: $ub_qps qps ($ub_all)"
+echo "        ratio l7/Unbound: $(ratio "$l7_qps" "$ub_qps") (higher is better for l7; goal >= 1.0)"

@@ -1,0 +1,18 @@
+//! Static-file serving decisions for `l7 http serve`: safe paths, media
+//! types, listings, redirects, validators and conditional requests, ranges,
+//! content codings and uploads. Pure functions over the request and file
+//! metadata, plus the std::fs reads they need.
+
+pub mod encoding;
+pub mod listing;
+pub mod mime;
+pub mod path;
+pub mod range;
+pub mod redirects;
+mod response;
+mod serve;
+pub mod upload;
+pub mod validators;
+
+pub use response::{Body, FileResponse, read_range};
+pub use serve::{FileServer, FilesConfig};

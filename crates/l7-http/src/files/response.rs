@@ -1,0 +1,136 @@
+//! What the file server answers: a status, fields and a [`Body`] that the
+//! driver sends — file bodies are described by path, offset and length, not
+//! read here, so a driver can stream them.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::range::Multipart;
+use crate::wire::{Headers, ResponseHead};
+
+/// The body of a file-server response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// Bytes made here (listings, errors, on-the-fly gzip).
+    Bytes(Vec<u8>),
+    /// `len` bytes of the file at `path` from `offset`.
+    File {
+        /// The canonical file path.
+        path: PathBuf,
+        /// First byte.
+        offset: u64,
+        /// Byte count.
+        len: u64,
+    },
+    /// A multipart/byteranges body over the file at `path`.
+    Multipart {
+        /// The canonical file path.
+        path: PathBuf,
+        /// The part headers and ranges.
+        layout: Multipart,
+    },
+}
+
+impl Body {
+    /// The exact number of body bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Empty => 0,
+            Body::Bytes(b) => b.len() as u64,
+            Body::File { len, .. } => *len,
+            Body::Multipart { layout, .. } => layout.content_length(),
+        }
+    }
+
+    /// True when there are no body bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads the whole body into memory (for small bodies and tests;
+    /// drivers stream large files instead).
+    pub fn read_to_vec(&self) -> io::Result<Vec<u8>> {
+        match self {
+            Body::Empty => Ok(Vec::new()),
+            Body::Bytes(b) => Ok(b.clone()),
+            Body::File { path, offset, len } => read_range(path, *offset, *len),
+            Body::Multipart { path, layout } => {
+                let mut out = Vec::new();
+                for part in &layout.parts {
+                    out.extend_from_slice(&part.header);
+                    out.extend(read_range(path, part.range.start, part.range.len)?);
+                }
+                out.extend_from_slice(&layout.closing);
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Reads `len` bytes at `offset` of the file at `path`.
+pub fn read_range(path: &Path, offset: u64, len: u64) -> io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut out = Vec::new();
+    file.take(len).read_to_end(&mut out)?;
+    if out.len() as u64 != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file shrank while serving",
+        ));
+    }
+    Ok(out)
+}
+
+/// A complete answer: status, fields (without Content-Length, which the
+/// connection sets from the body) and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header fields.
+    pub headers: Headers<'static>,
+    /// The body.
+    pub body: Body,
+}
+
+impl FileResponse {
+    pub(super) fn new(status: u16) -> Self {
+        FileResponse {
+            status,
+            headers: Headers::new(),
+            body: Body::Empty,
+        }
+    }
+
+    pub(super) fn text(status: u16, text: &str) -> Self {
+        let mut r = FileResponse::new(status);
+        r.headers
+            .append("Content-Type", &b"text/plain; charset=utf-8"[..]);
+        r.body = Body::Bytes(text.as_bytes().to_vec());
+        r
+    }
+
+    pub(super) fn error(status: u16) -> Self {
+        Self::text(
+            status,
+            &format!("{status} {}\n", crate::wire::reason_phrase(status)),
+        )
+    }
+
+    pub(super) fn redirect(status: u16, location: &str) -> Self {
+        let mut r = Self::text(status, &format!("Moved to {location}\n"));
+        r.headers.append("Location", location.as_bytes().to_vec());
+        r
+    }
+
+    /// The response head to hand to the connection.
+    pub fn head(&self) -> ResponseHead<'static> {
+        let mut head = ResponseHead::new(self.status);
+        head.headers = self.headers.clone();
+        head
+    }
+}

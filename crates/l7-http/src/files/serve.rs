@@ -1,0 +1,397 @@
+//! [`FileServer`]: the decisions of a static-file origin server for one
+//! request — redirect, listing, file, range, coding, conditional response
+//! or error — returned as a [`FileResponse`].
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use super::encoding::{Coding, gzip, negotiate};
+use super::listing::{read_entries, render_listing};
+use super::mime::{content_type, is_compressible};
+use super::path::{SafePath, confine, safe_path};
+use super::range::{Multipart, RangeDecision, evaluate_range};
+use super::redirects::Redirects;
+use super::response::{Body, FileResponse};
+use super::upload::{self, Upload};
+use super::validators::{
+    Precondition, Validators, evaluate_preconditions, file_etag, if_range_allows,
+};
+use crate::wire::date::format_http_date;
+use crate::wire::{Headers, RequestHead, RequestTarget};
+
+/// How the file server behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilesConfig {
+    /// The file served for a directory (`index.html`).
+    pub index: String,
+    /// Render HTML listings of directories without an index.
+    pub listings: bool,
+    /// Compress compressible files with gzip when the client accepts it.
+    pub gzip: bool,
+    /// Largest file compressed on the fly (it is compressed in memory).
+    pub max_gzip_bytes: u64,
+    /// Accept PUT and DELETE.
+    pub allow_upload: bool,
+    /// Redirect rules, checked before the file system.
+    pub redirects: Redirects,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig {
+            index: "index.html".into(),
+            listings: true,
+            gzip: true,
+            max_gzip_bytes: 4 * 1024 * 1024,
+            allow_upload: false,
+            redirects: Redirects::default(),
+        }
+    }
+}
+
+/// A static-file server over one document root.
+#[derive(Debug, Clone)]
+pub struct FileServer {
+    root: PathBuf,
+    config: FilesConfig,
+}
+
+impl FileServer {
+    /// Serves files under `root` (canonicalised here; it must exist).
+    pub fn new(root: &Path, config: FilesConfig) -> io::Result<Self> {
+        Ok(FileServer {
+            root: std::fs::canonicalize(root)?,
+            config,
+        })
+    }
+
+    /// The canonical document root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn allow(&self) -> &'static str {
+        if self.config.allow_upload {
+            "GET, HEAD, OPTIONS, PUT, DELETE"
+        } else {
+            "GET, HEAD, OPTIONS"
+        }
+    }
+
+    /// Answers GET, HEAD, OPTIONS and (with uploads) DELETE; any other
+    /// method gets 405. PUT bodies go through [`Self::begin_upload`].
+    pub fn respond(&self, request: &RequestHead<'_>) -> FileResponse {
+        let (path, query) = match request.validate() {
+            Ok(RequestTarget::Origin { path, query }) => (path, query),
+            Ok(RequestTarget::Absolute { path_and_query, .. }) => {
+                match path_and_query.split_once('?') {
+                    Some((p, q)) => (p, Some(q)),
+                    None => (path_and_query, None),
+                }
+            }
+            Ok(RequestTarget::Asterisk) => return self.options(),
+            _ => return FileResponse::error(400),
+        };
+        if let Some((status, location)) = self.config.redirects.lookup(path) {
+            return FileResponse::redirect(status, &location);
+        }
+        let method = request.method.as_ref();
+        match method {
+            "GET" | "HEAD" => {}
+            "OPTIONS" => return self.options(),
+            "DELETE" if self.config.allow_upload => return self.delete(path),
+            _ => {
+                let mut r = FileResponse::error(405);
+                r.headers.append("Allow", self.allow().as_bytes());
+                return r;
+            }
+        }
+        let safe = match safe_path(path) {
+            Ok(s) => s,
+            Err(_) => return FileResponse::error(400),
+        };
+        let resolved = match confine(&self.root, &safe.relative()) {
+            Ok(p) => p,
+            Err(e) => return io_error(&e),
+        };
+        let meta = match std::fs::metadata(&resolved) {
+            Ok(m) => m,
+            Err(e) => return io_error(&e),
+        };
+        if meta.is_dir() {
+            if !safe.trailing_slash && !safe.segments.is_empty() {
+                // Relative links in the index only work under a trailing slash.
+                let location = match query {
+                    Some(q) => format!("{path}/?{q}"),
+                    None => format!("{path}/"),
+                };
+                return FileResponse::redirect(301, &location);
+            }
+            return self.directory(request, &resolved, &safe);
+        }
+        if safe.trailing_slash {
+            return FileResponse::error(404);
+        }
+        self.file(request, &resolved, &meta)
+    }
+
+    fn options(&self) -> FileResponse {
+        let mut r = FileResponse::new(204);
+        r.headers.append("Allow", self.allow().as_bytes());
+        r
+    }
+
+    fn directory(&self, request: &RequestHead<'_>, dir: &Path, safe: &SafePath) -> FileResponse {
+        let index = dir.join(&self.config.index);
+        if let Ok(index) = confine(&self.root, &index)
+            && let Ok(meta) = std::fs::metadata(&index)
+            && meta.is_file()
+        {
+            return self.file(request, &index, &meta);
+        }
+        if !self.config.listings {
+            return FileResponse::error(403);
+        }
+        let entries = match read_entries(dir) {
+            Ok(e) => e,
+            Err(e) => return io_error(&e),
+        };
+        let mut url_path = String::from("/");
+        for s in &safe.segments {
+            url_path.push_str(s);
+            url_path.push('/');
+        }
+        let mut r = FileResponse::new(200);
+        r.headers
+            .append("Content-Type", &b"text/html; charset=utf-8"[..]);
+        r.body = Body::Bytes(render_listing(&url_path, entries).into_bytes());
+        r
+    }
+
+    fn file(
+        &self,
+        request: &RequestHead<'_>,
+        path: &Path,
+        meta: &std::fs::Metadata,
+    ) -> FileResponse {
+        let headers = &request.headers;
+        let ctype = content_type(path);
+        let len = meta.len();
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        let identity = Validators {
+            etag: file_etag(inode(meta), len, mtime.as_nanos()),
+            last_modified: mtime.as_secs(),
+        };
+        let ranged = request.method == "GET" && headers.contains("range");
+        let variant = if ranged {
+            None
+        } else {
+            self.encoded_variant(headers, path, ctype, len)
+        };
+        let vary = is_compressible(ctype)
+            || sibling(path, Coding::Gzip).is_some()
+            || sibling(path, Coding::Brotli).is_some();
+
+        let validators = match &variant {
+            Some((coding, _)) => Validators {
+                etag: format!(
+                    "{}-{}\"",
+                    identity.etag.trim_end_matches('"'),
+                    coding.name()
+                ),
+                last_modified: identity.last_modified,
+            },
+            None => identity.clone(),
+        };
+        let mut common = Headers::new();
+        common.append("ETag", validators.etag.clone().into_bytes());
+        common.append(
+            "Last-Modified",
+            format_http_date(validators.last_modified).into_bytes(),
+        );
+        if vary {
+            common.append("Vary", &b"Accept-Encoding"[..]);
+        }
+        match evaluate_preconditions(&request.method, headers, &validators) {
+            Precondition::Proceed => {}
+            Precondition::NotModified => {
+                return FileResponse {
+                    status: 304,
+                    headers: common,
+                    body: Body::Empty,
+                };
+            }
+            Precondition::Failed => return FileResponse::error(412),
+        }
+        let mut r = FileResponse::new(200);
+        r.headers = common;
+        if let Some((coding, body)) = variant {
+            r.headers.append("Content-Type", ctype.as_bytes());
+            r.headers
+                .append("Content-Encoding", coding.name().as_bytes());
+            r.body = body;
+            return r;
+        }
+        r.headers.append("Accept-Ranges", &b"bytes"[..]);
+        let decision = match headers.get_str("range") {
+            Some(range) if ranged && if_range_allows(headers, &validators) => {
+                evaluate_range(range, len)
+            }
+            _ => RangeDecision::Whole,
+        };
+        match decision {
+            RangeDecision::Whole => {
+                r.headers.append("Content-Type", ctype.as_bytes());
+                r.body = Body::File {
+                    path: path.to_path_buf(),
+                    offset: 0,
+                    len,
+                };
+            }
+            RangeDecision::Unsatisfiable => {
+                let mut e = FileResponse::error(416);
+                e.headers
+                    .append("Content-Range", format!("bytes */{len}").into_bytes());
+                return e;
+            }
+            RangeDecision::Partial(ranges) => {
+                r.status = 206;
+                if let [single] = ranges.as_slice() {
+                    r.headers.append("Content-Type", ctype.as_bytes());
+                    r.headers
+                        .append("Content-Range", single.content_range(len).into_bytes());
+                    r.body = Body::File {
+                        path: path.to_path_buf(),
+                        offset: single.start,
+                        len: single.len,
+                    };
+                } else {
+                    let boundary = format!("l7-{}", validators.etag.trim_matches('"'));
+                    let layout = Multipart::new(&boundary, ctype, &ranges, len);
+                    r.headers
+                        .append("Content-Type", layout.content_type().into_bytes());
+                    r.body = Body::Multipart {
+                        path: path.to_path_buf(),
+                        layout,
+                    };
+                }
+            }
+        }
+        r
+    }
+
+    /// The content-coded variant to send, if the client accepts one:
+    /// a precompressed `.br`/`.gz` sibling, else gzip made on the fly for
+    /// compressible types up to `max_gzip_bytes`.
+    fn encoded_variant(
+        &self,
+        headers: &Headers<'_>,
+        path: &Path,
+        ctype: &str,
+        len: u64,
+    ) -> Option<(Coding, Body)> {
+        let siblings: Vec<(Coding, PathBuf, u64)> = [Coding::Brotli, Coding::Gzip]
+            .into_iter()
+            .filter_map(|c| {
+                let p = sibling(path, c)?;
+                let p = confine(&self.root, &p).ok()?;
+                let m = std::fs::metadata(&p).ok().filter(|m| m.is_file())?;
+                Some((c, p, m.len()))
+            })
+            .collect();
+        let on_the_fly =
+            self.config.gzip && is_compressible(ctype) && len <= self.config.max_gzip_bytes;
+        let mut offered: Vec<Coding> = siblings.iter().map(|(c, _, _)| *c).collect();
+        if on_the_fly && !offered.contains(&Coding::Gzip) {
+            offered.push(Coding::Gzip);
+        }
+        let chosen = negotiate(headers, &offered);
+        if chosen == Coding::Identity {
+            return None;
+        }
+        if let Some((c, p, l)) = siblings.into_iter().find(|(c, _, _)| *c == chosen) {
+            return Some((
+                c,
+                Body::File {
+                    path: p,
+                    offset: 0,
+                    len: l,
+                },
+            ));
+        }
+        let data = std::fs::read(path).ok()?;
+        Some((Coding::Gzip, Body::Bytes(gzip(&data))))
+    }
+
+    /// Starts a PUT: checks the method is allowed and the path is safe.
+    /// On refusal, the response to send instead.
+    pub fn begin_upload(&self, request: &RequestHead<'_>) -> Result<Upload, Box<FileResponse>> {
+        if !self.config.allow_upload {
+            let mut r = FileResponse::error(405);
+            r.headers.append("Allow", self.allow().as_bytes());
+            return Err(Box::new(r));
+        }
+        let Ok(RequestTarget::Origin { path, .. }) = request.validate() else {
+            return Err(Box::new(FileResponse::error(400)));
+        };
+        let safe = safe_path(path).map_err(|_| FileResponse::error(400))?;
+        Upload::begin(&self.root, &safe).map_err(|e| {
+            Box::new(match e.kind() {
+                io::ErrorKind::IsADirectory => FileResponse::error(409),
+                _ => io_error(&e),
+            })
+        })
+    }
+
+    /// Completes a PUT: 201 Created or 204 No Content.
+    pub fn finish_upload(&self, upload: Upload) -> FileResponse {
+        match upload.commit() {
+            Ok(status) => FileResponse::new(status),
+            Err(e) => io_error(&e),
+        }
+    }
+
+    fn delete(&self, path: &str) -> FileResponse {
+        let Ok(safe) = safe_path(path) else {
+            return FileResponse::error(400);
+        };
+        match upload::delete(&self.root, &safe) {
+            Ok(()) => FileResponse::new(204),
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory => FileResponse::error(409),
+            Err(e) => io_error(&e),
+        }
+    }
+}
+
+/// The precompressed sibling name of `path` for `coding` (`a.css.gz`).
+fn sibling(path: &Path, coding: Coding) -> Option<PathBuf> {
+    let mut name = path.file_name()?.to_os_string();
+    name.push(coding.file_suffix()?);
+    let p = path.with_file_name(name);
+    p.is_file().then_some(p)
+}
+
+/// Maps a file-system error to a status: missing or outside the root → 404,
+/// not permitted → 403, anything else → 500.
+fn io_error(e: &io::Error) -> FileResponse {
+    FileResponse::error(match e.kind() {
+        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied => 404,
+        io::ErrorKind::NotADirectory | io::ErrorKind::InvalidInput => 404,
+        _ => 500,
+    })
+}
+
+#[cfg(unix)]
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn inode(_meta: &std::fs::Metadata) -> u64 {
+    0
+}

@@ -1,0 +1,9 @@
+//! DNS drivers: loading zone files into an [`Authority`](l7_dns::authority::Authority)
+//! ([`zones`]) and serving it over UDP and TCP ([`server`]); the local DNS
+//! server, an iterative caching resolver ([`resolver`]); and asking servers
+//! as a client, once or iteratively from the root ([`client`]).
+
+pub mod client;
+pub mod resolver;
+pub mod server;
+pub mod zones;

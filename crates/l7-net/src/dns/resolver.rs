@@ -1,0 +1,255 @@
+//! The local DNS server's driver: one task owns the sans-IO
+//! [`Resolver`](l7_dns::resolver::Resolver) (cache included); clients' queries
+//! reach it over UDP or TCP; every upstream query goes out from a fresh
+//! socket (a random source port, RFC 5452 §9.2) connected to the server, so
+//! only replies from that address and port are read, and the engine checks
+//! the ID and the question. Clients outside the allowed networks get
+//! REFUSED: this is no open resolver.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use l7_dns::resolver::{Resolved, Resolver, Transmit};
+use l7_dns::wire::{CLASSIC_UDP_LIMIT, Edns, Message, Opcode, Rcode};
+use l7_wire::Instant;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{mpsc, oneshot};
+
+use super::client::{tcp_raw, udp_raw};
+use super::server::read_framed;
+use crate::Shutdown;
+use crate::prefix::Prefix;
+use crate::tcp::{self, ConnLimits};
+
+/// The Internet's root hints, used when no other root is named.
+pub const INTERNET_ROOT_HINTS: &str = include_str!("named.root");
+
+/// Longest an upstream socket waits; the engine's own timers decide retries.
+const UPSTREAM_WAIT: Duration = Duration::from_secs(5);
+/// Client questions being resolved at once; more wait in the queue.
+const QUEUE: usize = 4096;
+
+/// How a client's query arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Udp,
+    Tcp,
+}
+
+struct Request {
+    query: Vec<u8>,
+    client: SocketAddr,
+    via: Via,
+    reply: oneshot::Sender<Vec<u8>>,
+}
+
+/// What the driver remembers of a client while its question resolves.
+struct Waiting {
+    query: Message,
+    via: Via,
+    reply: oneshot::Sender<Vec<u8>>,
+}
+
+/// A handle to the running resolver task; cheap to clone.
+#[derive(Clone)]
+pub struct ResolverHandle(mpsc::Sender<Request>);
+
+/// Starts the resolver task; `allowed` are the client networks served.
+pub fn spawn(engine: Resolver, allowed: Vec<Prefix>) -> ResolverHandle {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    tokio::spawn(run(engine, rx, allowed));
+    ResolverHandle(tx)
+}
+
+impl ResolverHandle {
+    async fn ask(&self, query: Vec<u8>, client: SocketAddr, via: Via) -> Option<Vec<u8>> {
+        let (reply, answer) = oneshot::channel();
+        self.0
+            .send(Request {
+                query,
+                client,
+                via,
+                reply,
+            })
+            .await
+            .ok()?;
+        answer.await.ok()
+    }
+}
+
+async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed: Vec<Prefix>) {
+    let epoch = std::time::Instant::now();
+    let now = || Instant::from_epoch(epoch.elapsed());
+    let (up_tx, mut upstream) = mpsc::channel::<(SocketAddr, Vec<u8>)>(QUEUE);
+    let mut waiting: HashMap<u64, Waiting> = HashMap::new();
+    let mut next_token = 0u64;
+    loop {
+        while let Some(t) = engine.poll_transmit() {
+            tokio::spawn(send_upstream(t, up_tx.clone()));
+        }
+        while let Some(Resolved { token, response }) = engine.poll_event() {
+            if let Some(w) = waiting.remove(&token) {
+                let _ = w.reply.send(answer(&w.query, response, w.via));
+            }
+        }
+        let timer = engine
+            .poll_timeout()
+            .map(|t| tokio::time::Instant::from_std(epoch + t.since_epoch()));
+        tokio::select! {
+            req = clients.recv() => {
+                let Some(req) = req else { return };
+                let Some(w) = admit(req, &allowed) else { continue };
+                next_token += 1;
+                engine.start(now(), w.query.questions[0].clone(), next_token);
+                waiting.insert(next_token, w);
+            }
+            Some((from, bytes)) = upstream.recv() => engine.handle_response(now(), from, &bytes),
+            _ = sleep_until(timer) => engine.handle_timeout(now()),
+        }
+    }
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Takes a client's request: a question to resolve comes back as
+/// [`Waiting`]; anything else (garbage, a client outside the allowed
+/// networks, another opcode) is answered here and yields `None`.
+fn admit(req: Request, allowed: &[Prefix]) -> Option<Waiting> {
+    let Ok((query, _)) = Message::parse(&req.query) else {
+        // RFC 1035 §4.1.1: FORMERR, if there is a query header to answer.
+        if req.query.len() >= 12 && req.query[2] & 0x80 == 0 {
+            let mut m = Message {
+                id: u16::from_be_bytes([req.query[0], req.query[1]]),
+                rcode: Rcode::FORMERR,
+                ..Message::default()
+            };
+            m.flags.response = true;
+            let _ = req.reply.send(m.to_bytes());
+        }
+        return None;
+    };
+    if query.flags.response {
+        return None;
+    }
+    let refusal = if !Prefix::any_contains(allowed, req.client.ip()) {
+        Some(Rcode::REFUSED)
+    } else if query.opcode != Opcode::QUERY {
+        Some(Rcode::NOTIMP)
+    } else if query.questions.len() != 1 {
+        Some(Rcode::FORMERR)
+    } else {
+        None
+    };
+    if let Some(rcode) = refusal {
+        let m = Message {
+            rcode,
+            ..Message::default()
+        };
+        let _ = req.reply.send(answer(&query, m, req.via));
+        return None;
+    }
+    Some(Waiting {
+        query,
+        via: req.via,
+        reply: req.reply,
+    })
+}
+
+/// The engine's response dressed for the client: its ID, question and
+/// flags, RA set, EDNS echoed, truncated to what it can receive over UDP.
+fn answer(query: &Message, mut response: Message, via: Via) -> Vec<u8> {
+    response.id = query.id;
+    response.questions = query.questions.clone();
+    response.flags.response = true;
+    response.flags.recursion_desired = query.flags.recursion_desired;
+    response.flags.recursion_available = true;
+    response.flags.checking_disabled = query.flags.checking_disabled;
+    response.edns = query.edns.as_ref().map(|_| Edns::default());
+    let limit = match via {
+        Via::Tcp => usize::from(u16::MAX),
+        Via::Udp => query.edns.as_ref().map_or(CLASSIC_UDP_LIMIT, |e| {
+            usize::from(e.udp_size).clamp(CLASSIC_UDP_LIMIT, 1232)
+        }),
+    };
+    let mut out = Vec::new();
+    response.emit_limited(&mut out, limit);
+    out
+}
+
+async fn send_upstream(t: Transmit, done: mpsc::Sender<(SocketAddr, Vec<u8>)>) {
+    let id = [t.query[0], t.query[1]];
+    let reply = if t.over_tcp {
+        tcp_raw(t.server, &t.query, UPSTREAM_WAIT).await
+    } else {
+        // The engine checks ID and question; matching the ID here lets a
+        // spoofed datagram not end the wait for the real one.
+        udp_raw(t.server, &t.query, UPSTREAM_WAIT, |b| {
+            b.len() >= 2 && b[..2] == id
+        })
+        .await
+    };
+    match reply {
+        Ok(bytes) => {
+            let _ = done.send((t.server, bytes)).await;
+        }
+        Err(e) => tracing::debug!("upstream {}: {e}", t.server),
+    }
+}
+
+/// Serves clients over UDP until shutdown.
+pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Shutdown) {
+    let socket = std::sync::Arc::new(socket);
+    let mut buf = vec![0u8; 65_535];
+    while let Some((n, from)) = tcp::recv_datagram(&socket, &mut buf, &shutdown).await {
+        let (query, socket, resolver) = (buf[..n].to_vec(), socket.clone(), resolver.clone());
+        tokio::spawn(async move {
+            if let Some(reply) = resolver.ask(query, from, Via::Udp).await {
+                let _ = socket.send_to(&reply, from).await;
+            }
+        });
+    }
+}
+
+/// Serves clients over TCP (RFC 7766) until shutdown.
+pub async fn serve_tcp(
+    listener: TcpListener,
+    resolver: ResolverHandle,
+    limits: ConnLimits,
+    shutdown: Shutdown,
+) {
+    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+        tcp_client(stream, peer, resolver.clone(), limits.idle_timeout)
+    })
+    .await
+}
+
+async fn tcp_client(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    resolver: ResolverHandle,
+    idle: Duration,
+) {
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let Some(len) = read_framed(&mut stream, &mut buf, idle).await else {
+            return;
+        };
+        let query = buf[..len].to_vec();
+        let Some(reply) = resolver.ask(query, peer, Via::Tcp).await else {
+            return;
+        };
+        let Ok(len) = u16::try_from(reply.len()) else {
+            return;
+        };
+        if stream.write_u16(len).await.is_err() || stream.write_all(&reply).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! HTTP/1.1 server connections: the sans-IO [`ServerConnection`] decides
+//! framing, persistence, pipelining, limits and timeouts; this driver moves
+//! its bytes, asks a [`Handler`] (the [`FileServer`], the tracker...) for
+//! each response, streams file bodies in bounded chunks read off the async
+//! threads, and writes the access log.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use l7_http::files::upload::Upload;
+use l7_http::files::{Body, FileResponse, FileServer, read_range};
+use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
+use l7_http::wire::date::format_http_date;
+use l7_http::wire::{Headers, RequestHead};
+use l7_wire::Instant;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::access_log::AccessLog;
+use crate::Shutdown;
+use crate::tcp::{self, ConnLimits};
+
+/// File bytes read and sent per step: the most a connection buffers.
+const CHUNK: u64 = 256 * 1024;
+
+/// What a server does with each request.
+pub trait Handler: Send + Sync + 'static {
+    /// The answer to a request head: a response, or an upload to receive.
+    fn request(&self, peer: SocketAddr, head: &RequestHead<'_>) -> Action;
+    /// The response once an accepted upload's body has fully arrived.
+    fn finish_upload(&self, upload: Upload) -> FileResponse;
+}
+
+/// What a [`Handler`] decided.
+pub enum Action {
+    /// Send this response (the request's body, if any, is discarded).
+    Respond(FileResponse),
+    /// Receive the request's body into this upload, then call `finish_upload`.
+    Receive(Upload),
+}
+
+impl Handler for FileServer {
+    fn request(&self, _peer: SocketAddr, head: &RequestHead<'_>) -> Action {
+        if head.method != "PUT" {
+            return Action::Respond(self.respond(head));
+        }
+        match self.begin_upload(head) {
+            Ok(upload) => Action::Receive(upload),
+            Err(refusal) => Action::Respond(*refusal),
+        }
+    }
+
+    fn finish_upload(&self, upload: Upload) -> FileResponse {
+        FileServer::finish_upload(self, upload)
+    }
+}
+
+/// What a server serves, shared by its connections.
+pub struct Origin<H> {
+    /// Decides each response.
+    pub handler: H,
+    /// Connection limits and timeouts.
+    pub config: ServerConfig,
+    /// Where responses are logged.
+    pub log: AccessLog,
+}
+
+/// Serves HTTP/1.1 on `listener` until shutdown, over TLS when `tls` is set.
+pub async fn serve<H: Handler>(
+    listener: TcpListener,
+    origin: Arc<Origin<H>>,
+    tls: Option<TlsAcceptor>,
+    limits: ConnLimits,
+    shutdown: Shutdown,
+) {
+    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+        let (origin, tls) = (origin.clone(), tls.clone());
+        async move {
+            match tls {
+                None => connection(stream, peer, origin).await,
+                Some(acceptor) => {
+                    if let Some(s) = crate::tls::accept(&acceptor, stream).await {
+                        connection(s, peer, origin).await
+                    }
+                }
+            }
+        }
+    })
+    .await
+}
+
+struct Conn<S> {
+    http: ServerConnection,
+    stream: S,
+    epoch: std::time::Instant,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    fn now(&self) -> Instant {
+        Instant::from_epoch(self.epoch.elapsed())
+    }
+
+    /// Writes what the connection produced; a client that stops reading
+    /// for [`WRITE_TIMEOUT`] is dropped.
+    async fn flush(&mut self) -> std::io::Result<()> {
+        while let Some(bytes) = self.http.poll_transmit() {
+            tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(&bytes))
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        }
+        Ok(())
+    }
+}
+
+async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
+    stream: S,
+    peer: SocketAddr,
+    origin: Arc<Origin<H>>,
+) {
+    let epoch = std::time::Instant::now();
+    let http = ServerConnection::new(Instant::ZERO, origin.config.clone());
+    let mut c = Conn {
+        http,
+        stream,
+        epoch,
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut upload: Option<(RequestHead<'static>, Option<Upload>)> = None;
+    loop {
+        while let Some(event) = c.http.poll_event() {
+            let done = match event {
+                ServerEvent::Request(req) => match origin.handler.request(peer, &req.head) {
+                    Action::Receive(up) => {
+                        c.http.want_body();
+                        upload = Some((req.head, Some(up)));
+                        Ok(())
+                    }
+                    Action::Respond(response) => {
+                        respond(&mut c, &origin.log, peer, &req.head, response).await
+                    }
+                },
+                ServerEvent::Body(data) => {
+                    if let Some((_, slot)) = &mut upload
+                        && let Some(up) = slot
+                        && up.write(&data).is_err()
+                    {
+                        // Keep reading the body, answer 500 at its end.
+                        if let Some(up) = slot.take() {
+                            up.abort();
+                        }
+                    }
+                    Ok(())
+                }
+                ServerEvent::BodyEnd(_) => match upload.take() {
+                    Some((head, Some(up))) => {
+                        let response = origin.handler.finish_upload(up);
+                        respond(&mut c, &origin.log, peer, &head, response).await
+                    }
+                    Some((head, None)) => {
+                        let response = error_response(500, "could not write the file");
+                        respond(&mut c, &origin.log, peer, &head, response).await
+                    }
+                    None => Ok(()),
+                },
+                ServerEvent::BodyAborted => {
+                    if let Some((_, Some(up))) = upload.take() {
+                        up.abort();
+                    }
+                    Ok(())
+                }
+            };
+            if done.is_err() {
+                return;
+            }
+        }
+        if c.flush().await.is_err() {
+            return;
+        }
+        if c.http.is_closing() {
+            let _ = c.stream.shutdown().await;
+            return;
+        }
+        let deadline = c
+            .http
+            .poll_timeout()
+            .map(|t| tokio::time::Instant::from_std(epoch + t.since_epoch()));
+        if !c.http.wants_input() && deadline.is_none() {
+            return; // nothing can move this connection forward
+        }
+        tokio::select! {
+            r = c.stream.read(&mut buf), if c.http.wants_input() => match r {
+                Ok(0) | Err(_) => { let now = c.now(); c.http.handle_eof(now) }
+                Ok(n) => { let now = c.now(); c.http.handle_input(now, &buf[..n]) }
+            },
+            _ = sleep_until(deadline) => { let now = c.now(); c.http.handle_timeout(now) }
+        }
+    }
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn error_response(status: u16, text: &str) -> FileResponse {
+    let mut headers = Headers::new();
+    headers.append("Content-Type", &b"text/plain; charset=utf-8"[..]);
+    FileResponse {
+        status,
+        headers,
+        body: Body::Bytes(format!("{status} {text}\n").into_bytes()),
+    }
+}
+
+/// Sends one response, streaming its body, and logs it.
+async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut Conn<S>,
+    log: &AccessLog,
+    peer: SocketAddr,
+    head: &RequestHead<'_>,
+    response: FileResponse,
+) -> Result<(), ()> {
+    let now = c.now();
+    let len = response.body.len();
+    let mut out_head = response.head();
+    // RFC 9110 §6.6.1: an origin server with a clock sends Date.
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    out_head
+        .headers
+        .set("Date", format_http_date(unix).into_bytes());
+    out_head.headers.set("Server", &b"l7"[..]);
+    let wants_body = c
+        .http
+        .send_response(now, out_head, Some(len))
+        .map_err(|_| ())?;
+    log.log(
+        peer,
+        head,
+        response.status,
+        if wants_body { len } else { 0 },
+    );
+    if !wants_body {
+        return Ok(());
+    }
+    match response.body {
+        Body::Empty => {}
+        Body::Bytes(b) => send(c, &b).await?,
+        Body::File { path, offset, len } => send_file(c, path, offset, len).await?,
+        Body::Multipart { path, layout } => {
+            for part in &layout.parts {
+                send(c, &part.header).await?;
+                send_file(c, path.clone(), part.range.start, part.range.len).await?;
+            }
+            send(c, &layout.closing).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn send<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Conn<S>, data: &[u8]) -> Result<(), ()> {
+    let now = c.now();
+    c.http.send_body(now, data).map_err(|_| ())?;
+    c.flush().await.map_err(|_| ())
+}
+
+async fn send_file<S: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut Conn<S>,
+    path: std::path::PathBuf,
+    offset: u64,
+    len: u64,
+) -> Result<(), ()> {
+    let mut at = offset;
+    let end = offset + len;
+    while at < end {
+        let n = CHUNK.min(end - at);
+        let p = path.clone();
+        let chunk = tokio::task::spawn_blocking(move || read_range(&p, at, n))
+            .await
+            .map_err(|_| ())?
+            .map_err(|e| tracing::warn!("reading {}: {e}", path.display()))?;
+        send(c, &chunk).await?;
+        at += n;
+    }
+    Ok(())
+}
+
+/// How long a response write may take before the client is dropped.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);

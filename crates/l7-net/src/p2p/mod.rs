@@ -1,0 +1,3 @@
+//! BitTorrent drivers: the tracker over HTTP and UDP ([`tracker`]).
+
+pub mod tracker;

@@ -1,0 +1,29 @@
+//! The swarm engine, sans-IO: the [`PiecePicker`] (random first, rarest
+//! first, strict priority, endgame), the [`Choker`] (tit-for-tat with an
+//! optimistic unchoke), rolling [`RateEstimator`]s, the per-peer session
+//! ([`PeerConn`]) and the [`Torrent`] engine that owns them all.
+
+mod choker;
+mod peer_conn;
+mod picker;
+mod rate;
+mod torrent;
+
+pub use choker::{
+    Choker, ChokerPeer, NEW_PEER_AGE, OPTIMISTIC_INTERVAL, RECHOKE_INTERVAL, SNUB_TIME,
+    UNCHOKE_SLOTS,
+};
+pub use peer_conn::{
+    HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, KEEPALIVE_INTERVAL, MAX_PIPELINE, MIN_PIPELINE, OUR_UT_PEX_ID,
+    PIPELINE_SECONDS, PeerConn, PeerError, PeerEvent, REQUEST_TIMEOUT,
+};
+pub use picker::{BlockReceipt, PiecePicker, RANDOM_FIRST_PIECES};
+pub use rate::{RATE_WINDOW, RateEstimator};
+pub use torrent::{
+    Direction, MAX_PEX_PEERS, MAX_STRIKES, PEX_INTERVAL, Torrent, TorrentConfig, TorrentEvent,
+    TorrentStats,
+};
+
+/// A connected peer's handle, chosen by the engine; drivers key sockets by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PeerKey(pub u64);

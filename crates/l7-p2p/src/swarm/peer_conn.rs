@@ -1,0 +1,710 @@
+//! One peer connection's session (BEP 3, BEP 6, BEP 10): the handshake,
+//! then framed messages; the four choke/interest flags; our request pipeline
+//! to the peer (sized to its download rate) and its requests to us. It
+//! validates everything the peer sends — wrong info-hash, a bitfield that is
+//! not the first message or has spare bits set, out-of-range indices,
+//! requests over 16 KiB or past a piece's end, and pieces we never asked
+//! for end the connection — and hands the rest to the engine as
+//! [`PeerEvent`]s. Time is passed in; no IO.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use l7_wire::{Instant, WireError};
+
+use super::{PeerKey, RateEstimator};
+use crate::metainfo::{InfoHash, Layout};
+use crate::peer_wire::{
+    BLOCK_SIZE, Bitfield, BlockRef, ExtendedHandshake, Handshake, Message, PexMessage, UT_PEX,
+};
+
+/// Send a keep-alive after this much silence from us (BEP 3: "generally two minutes").
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(120);
+/// Drop a peer silent for this long.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(180);
+/// Drop a connection whose handshake has not arrived within this time.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A request unanswered for this long is given back to the picker.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Fewest requests kept in flight to an unchoking peer.
+pub const MIN_PIPELINE: usize = 4;
+/// Most requests kept in flight to one peer.
+pub const MAX_PIPELINE: usize = 256;
+/// Seconds of the peer's rate to keep requested (bandwidth-delay cover).
+pub const PIPELINE_SECONDS: f64 = 2.0;
+/// Most pending requests we accept from one peer.
+pub const MAX_INCOMING_REQUESTS: usize = 256;
+/// How many cancelled requests we remember (their pieces may still arrive).
+const MAX_CANCELLED: usize = 512;
+/// The extended message id we ask ut_pex to be sent on.
+pub const OUR_UT_PEX_ID: u8 = 1;
+
+/// What the peer did, for the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// The peer's handshake arrived and names our torrent.
+    Handshake(Handshake),
+    /// The peer's pieces (bitfield, or BEP 6 have all / have none).
+    Bitfield(Bitfield),
+    /// The peer completed a piece.
+    Have(u32),
+    /// The peer choked us; these requests will not be answered.
+    Choked(Vec<BlockRef>),
+    /// The peer unchoked us.
+    Unchoked,
+    /// The peer became interested.
+    Interested,
+    /// The peer lost interest.
+    NotInterested,
+    /// The peer requests a block we have and may send (we are not choking it).
+    Request(BlockRef),
+    /// A block we requested.
+    Block(BlockRef, Vec<u8>),
+    /// BEP 6: the peer will not send this block.
+    Rejected(BlockRef),
+    /// BEP 10 handshake.
+    Extended(ExtendedHandshake),
+    /// BEP 11 peer exchange.
+    Pex(PexMessage),
+}
+
+/// Why a connection must end (the peer misbehaved or went silent).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeerError {
+    /// Malformed bytes or a broken rule of the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// A handshake for another torrent.
+    #[error("handshake for another torrent")]
+    WrongTorrent,
+    /// A piece we never requested.
+    #[error("unsolicited piece {0:?}")]
+    Unsolicited(BlockRef),
+    /// Nothing received for too long.
+    #[error("peer silent for {0:?}")]
+    Idle(Duration),
+    /// No handshake in time.
+    #[error("no handshake within {0:?}")]
+    HandshakeTimeout(Duration),
+}
+
+impl From<WireError> for PeerError {
+    fn from(e: WireError) -> Self {
+        PeerError::Protocol(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    AwaitingHandshake,
+    /// Handshake received; the next message may be a bitfield.
+    First,
+    Established,
+}
+
+/// A peer session.
+#[derive(Debug)]
+pub struct PeerConn {
+    key: PeerKey,
+    info_hash: InfoHash,
+    layout: Layout,
+    phase: Phase,
+    inbuf: Vec<u8>,
+    outbuf: Vec<u8>,
+    remote: Option<Handshake>,
+    /// The peer's pieces.
+    pub bitfield: Bitfield,
+    /// We are choking the peer.
+    pub am_choking: bool,
+    /// We are interested in the peer.
+    pub am_interested: bool,
+    /// The peer is choking us.
+    pub peer_choking: bool,
+    /// The peer is interested in us.
+    pub peer_interested: bool,
+    outstanding: BTreeMap<BlockRef, Instant>,
+    cancelled: VecDeque<BlockRef>,
+    incoming: BTreeSet<BlockRef>,
+    their_ut_pex: Option<u8>,
+    their_queue: Option<usize>,
+    /// Payload received from the peer.
+    pub download: RateEstimator,
+    /// Payload sent to the peer.
+    pub upload: RateEstimator,
+    /// When the session started.
+    pub connected_at: Instant,
+    last_received: Instant,
+    last_sent: Instant,
+}
+
+impl PeerConn {
+    /// A new session; our handshake is queued at once (both directions send it first).
+    pub fn new(
+        key: PeerKey,
+        info_hash: InfoHash,
+        peer_id: [u8; 20],
+        layout: Layout,
+        now: Instant,
+    ) -> Self {
+        let mut conn = PeerConn {
+            key,
+            info_hash,
+            bitfield: Bitfield::new(layout.piece_count()),
+            layout,
+            phase: Phase::AwaitingHandshake,
+            inbuf: Vec::new(),
+            outbuf: Vec::new(),
+            remote: None,
+            am_choking: true,
+            am_interested: false,
+            peer_choking: true,
+            peer_interested: false,
+            outstanding: BTreeMap::new(),
+            cancelled: VecDeque::new(),
+            incoming: BTreeSet::new(),
+            their_ut_pex: None,
+            their_queue: None,
+            download: RateEstimator::default(),
+            upload: RateEstimator::default(),
+            connected_at: now,
+            last_received: now,
+            last_sent: now,
+        };
+        Handshake::new(info_hash, peer_id).emit(&mut conn.outbuf);
+        conn
+    }
+
+    /// This session's key.
+    pub fn key(&self) -> PeerKey {
+        self.key
+    }
+
+    /// The peer's handshake, once received.
+    pub fn remote(&self) -> Option<&Handshake> {
+        self.remote.as_ref()
+    }
+
+    /// The handshake has been exchanged.
+    pub fn is_established(&self) -> bool {
+        self.phase != Phase::AwaitingHandshake
+    }
+
+    fn fast(&self) -> bool {
+        self.remote.is_some_and(|h| h.supports_fast())
+    }
+
+    /// Queues a message to the peer, tracking the flags it changes.
+    pub fn send(&mut self, now: Instant, msg: &Message) {
+        msg.emit(&mut self.outbuf);
+        self.last_sent = now;
+        match msg {
+            Message::Choke => {
+                self.am_choking = true;
+                // BEP 3: choking discards the peer's pending requests; BEP 6: a
+                // fast peer rejects each of them explicitly after the choke.
+                let pending = std::mem::take(&mut self.incoming);
+                if self.fast() {
+                    pending
+                        .into_iter()
+                        .for_each(|b| Message::RejectRequest(b).emit(&mut self.outbuf));
+                }
+            }
+            Message::Unchoke => self.am_choking = false,
+            Message::Interested => self.am_interested = true,
+            Message::NotInterested => self.am_interested = false,
+            Message::Request(b) => {
+                self.outstanding.insert(*b, now);
+            }
+            Message::Cancel(b) if self.outstanding.remove(b).is_some() => {
+                self.remember_cancelled(*b)
+            }
+            Message::Piece { data, .. } => self.upload.record(now, data.len() as u64),
+            _ => {}
+        }
+    }
+
+    fn remember_cancelled(&mut self, b: BlockRef) {
+        if self.cancelled.len() == MAX_CANCELLED {
+            self.cancelled.pop_front();
+        }
+        self.cancelled.push_back(b);
+    }
+
+    /// Bytes to write to the socket, if any.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        (!self.outbuf.is_empty()).then(|| std::mem::take(&mut self.outbuf))
+    }
+
+    /// Requests still to send so that the pipeline covers [`PIPELINE_SECONDS`]
+    /// of the peer's current rate (between [`MIN_PIPELINE`] and the peer's `reqq`).
+    pub fn request_slots(&self, now: Instant) -> usize {
+        if self.peer_choking || !self.am_interested {
+            return 0;
+        }
+        let by_rate =
+            (self.download.rate(now) * PIPELINE_SECONDS / f64::from(BLOCK_SIZE)).ceil() as usize;
+        let cap = self
+            .their_queue
+            .unwrap_or(MAX_PIPELINE)
+            .clamp(1, MAX_PIPELINE);
+        by_rate
+            .clamp(MIN_PIPELINE.min(cap), cap)
+            .saturating_sub(self.outstanding.len())
+    }
+
+    /// Our requests awaiting an answer.
+    pub fn outstanding(&self) -> impl Iterator<Item = &BlockRef> {
+        self.outstanding.keys()
+    }
+
+    /// Takes a pending request of the peer (the engine is about to answer it).
+    pub fn take_incoming(&mut self, b: &BlockRef) -> bool {
+        self.incoming.remove(b)
+    }
+
+    /// The id to send ut_pex on, if the peer supports it.
+    pub fn ut_pex_id(&self) -> Option<u8> {
+        self.their_ut_pex
+    }
+
+    /// Feeds received bytes; returns what the peer did, or why to disconnect.
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+    ) -> Result<Vec<PeerEvent>, PeerError> {
+        self.inbuf.extend_from_slice(bytes);
+        self.last_received = now;
+        let mut events = Vec::new();
+        let mut consumed = 0;
+        loop {
+            let rest = &self.inbuf[consumed..];
+            if self.phase == Phase::AwaitingHandshake {
+                match Handshake::parse(rest) {
+                    Ok((h, n)) => {
+                        consumed += n;
+                        if h.info_hash != self.info_hash {
+                            return Err(PeerError::WrongTorrent);
+                        }
+                        self.remote = Some(h);
+                        self.phase = Phase::First;
+                        events.push(PeerEvent::Handshake(h));
+                    }
+                    Err(WireError::Incomplete) => break,
+                    Err(e) => return Err(e.into()),
+                }
+                continue;
+            }
+            match Message::parse(rest) {
+                Ok((msg, n)) => {
+                    consumed += n;
+                    self.on_message(now, msg, &mut events)?;
+                }
+                Err(WireError::Incomplete) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.inbuf.drain(..consumed);
+        Ok(events)
+    }
+
+    fn check_index(&self, index: u32) -> Result<(), PeerError> {
+        if index >= self.layout.piece_count() {
+            return Err(PeerError::Protocol(format!(
+                "piece index {index} out of range"
+            )));
+        }
+        Ok(())
+    }
+
+    fn on_message(
+        &mut self,
+        now: Instant,
+        msg: Message,
+        events: &mut Vec<PeerEvent>,
+    ) -> Result<(), PeerError> {
+        let first = self.phase == Phase::First;
+        // Tolerated before the bitfield (real clients vary the order): messages
+        // that say nothing about which pieces the peer has.
+        let neutral = matches!(
+            msg,
+            Message::KeepAlive
+                | Message::Extended { .. }
+                | Message::Port(_)
+                | Message::AllowedFast(_)
+                | Message::Suggest(_)
+        );
+        if !neutral {
+            self.phase = Phase::Established;
+        }
+        let n = self.layout.piece_count();
+        match msg {
+            Message::KeepAlive
+            | Message::Port(_)
+            | Message::Suggest(_)
+            | Message::AllowedFast(_) => {}
+            Message::Bitfield(_) | Message::HaveAll | Message::HaveNone if !first => {
+                return Err(PeerError::Protocol(
+                    "bitfield after the first message".into(),
+                ));
+            }
+            Message::HaveAll | Message::HaveNone if !self.fast() => {
+                return Err(PeerError::Protocol(
+                    "fast extension message without the fast bit".into(),
+                ));
+            }
+            Message::Bitfield(bits) => {
+                self.bitfield = Bitfield::from_bytes(&bits, n)?;
+                events.push(PeerEvent::Bitfield(self.bitfield.clone()));
+            }
+            Message::HaveAll => {
+                self.bitfield = Bitfield::full(n);
+                events.push(PeerEvent::Bitfield(self.bitfield.clone()));
+            }
+            Message::HaveNone => events.push(PeerEvent::Bitfield(self.bitfield.clone())),
+            Message::Have(i) => {
+                self.check_index(i)?;
+                if !self.bitfield.get(i) {
+                    self.bitfield.set(i);
+                    events.push(PeerEvent::Have(i));
+                }
+            }
+            Message::Choke => {
+                self.peer_choking = true;
+                // BEP 3: a choke discards our pending requests; BEP 6 peers reject them explicitly.
+                if !self.fast() {
+                    let dropped: Vec<BlockRef> =
+                        std::mem::take(&mut self.outstanding).into_keys().collect();
+                    dropped.iter().for_each(|b| self.remember_cancelled(*b));
+                    events.push(PeerEvent::Choked(dropped));
+                } else {
+                    events.push(PeerEvent::Choked(Vec::new()));
+                }
+            }
+            Message::Unchoke => {
+                self.peer_choking = false;
+                events.push(PeerEvent::Unchoked);
+            }
+            Message::Interested => {
+                self.peer_interested = true;
+                events.push(PeerEvent::Interested);
+            }
+            Message::NotInterested => {
+                self.peer_interested = false;
+                events.push(PeerEvent::NotInterested);
+            }
+            Message::Request(b) => {
+                self.check_index(b.index)?;
+                if u64::from(b.begin) + u64::from(b.length) > self.layout.piece_size(b.index) {
+                    return Err(PeerError::Protocol(format!(
+                        "request {b:?} past the piece's end"
+                    )));
+                }
+                if self.am_choking {
+                    if self.fast() {
+                        Message::RejectRequest(b).emit(&mut self.outbuf);
+                    }
+                } else if self.incoming.len() >= MAX_INCOMING_REQUESTS {
+                    return Err(PeerError::Protocol("too many pending requests".into()));
+                } else if self.incoming.insert(b) {
+                    events.push(PeerEvent::Request(b));
+                }
+            }
+            Message::Cancel(b) => {
+                self.incoming.remove(&b);
+            }
+            Message::Piece { index, begin, data } => {
+                let b = BlockRef {
+                    index,
+                    begin,
+                    length: data.len() as u32,
+                };
+                if self.outstanding.remove(&b).is_some() {
+                    self.download.record(now, data.len() as u64);
+                    events.push(PeerEvent::Block(b, data));
+                } else if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
+                    // We cancelled it, but it crossed our cancel: harmless.
+                    self.cancelled.remove(pos);
+                    self.download.record(now, data.len() as u64);
+                } else {
+                    return Err(PeerError::Unsolicited(b));
+                }
+            }
+            Message::RejectRequest(b) => {
+                if self.outstanding.remove(&b).is_none() {
+                    return Err(PeerError::Protocol(format!(
+                        "reject of a block never requested {b:?}"
+                    )));
+                }
+                events.push(PeerEvent::Rejected(b));
+            }
+            Message::Extended { id: 0, payload } => {
+                let h = ExtendedHandshake::parse(&payload)?;
+                self.their_ut_pex = h.id_of(UT_PEX);
+                self.their_queue = h.request_queue.map(|q| q as usize);
+                events.push(PeerEvent::Extended(h));
+            }
+            Message::Extended {
+                id: OUR_UT_PEX_ID,
+                payload,
+            } => {
+                events.push(PeerEvent::Pex(PexMessage::parse(&payload)?));
+            }
+            // BEP 10: extensions we did not advertise are ignored.
+            Message::Extended { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Keep-alives, request timeouts and the idle timeout. Returns requests
+    /// that timed out (given back to the picker).
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<Vec<BlockRef>, PeerError> {
+        if self.phase == Phase::AwaitingHandshake && now - self.connected_at >= HANDSHAKE_TIMEOUT {
+            return Err(PeerError::HandshakeTimeout(HANDSHAKE_TIMEOUT));
+        }
+        let silent = now - self.last_received;
+        if silent >= IDLE_TIMEOUT {
+            return Err(PeerError::Idle(silent));
+        }
+        if now - self.last_sent >= KEEPALIVE_INTERVAL {
+            self.send(now, &Message::KeepAlive);
+        }
+        let expired: Vec<BlockRef> = self
+            .outstanding
+            .iter()
+            .filter(|(_, at)| now - **at >= REQUEST_TIMEOUT)
+            .map(|(b, _)| *b)
+            .collect();
+        for b in &expired {
+            self.outstanding.remove(b);
+            self.remember_cancelled(*b);
+        }
+        Ok(expired)
+    }
+
+    /// The next instant [`PeerConn::handle_timeout`] has work.
+    pub fn poll_timeout(&self) -> Instant {
+        let mut t = (self.last_received + IDLE_TIMEOUT).min(self.last_sent + KEEPALIVE_INTERVAL);
+        if self.phase == Phase::AwaitingHandshake {
+            t = t.min(self.connected_at + HANDSHAKE_TIMEOUT);
+        }
+        if let Some(oldest) = self.outstanding.values().min() {
+            t = t.min(*oldest + REQUEST_TIMEOUT);
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: InfoHash = InfoHash([5; 20]);
+
+    fn conn() -> PeerConn {
+        let layout = Layout::new(vec![3 * 32 * 1024], 32 * 1024);
+        PeerConn::new(PeerKey(1), HASH, [1; 20], layout, Instant::ZERO)
+    }
+
+    fn handshake(fast: bool) -> Vec<u8> {
+        let mut h = Handshake::new(HASH, [2; 20]);
+        if !fast {
+            h.reserved = [0; 8];
+        }
+        let mut out = Vec::new();
+        h.emit(&mut out);
+        out
+    }
+
+    fn bytes(msgs: &[Message]) -> Vec<u8> {
+        let mut out = Vec::new();
+        msgs.iter().for_each(|m| m.emit(&mut out));
+        out
+    }
+
+    #[test]
+    fn handshake_then_bitfield_in_pieces() {
+        let mut c = conn();
+        assert_eq!(c.poll_transmit().unwrap().len(), 68);
+        let mut input = handshake(false);
+        // Neutral messages before the bitfield are tolerated.
+        input.extend(bytes(&[
+            Message::KeepAlive,
+            Message::Port(6881),
+            Message::Extended {
+                id: 0,
+                payload: b"d1:md6:ut_pexi3eee".to_vec(),
+            },
+            Message::Bitfield(vec![0b1010_0000]),
+            Message::Unchoke,
+        ]));
+        let mut events = Vec::new();
+        for chunk in input.chunks(7) {
+            events.extend(c.handle_input(Instant::ZERO, chunk).unwrap());
+        }
+        assert!(matches!(events[0], PeerEvent::Handshake(_)));
+        assert!(matches!(events[1], PeerEvent::Extended(_)));
+        assert_eq!(c.ut_pex_id(), Some(3));
+        assert_eq!(
+            events[2],
+            PeerEvent::Bitfield(Bitfield::from_bytes(&[0b1010_0000], 3).unwrap())
+        );
+        assert_eq!(events[3], PeerEvent::Unchoked);
+        // A second bitfield is a violation.
+        assert!(
+            c.handle_input(Instant::ZERO, &bytes(&[Message::Bitfield(vec![0])]))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn rejects_wrong_torrent_bad_bitfield_and_bad_requests() {
+        let mut c = conn();
+        let mut other = Vec::new();
+        Handshake::new(InfoHash([6; 20]), [2; 20]).emit(&mut other);
+        assert_eq!(
+            c.handle_input(Instant::ZERO, &other),
+            Err(PeerError::WrongTorrent)
+        );
+
+        let mut c = conn();
+        let mut input = handshake(false);
+        input.extend(bytes(&[Message::Bitfield(vec![0b1111_0000])]));
+        assert!(matches!(
+            c.handle_input(Instant::ZERO, &input),
+            Err(PeerError::Protocol(_))
+        ));
+
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(false)).unwrap();
+        c.send(Instant::ZERO, &Message::Unchoke);
+        let ok = BlockRef {
+            index: 2,
+            begin: 16384,
+            length: 16384,
+        };
+        assert_eq!(
+            c.handle_input(Instant::ZERO, &bytes(&[Message::Request(ok)]))
+                .unwrap(),
+            vec![PeerEvent::Request(ok)]
+        );
+        let past_end = BlockRef {
+            index: 2,
+            begin: 16385,
+            length: 16384,
+        };
+        assert!(
+            c.handle_input(Instant::ZERO, &bytes(&[Message::Request(past_end)]))
+                .is_err()
+        );
+        // A request over 16 KiB is a protocol error from the parser.
+        let mut big = bytes(&[Message::Request(BlockRef {
+            index: 0,
+            begin: 0,
+            length: 16384,
+        })]);
+        big[16] = 0x41; // length 16384 + 256... in the last 4 bytes
+        let mut c2 = conn();
+        c2.handle_input(Instant::ZERO, &handshake(false)).unwrap();
+        assert!(c2.handle_input(Instant::ZERO, &big).is_err());
+        let mut c3 = conn();
+        c3.handle_input(Instant::ZERO, &handshake(false)).unwrap();
+        assert!(
+            c3.handle_input(Instant::ZERO, &bytes(&[Message::Have(3)]))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn unsolicited_pieces_end_the_connection() {
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(false)).unwrap();
+        let b = BlockRef {
+            index: 0,
+            begin: 0,
+            length: 4,
+        };
+        let piece = bytes(&[Message::Piece {
+            index: 0,
+            begin: 0,
+            data: vec![1; 4],
+        }]);
+        c.send(Instant::ZERO, &Message::Request(b));
+        assert_eq!(
+            c.handle_input(Instant::ZERO, &piece).unwrap(),
+            vec![PeerEvent::Block(b, vec![1; 4])]
+        );
+        assert_eq!(
+            c.handle_input(Instant::ZERO, &piece),
+            Err(PeerError::Unsolicited(b))
+        );
+        // A cancelled request's piece may still arrive once.
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(false)).unwrap();
+        c.send(Instant::ZERO, &Message::Request(b));
+        c.send(Instant::ZERO, &Message::Cancel(b));
+        assert_eq!(c.handle_input(Instant::ZERO, &piece).unwrap(), vec![]);
+        assert!(c.handle_input(Instant::ZERO, &piece).is_err());
+    }
+
+    #[test]
+    fn handshake_must_arrive_in_time() {
+        let c = conn();
+        assert_eq!(c.poll_timeout(), Instant::from_millis(30_000));
+        let mut c = c;
+        assert_eq!(c.handle_timeout(Instant::from_millis(29_999)), Ok(vec![]));
+        assert!(matches!(
+            c.handle_timeout(Instant::from_millis(30_000)),
+            Err(PeerError::HandshakeTimeout(_))
+        ));
+    }
+
+    #[test]
+    fn pipeline_follows_rate_and_timeouts() {
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(true)).unwrap();
+        assert_eq!(
+            c.request_slots(Instant::ZERO),
+            0,
+            "choked and not interested"
+        );
+        c.send(Instant::ZERO, &Message::Interested);
+        c.handle_input(Instant::ZERO, &bytes(&[Message::Unchoke]))
+            .unwrap();
+        assert_eq!(c.request_slots(Instant::ZERO), MIN_PIPELINE);
+        // 20 s at 1 MiB/s: two seconds of rate is 128 blocks.
+        for s in 0..20 {
+            c.download.record(Instant::from_millis(s * 1000), 1 << 20);
+        }
+        assert_eq!(c.request_slots(Instant::from_millis(19_000)), 128);
+        let b = BlockRef {
+            index: 0,
+            begin: 0,
+            length: 16384,
+        };
+        c.send(Instant::from_millis(1000), &Message::Request(b));
+        assert_eq!(c.poll_timeout(), Instant::from_millis(61_000));
+        c.handle_input(Instant::from_millis(60_000), &bytes(&[Message::KeepAlive]))
+            .unwrap();
+        assert_eq!(
+            c.handle_timeout(Instant::from_millis(61_000)).unwrap(),
+            vec![b]
+        );
+        assert!(matches!(
+            c.handle_timeout(Instant::from_millis(240_000)),
+            Err(PeerError::Idle(_))
+        ));
+        // Fast peers: choking a peer rejects its pending requests explicitly.
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(true)).unwrap();
+        c.send(Instant::ZERO, &Message::Unchoke);
+        c.handle_input(Instant::ZERO, &bytes(&[Message::Request(b)]))
+            .unwrap();
+        c.poll_transmit();
+        c.send(Instant::ZERO, &Message::Choke);
+        assert_eq!(
+            c.poll_transmit().unwrap(),
+            bytes(&[Message::Choke, Message::RejectRequest(b)])
+        );
+    }
+}

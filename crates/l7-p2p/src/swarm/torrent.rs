@@ -1,0 +1,698 @@
+//! The torrent engine: owns the piece picker, the choker and every peer
+//! session, and turns their decisions into messages. It verifies each
+//! completed piece against its SHA-1 before announcing HAVE; a bad piece is
+//! fetched again and the peers that sent it get a strike (a peer that sent
+//! the whole bad piece alone is banned at once; [`MAX_STRIKES`] bans anyone),
+//! even if they disconnected before the piece completed.
+//! Sans-IO: the driver feeds bytes and time and carries out [`TorrentEvent`]s
+//! (write verified pieces, read blocks to upload, close connections) in the
+//! order they are emitted — a piece's `PieceVerified` always precedes any
+//! `ReadBlock` of it.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use l7_wire::Instant;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::peer_conn::OUR_UT_PEX_ID;
+use super::picker::BlockReceipt;
+use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker};
+use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
+use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
+
+/// Strikes (bad pieces shared with others) that get a peer's address banned.
+pub const MAX_STRIKES: u32 = 3;
+/// How many departed peers' addresses are remembered, so that a peer that
+/// sent bad blocks and left before the piece completed is still struck.
+const DEPARTED_MEMORY: usize = 1024;
+/// BEP 11: peer exchange messages at most once a minute...
+pub const PEX_INTERVAL: Duration = Duration::from_secs(60);
+/// ...with at most 50 added and 50 dropped peers each.
+pub const MAX_PEX_PEERS: usize = 50;
+
+/// Who opened a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// We dialed the peer: its address is where it listens.
+    Outbound,
+    /// The peer dialed us: its port is ephemeral.
+    Inbound,
+}
+
+/// Engine limits.
+#[derive(Debug, Clone)]
+pub struct TorrentConfig {
+    /// Most simultaneous peer sessions.
+    pub max_peers: usize,
+    /// Our 20-byte peer id.
+    pub peer_id: [u8; 20],
+    /// Our listening port, told to peers in the BEP 10 handshake.
+    pub listen_port: Option<u16>,
+    /// Client name for the BEP 10 handshake.
+    pub client_name: String,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TorrentEvent {
+    /// A piece passed its hash check: write it, fsync, then record it as resumable.
+    PieceVerified {
+        /// Piece index.
+        index: u32,
+        /// The piece's bytes.
+        data: Vec<u8>,
+    },
+    /// A piece failed its hash check and will be fetched again.
+    PieceFailed {
+        /// Piece index.
+        index: u32,
+        /// Peers that sent its blocks.
+        peers: Vec<PeerKey>,
+    },
+    /// Read this block from storage and pass it to [`Torrent::block_read`].
+    ReadBlock {
+        /// Who asked.
+        peer: PeerKey,
+        /// What.
+        block: BlockRef,
+    },
+    /// Close this connection (the session is already gone from the engine).
+    Disconnect {
+        /// Which.
+        peer: PeerKey,
+        /// Why.
+        reason: String,
+    },
+    /// An address is banned for sending bad data.
+    Banned(IpAddr),
+    /// Peers learned through peer exchange (BEP 11), to connect to.
+    PeersDiscovered(Vec<SocketAddr>),
+    /// Every piece is verified.
+    Complete,
+}
+
+/// Counters for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TorrentStats {
+    /// Verified pieces.
+    pub pieces_have: u32,
+    /// All pieces.
+    pub pieces_total: u32,
+    /// Sessions.
+    pub peers: usize,
+    /// Payload bytes/s received (sum of peers' rolling rates).
+    pub download_rate: f64,
+    /// Payload bytes/s sent.
+    pub upload_rate: f64,
+    /// Payload bytes received and kept since start (for tracker announces).
+    pub downloaded: u64,
+    /// Payload bytes sent since start (for tracker announces).
+    pub uploaded: u64,
+    /// Bytes still missing (tracker `left`).
+    pub left: u64,
+}
+
+#[derive(Debug)]
+struct Session {
+    conn: PeerConn,
+    addr: SocketAddr,
+    direction: Direction,
+    /// `p` from the peer's BEP 10 handshake.
+    listen_port: Option<u16>,
+    last_block_at: Option<Instant>,
+    /// Addresses this peer has been told about through PEX.
+    pex_sent: BTreeSet<SocketAddr>,
+}
+
+impl Session {
+    /// Where the peer accepts connections, if known (for PEX).
+    fn listen_addr(&self) -> Option<SocketAddr> {
+        match (self.listen_port, self.direction) {
+            (Some(p), _) => Some(SocketAddr::new(self.addr.ip(), p)),
+            (None, Direction::Outbound) => Some(self.addr),
+            (None, Direction::Inbound) => None,
+        }
+    }
+}
+
+/// One torrent's swarm engine.
+#[derive(Debug)]
+pub struct Torrent {
+    info_hash: InfoHash,
+    /// BEP 27: private torrents never use peer exchange.
+    private: bool,
+    piece_hashes: Vec<[u8; 20]>,
+    layout: Layout,
+    config: TorrentConfig,
+    picker: PiecePicker,
+    choker: Choker,
+    sessions: BTreeMap<PeerKey, Session>,
+    /// Bytes of pieces being downloaded.
+    buffers: BTreeMap<u32, Vec<u8>>,
+    strikes: BTreeMap<IpAddr, u32>,
+    banned: BTreeSet<IpAddr>,
+    departed: VecDeque<(PeerKey, IpAddr)>,
+    events: VecDeque<TorrentEvent>,
+    next_key: u64,
+    next_pex: Instant,
+    downloaded: u64,
+    uploaded: u64,
+}
+
+impl Torrent {
+    /// An engine for `metainfo`, already holding the verified pieces `have`
+    /// (from storage's resume data), with randomness from `seed`.
+    pub fn new(
+        metainfo: &Metainfo,
+        have: Bitfield,
+        config: TorrentConfig,
+        now: Instant,
+        seed: u64,
+    ) -> Self {
+        let layout = metainfo.info.layout();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let choker_rng = ChaCha8Rng::seed_from_u64(rng.next_u64());
+        Torrent {
+            info_hash: metainfo.info_hash,
+            private: metainfo.info.private,
+            piece_hashes: metainfo.info.pieces.clone(),
+            picker: PiecePicker::new(layout.clone(), have, rng),
+            choker: Choker::new(now, choker_rng),
+            layout,
+            config,
+            sessions: BTreeMap::new(),
+            buffers: BTreeMap::new(),
+            strikes: BTreeMap::new(),
+            banned: BTreeSet::new(),
+            departed: VecDeque::new(),
+            events: VecDeque::new(),
+            next_key: 1,
+            next_pex: now + PEX_INTERVAL,
+            downloaded: 0,
+            uploaded: 0,
+        }
+    }
+
+    /// Verified pieces.
+    pub fn have(&self) -> &Bitfield {
+        self.picker.have()
+    }
+
+    /// Every piece verified.
+    pub fn is_complete(&self) -> bool {
+        self.picker.is_complete()
+    }
+
+    /// True if `ip` is banned.
+    pub fn is_banned(&self, ip: IpAddr) -> bool {
+        self.banned.contains(&ip)
+    }
+
+    /// Strikes recorded against `ip` for sending bad pieces.
+    pub fn strikes(&self, ip: IpAddr) -> u32 {
+        self.strikes.get(&ip).copied().unwrap_or(0)
+    }
+
+    /// Connected sessions, with their addresses.
+    pub fn peers(&self) -> impl Iterator<Item = (PeerKey, SocketAddr)> + '_ {
+        self.sessions.iter().map(|(k, s)| (*k, s.addr))
+    }
+
+    /// The session of `peer`, for inspection.
+    pub fn session(&self, peer: PeerKey) -> Option<&PeerConn> {
+        self.sessions.get(&peer).map(|s| &s.conn)
+    }
+
+    /// Progress counters at `now`.
+    pub fn stats(&self, now: Instant) -> TorrentStats {
+        TorrentStats {
+            pieces_have: self.have().count(),
+            pieces_total: self.layout.piece_count(),
+            peers: self.sessions.len(),
+            download_rate: self
+                .sessions
+                .values()
+                .map(|s| s.conn.download.rate(now))
+                .sum(),
+            upload_rate: self
+                .sessions
+                .values()
+                .map(|s| s.conn.upload.rate(now))
+                .sum(),
+            downloaded: self.downloaded,
+            uploaded: self.uploaded,
+            left: self.layout.total_length()
+                - self
+                    .have()
+                    .ones()
+                    .map(|i| self.layout.piece_size(i))
+                    .sum::<u64>(),
+        }
+    }
+
+    /// Opens a session for a new connection (either direction); `None` if the
+    /// address is banned, already connected, or the peer limit is reached.
+    pub fn add_peer(
+        &mut self,
+        now: Instant,
+        addr: SocketAddr,
+        direction: Direction,
+    ) -> Option<PeerKey> {
+        if self.banned.contains(&addr.ip())
+            || self.sessions.len() >= self.config.max_peers
+            || self.sessions.values().any(|s| s.addr == addr)
+        {
+            return None;
+        }
+        let key = PeerKey(self.next_key);
+        self.next_key += 1;
+        let conn = PeerConn::new(
+            key,
+            self.info_hash,
+            self.config.peer_id,
+            self.layout.clone(),
+            now,
+        );
+        let session = Session {
+            conn,
+            addr,
+            direction,
+            listen_port: None,
+            last_block_at: None,
+            pex_sent: BTreeSet::new(),
+        };
+        self.sessions.insert(key, session);
+        Some(key)
+    }
+
+    /// The connection closed (by the driver or the peer).
+    pub fn peer_disconnected(&mut self, peer: PeerKey) {
+        if let Some(s) = self.sessions.remove(&peer) {
+            self.picker.peer_removed(peer, &s.conn.bitfield);
+            if self.departed.len() == DEPARTED_MEMORY {
+                self.departed.pop_front();
+            }
+            self.departed.push_back((peer, s.addr.ip()));
+        }
+    }
+
+    fn drop_peer(&mut self, peer: PeerKey, reason: String) {
+        if self.sessions.contains_key(&peer) {
+            self.peer_disconnected(peer);
+            self.events
+                .push_back(TorrentEvent::Disconnect { peer, reason });
+        }
+    }
+
+    /// Bytes received from `peer`.
+    pub fn handle_input(&mut self, now: Instant, peer: PeerKey, bytes: &[u8]) {
+        let Some(session) = self.sessions.get_mut(&peer) else {
+            return;
+        };
+        match session.conn.handle_input(now, bytes) {
+            Ok(events) => {
+                for e in events {
+                    // An event may end the session (ban, violation): ignore the rest.
+                    if !self.sessions.contains_key(&peer) {
+                        return;
+                    }
+                    self.on_peer_event(now, peer, e);
+                }
+                self.request_more(now, peer);
+            }
+            Err(e) => self.drop_peer(peer, e.to_string()),
+        }
+    }
+
+    fn conn(&mut self, peer: PeerKey) -> Option<&mut PeerConn> {
+        self.sessions.get_mut(&peer).map(|s| &mut s.conn)
+    }
+
+    fn on_peer_event(&mut self, now: Instant, peer: PeerKey, event: PeerEvent) {
+        match event {
+            PeerEvent::Handshake(h) => {
+                self.greet(now, peer, h.supports_fast(), h.supports_extensions())
+            }
+            PeerEvent::Bitfield(bits) => {
+                self.picker.peer_added(&bits);
+                self.update_interest(now, peer);
+            }
+            PeerEvent::Have(i) => {
+                self.picker.peer_has(i);
+                self.update_interest(now, peer);
+            }
+            PeerEvent::Choked(dropped) => {
+                dropped
+                    .into_iter()
+                    .for_each(|b| self.picker.request_failed(peer, b));
+            }
+            PeerEvent::Rejected(b) => self.picker.request_failed(peer, b),
+            PeerEvent::Unchoked | PeerEvent::Interested | PeerEvent::NotInterested => {}
+            PeerEvent::Extended(h) => {
+                if let Some(s) = self.sessions.get_mut(&peer) {
+                    s.listen_port = h.listen_port.filter(|&p| p != 0);
+                }
+            }
+            PeerEvent::Pex(_) if self.private => {}
+            PeerEvent::Request(block) => {
+                if self.have().get(block.index) {
+                    self.events
+                        .push_back(TorrentEvent::ReadBlock { peer, block });
+                } else {
+                    // Asking for a piece we never announced.
+                    self.drop_peer(
+                        peer,
+                        format!("request for piece {} we do not have", block.index),
+                    );
+                }
+            }
+            PeerEvent::Block(block, data) => self.on_block(now, peer, block, data),
+            PeerEvent::Pex(pex) => {
+                let mut found: Vec<SocketAddr> =
+                    pex.added.into_iter().map(SocketAddr::V4).collect();
+                found.extend(pex.added6.into_iter().map(SocketAddr::V6));
+                found.retain(|a| !self.banned.contains(&a.ip()));
+                if !found.is_empty() {
+                    self.events.push_back(TorrentEvent::PeersDiscovered(found));
+                }
+            }
+        }
+    }
+
+    /// After the handshake: our pieces (BEP 6 have all/none when both are fast) and BEP 10 handshake.
+    fn greet(&mut self, now: Instant, peer: PeerKey, fast: bool, extensions: bool) {
+        let have = self.picker.have().clone();
+        let ext = ExtendedHandshake {
+            extensions: if self.private {
+                BTreeMap::new()
+            } else {
+                [(UT_PEX.to_string(), OUR_UT_PEX_ID)].into()
+            },
+            listen_port: self.config.listen_port,
+            client: Some(self.config.client_name.clone()),
+            request_queue: Some(super::MAX_PIPELINE as u32),
+            ..Default::default()
+        };
+        let Some(c) = self.conn(peer) else { return };
+        // BEP 3 / BEP 6: the bitfield (or have all / have none) comes first.
+        let msg = match (fast, have.count()) {
+            (true, 0) => Some(Message::HaveNone),
+            (true, n) if n == have.len() => Some(Message::HaveAll),
+            (_, 0) => None,
+            _ => Some(Message::Bitfield(have.as_bytes().to_vec())),
+        };
+        if let Some(m) = msg {
+            c.send(now, &m);
+        }
+        if extensions {
+            c.send(
+                now,
+                &Message::Extended {
+                    id: 0,
+                    payload: ext.to_bytes(),
+                },
+            );
+        }
+    }
+
+    /// Sends INTERESTED / NOT INTERESTED as the peer's pieces and ours
+    /// change; two seeds have nothing to trade and part.
+    fn update_interest(&mut self, now: Instant, peer: PeerKey) {
+        let complete = self.picker.is_complete();
+        let Some(s) = self.sessions.get_mut(&peer) else {
+            return;
+        };
+        if complete && s.conn.bitfield.is_full() {
+            self.drop_peer(peer, "both seeds".into());
+            return;
+        }
+        let wants = self.picker.wants_any(&s.conn.bitfield);
+        if wants != s.conn.am_interested {
+            s.conn.send(
+                now,
+                if wants {
+                    &Message::Interested
+                } else {
+                    &Message::NotInterested
+                },
+            );
+        }
+    }
+
+    fn request_more(&mut self, now: Instant, peer: PeerKey) {
+        let Some(s) = self.sessions.get(&peer) else {
+            return;
+        };
+        let slots = s.conn.request_slots(now);
+        if slots == 0 {
+            return;
+        }
+        let bits = s.conn.bitfield.clone();
+        let blocks = self.picker.pick(peer, &bits, slots);
+        if let Some(c) = self.conn(peer) {
+            blocks
+                .iter()
+                .for_each(|b| c.send(now, &Message::Request(*b)));
+        }
+    }
+
+    fn on_block(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Vec<u8>) {
+        if let Some(s) = self.sessions.get_mut(&peer) {
+            s.last_block_at = Some(now);
+        }
+        let BlockReceipt::Accepted {
+            piece_complete,
+            cancel,
+        } = self.picker.block_received(peer, block)
+        else {
+            return;
+        };
+        self.downloaded += u64::from(block.length);
+        for other in cancel {
+            if let Some(c) = self.conn(other) {
+                c.send(now, &Message::Cancel(block));
+            }
+        }
+        let size = self.layout.piece_size(block.index) as usize;
+        let buf = self
+            .buffers
+            .entry(block.index)
+            .or_insert_with(|| vec![0; size]);
+        let begin = block.begin as usize;
+        buf[begin..begin + data.len()].copy_from_slice(&data);
+        if piece_complete {
+            self.verify(now, block.index);
+        }
+    }
+
+    /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
+    fn verify(&mut self, now: Instant, index: u32) {
+        let data = self.buffers.remove(&index).unwrap_or_default();
+        if self.piece_hashes.get(index as usize) == Some(&hash_piece(&data)) {
+            self.picker.piece_passed(index);
+            self.events
+                .push_back(TorrentEvent::PieceVerified { index, data });
+            let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
+            for k in keys {
+                if let Some(c) = self.conn(k).filter(|c| c.is_established()) {
+                    c.send(now, &Message::Have(index));
+                }
+                self.update_interest(now, k);
+            }
+            if self.picker.is_complete() {
+                self.events.push_back(TorrentEvent::Complete);
+            }
+        } else {
+            let peers = self.picker.piece_failed(index);
+            self.events.push_back(TorrentEvent::PieceFailed {
+                index,
+                peers: peers.clone(),
+            });
+            let sole_sender = peers.len() == 1;
+            for p in peers {
+                let Some(ip) = self.ip_of(p) else { continue };
+                let strikes = self.strikes.entry(ip).or_insert(0);
+                *strikes += if sole_sender { MAX_STRIKES } else { 1 };
+                if *strikes >= MAX_STRIKES {
+                    self.ban(ip);
+                }
+            }
+        }
+    }
+
+    /// The address of a current or recently departed peer.
+    fn ip_of(&self, peer: PeerKey) -> Option<IpAddr> {
+        self.sessions.get(&peer).map(|s| s.addr.ip()).or_else(|| {
+            self.departed
+                .iter()
+                .find(|(k, _)| *k == peer)
+                .map(|(_, ip)| *ip)
+        })
+    }
+
+    fn ban(&mut self, ip: IpAddr) {
+        if !self.banned.insert(ip) {
+            return;
+        }
+        self.events.push_back(TorrentEvent::Banned(ip));
+        let victims: Vec<PeerKey> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.addr.ip() == ip)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in victims {
+            self.drop_peer(k, "banned: sent corrupt data".into());
+        }
+    }
+
+    /// The driver read a block that [`TorrentEvent::ReadBlock`] asked for.
+    pub fn block_read(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Vec<u8>) {
+        let Some(c) = self.sessions.get_mut(&peer).map(|s| &mut s.conn) else {
+            return;
+        };
+        // Sent only if still wanted: not cancelled, and the peer not choked since.
+        if data.len() == block.length as usize && c.take_incoming(&block) && !c.am_choking {
+            self.uploaded += u64::from(block.length);
+            c.send(
+                now,
+                &Message::Piece {
+                    index: block.index,
+                    begin: block.begin,
+                    data,
+                },
+            );
+        }
+    }
+
+    /// Timers: peer keep-alives and timeouts, request timeouts, and choking rounds.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
+        for k in keys {
+            let Some(c) = self.conn(k) else { continue };
+            match c.handle_timeout(now) {
+                Ok(expired) => {
+                    expired
+                        .into_iter()
+                        .for_each(|b| self.picker.request_failed(k, b));
+                    self.request_more(now, k);
+                }
+                Err(PeerError::Idle(d)) => {
+                    self.drop_peer(k, format!("silent for {}s", d.as_secs()))
+                }
+                Err(e) => self.drop_peer(k, e.to_string()),
+            }
+        }
+        if now >= self.next_pex {
+            self.next_pex = now + PEX_INTERVAL;
+            self.exchange_peers(now);
+        }
+        let peers: Vec<ChokerPeer> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.conn.is_established())
+            .map(|(k, s)| ChokerPeer {
+                key: *k,
+                interested: s.conn.peer_interested,
+                download_rate: s.conn.download.rate(now),
+                upload_rate: s.conn.upload.rate(now),
+                connected_at: s.conn.connected_at,
+                last_block_at: s.last_block_at,
+                am_interested: s.conn.am_interested,
+            })
+            .collect();
+        if let Some(unchoked) = self
+            .choker
+            .handle_timeout(now, &peers, self.picker.is_complete())
+        {
+            for p in &peers {
+                let Some(c) = self.conn(p.key) else { continue };
+                let should_unchoke = unchoked.contains(&p.key);
+                if should_unchoke && c.am_choking {
+                    c.send(now, &Message::Unchoke);
+                } else if !should_unchoke && !c.am_choking {
+                    c.send(now, &Message::Choke);
+                }
+            }
+        }
+    }
+
+    /// BEP 11: tell each ut_pex peer which peers joined and left since last time.
+    fn exchange_peers(&mut self, now: Instant) {
+        if self.private {
+            return;
+        }
+        let connected: BTreeSet<SocketAddr> = self
+            .sessions
+            .values()
+            .filter(|s| s.conn.is_established())
+            .filter_map(Session::listen_addr)
+            .collect();
+        for s in self.sessions.values_mut() {
+            let Some(id) = s.conn.ut_pex_id() else {
+                continue;
+            };
+            let own = s.listen_addr();
+            let added: Vec<SocketAddr> = connected
+                .difference(&s.pex_sent)
+                .filter(|a| Some(**a) != own)
+                .take(MAX_PEX_PEERS)
+                .copied()
+                .collect();
+            let dropped: Vec<SocketAddr> = s
+                .pex_sent
+                .difference(&connected)
+                .take(MAX_PEX_PEERS)
+                .copied()
+                .collect();
+            if added.is_empty() && dropped.is_empty() {
+                continue;
+            }
+            added.iter().for_each(|a| {
+                s.pex_sent.insert(*a);
+            });
+            dropped.iter().for_each(|a| {
+                s.pex_sent.remove(a);
+            });
+            let (added4, added6) = crate::compact::split(added);
+            let (dropped4, dropped6) = crate::compact::split(dropped);
+            let msg = PexMessage {
+                added_flags: vec![0; added4.len()],
+                added: added4,
+                dropped: dropped4,
+                added6,
+                dropped6,
+            };
+            s.conn.send(
+                now,
+                &Message::Extended {
+                    id,
+                    payload: msg.to_bytes(),
+                },
+            );
+        }
+    }
+
+    /// When [`Torrent::handle_timeout`] next has work.
+    pub fn poll_timeout(&self) -> Instant {
+        self.sessions
+            .values()
+            .map(|s| s.conn.poll_timeout())
+            .fold(self.choker.poll_timeout().min(self.next_pex), Instant::min)
+    }
+
+    /// Bytes to send to a peer.
+    pub fn poll_transmit(&mut self) -> Option<(PeerKey, Vec<u8>)> {
+        self.sessions
+            .iter_mut()
+            .find_map(|(k, s)| s.conn.poll_transmit().map(|b| (*k, b)))
+    }
+
+    /// The next thing the driver must do.
+    pub fn poll_event(&mut self) -> Option<TorrentEvent> {
+        self.events.pop_front()
+    }
+}

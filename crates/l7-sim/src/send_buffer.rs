@@ -1,0 +1,80 @@
+//! A stream direction's send buffer: the writes not yet on the wire, cut
+//! into the units the simulator delivers. A unit is at most one piece
+//! (`stream_piece_bytes`) and never spans a write boundary, except that
+//! consecutive writes fitting together in one small segment
+//! (`small_write_bytes`) travel together, as TCP would coalesce them.
+//! A write that fits in one unit is moved, not copied.
+
+use std::collections::VecDeque;
+
+/// Bytes written to one direction of a stream and not yet sent.
+#[derive(Debug, Default)]
+pub(crate) struct SendBuffer {
+    writes: VecDeque<Vec<u8>>,
+    head_offset: usize,
+    len: usize,
+}
+
+impl SendBuffer {
+    /// Bytes waiting.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Queues a write (empty writes are ignored).
+    pub fn push(&mut self, bytes: Vec<u8>) {
+        if !bytes.is_empty() {
+            self.len += bytes.len();
+            self.writes.push_back(bytes);
+        }
+    }
+
+    /// The next unit to put on the wire, if anything waits.
+    pub fn take_unit(&mut self, piece: usize, coalesce: usize) -> Option<Vec<u8>> {
+        let head = self.writes.front()?;
+        let rest = head.len() - self.head_offset;
+        if rest > piece {
+            let unit = head[self.head_offset..self.head_offset + piece].to_vec();
+            self.head_offset += piece;
+            self.len -= piece;
+            return Some(unit);
+        }
+        let mut unit = self.writes.pop_front()?;
+        if self.head_offset > 0 {
+            unit.drain(..self.head_offset);
+            self.head_offset = 0;
+        }
+        while let Some(next) = self.writes.front() {
+            if unit.len() + next.len() > coalesce {
+                break;
+            }
+            unit.extend_from_slice(next);
+            self.writes.pop_front();
+        }
+        self.len -= unit.len();
+        Some(unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_boundaries_and_coalescing() {
+        let mut b = SendBuffer::default();
+        b.push(vec![1; 10]);
+        b.push(vec![2; 3]);
+        b.push(vec![3; 4]);
+        b.push(Vec::new());
+        assert_eq!(b.len(), 17);
+        // Large write cut into pieces of 4; its tail ends the unit.
+        assert_eq!(b.take_unit(4, 8), Some(vec![1; 4]));
+        assert_eq!(b.take_unit(4, 8), Some(vec![1; 4]));
+        // Tail (2 bytes) coalesces with the 3-byte write (5 ≤ 8), not with the next 4.
+        assert_eq!(b.take_unit(4, 8), Some(vec![1, 1, 2, 2, 2]));
+        assert_eq!(b.take_unit(4, 8), Some(vec![3; 4]));
+        assert_eq!(b.take_unit(4, 8), None);
+        assert_eq!(b.len(), 0);
+    }
+}

@@ -1,0 +1,496 @@
+//! Reliable ordered byte streams (TCP-like), modelled at flow level.
+//!
+//! `connect` sends a SYN: the acceptor's end opens one path latency later
+//! and the initiator's end one round trip later (the SYN-ACK), so every new
+//! connection costs one RTT before the initiator's first byte. Each
+//! direction is a *flow*. A flow with more than one small segment waiting is
+//! *active*: its rate is its max-min fair share (see [`crate::fairness`]) of
+//! the sender's upload, the receiver's download and the path's bottleneck.
+//! The shares are recomputed only when the set of active flows or a
+//! capacity changes, at most once per event time (or per `rate_quantum`);
+//! meanwhile a flow that becomes active starts at once with the capacity
+//! left unused on its resources, so capacities are never exceeded. The
+//! buffer drains as a fluid at the flow's rate, cut into units of at most
+//! `stream_piece_bytes` that never span two writes (small writes queued
+//! together travel together); each unit arrives one path latency after its
+//! last byte is sent. A few bytes written to an idle flow (requests,
+//! acknowledgements) are sent at the path's full rate without disturbing
+//! anyone's share. Writes made in one callback leave together. `close`
+//! half-closes: the peer learns of it after the last byte.
+
+use crate::clock::fluid_time;
+use crate::core::{Core, Event};
+use crate::fairness::ResourceSet;
+use crate::ids::{Endpoint, HostId, StreamId};
+use crate::send_buffer::SendBuffer;
+use crate::trace::TraceEvent;
+use l7_wire::Instant;
+use std::time::Duration;
+
+/// Why a stream operation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    /// No such stream at this host (never opened here, or fully closed).
+    #[error("no such stream at this host")]
+    Unknown,
+    /// This host already closed its side of the stream.
+    #[error("stream already closed for writing")]
+    Closed,
+    /// No host has the address connected to.
+    #[error("no host with that address in the simulation")]
+    UnknownHost,
+    /// A host connecting to itself (not modelled: both ends would share
+    /// one stream id).
+    #[error("a host cannot connect to itself in the simulation")]
+    ToSelf,
+}
+
+/// What an application learns when a stream opens at its host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// The other end.
+    pub peer: Endpoint,
+    /// This end's port (the listening port at the acceptor, an ephemeral
+    /// port at the initiator).
+    pub local_port: u16,
+    /// True at the end that called `connect`.
+    pub initiated_here: bool,
+}
+
+/// One direction of a stream: 0 from initiator to acceptor, 1 back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FlowKey {
+    pub stream: StreamId,
+    pub dir: u8,
+}
+
+/// A stream: its two ends and its two flows.
+#[derive(Debug)]
+pub(crate) struct Stream {
+    pub initiator: Endpoint,
+    pub acceptor: Endpoint,
+    pub flows: [Flow; 2],
+}
+
+/// One direction of a stream.
+#[derive(Debug)]
+pub(crate) struct Flow {
+    pub src: HostId,
+    latency: Duration,
+    resources: ResourceSet,
+    buffer: SendBuffer,
+    /// The unit being sent, while active.
+    unit: Vec<u8>,
+    unit_bits_left: f64,
+    rate: f64,
+    /// When `unit_bits_left` was last brought up to date.
+    anchor: Instant,
+    /// Bumped when the pending `UnitSent` event becomes stale.
+    generation: u64,
+    /// Slot in the active set, when active.
+    active_slot: Option<u32>,
+    small_free_at: Instant,
+    last_arrival: Instant,
+    writable: bool,
+    fin_queued: bool,
+    fin_sent: bool,
+    fin_delivered: bool,
+}
+
+impl Flow {
+    fn new(src: HostId, latency: Duration, resources: ResourceSet) -> Self {
+        Flow {
+            src,
+            latency,
+            resources,
+            buffer: SendBuffer::default(),
+            unit: Vec::new(),
+            unit_bits_left: 0.0,
+            rate: 0.0,
+            anchor: Instant::ZERO,
+            generation: 0,
+            active_slot: None,
+            small_free_at: Instant::ZERO,
+            last_arrival: Instant::ZERO,
+            writable: false,
+            fin_queued: false,
+            fin_sent: false,
+            fin_delivered: false,
+        }
+    }
+
+    /// The arrival time of something whose last bit leaves at `sent`:
+    /// one latency later, and never before what was sent earlier.
+    fn arrival_after(&mut self, sent: Instant) -> Instant {
+        self.last_arrival = self.last_arrival.max(sent + self.latency);
+        self.last_arrival
+    }
+
+    /// Starts sending `unit` at `now` at the current rate; returns when it
+    /// will be on the wire.
+    fn begin_unit(&mut self, unit: Vec<u8>, now: Instant) -> Option<Instant> {
+        self.unit_bits_left = unit.len() as f64 * 8.0;
+        self.unit = unit;
+        self.anchor = now;
+        self.sent_at(now)
+    }
+
+    /// Moves to `rate`; returns when the current unit will be on the wire.
+    fn retune(&mut self, rate: f64, now: Instant) -> Option<Instant> {
+        let elapsed = (now - self.anchor).as_secs_f64();
+        self.unit_bits_left = (self.unit_bits_left - self.rate * elapsed).max(0.0);
+        self.anchor = now;
+        self.rate = rate;
+        self.sent_at(now)
+    }
+
+    fn sent_at(&mut self, now: Instant) -> Option<Instant> {
+        self.generation += 1;
+        (self.rate > 0.0).then(|| now + fluid_time(self.unit_bits_left, self.rate))
+    }
+}
+
+/// Below this many bits/s, capacity left over is treated as none (it is
+/// rounding residue, and would schedule a completion far in the future).
+const MIN_SPARE_BPS: f64 = 1.0;
+
+impl Core {
+    fn flow_mut(&mut self, key: FlowKey) -> Option<&mut Flow> {
+        let stream = self.streams.get_mut(key.stream.index())?.as_mut()?;
+        Some(&mut stream.flows[usize::from(key.dir)])
+    }
+
+    /// The flow `host` writes into on `stream`.
+    fn own_flow(&self, host: HostId, stream: StreamId) -> Result<FlowKey, StreamError> {
+        let s = self
+            .streams
+            .get(stream.index())
+            .and_then(Option::as_ref)
+            .ok_or(StreamError::Unknown)?;
+        let dir = if s.initiator.host == host {
+            0
+        } else if s.acceptor.host == host {
+            1
+        } else {
+            return Err(StreamError::Unknown);
+        };
+        Ok(FlowKey { stream, dir })
+    }
+
+    /// The resources a flow from `src` to `dst` shares.
+    fn flow_resources(&mut self, src: HostId, dst: HostId) -> ResourceSet {
+        let up = self.hosts[src.index()].up_resource;
+        let down = self.hosts[dst.index()].up_resource + 1;
+        if self.link_params(src, dst).bandwidth_bps.is_none() {
+            return ResourceSet::new(&[up, down]);
+        }
+        let link = self.link_state(src, dst, None);
+        let resource = match link.resource {
+            Some(r) => r,
+            None => {
+                let bandwidth = link.params.bandwidth_bps.unwrap_or(u64::MAX) as f64;
+                let r = self.sharing.add_resource(bandwidth);
+                self.link_state(src, dst, None).resource = Some(r);
+                r
+            }
+        };
+        ResourceSet::new(&[up, down, resource])
+    }
+
+    /// Starts connecting from `host` to `to`; see the module doc for timing.
+    pub(crate) fn connect(&mut self, host: HostId, to: Endpoint) -> Result<StreamId, StreamError> {
+        if to.host.index() >= self.hosts.len() {
+            return Err(StreamError::UnknownHost);
+        }
+        if to.host == host {
+            return Err(StreamError::ToSelf);
+        }
+        let h = &mut self.hosts[host.index()];
+        let port = h.next_ephemeral_port;
+        h.next_ephemeral_port = port
+            .checked_add(1)
+            .unwrap_or(crate::core::FIRST_EPHEMERAL_PORT);
+        let from = Endpoint::new(host, port);
+        let id = StreamId(u32::try_from(self.streams.len()).unwrap_or(u32::MAX));
+        let there = self.link_params(host, to.host).latency;
+        let back = self.link_params(to.host, host).latency;
+        let flows = [
+            Flow::new(host, there, self.flow_resources(host, to.host)),
+            Flow::new(to.host, back, self.flow_resources(to.host, host)),
+        ];
+        self.streams.push(Some(Stream {
+            initiator: from,
+            acceptor: to,
+            flows,
+        }));
+        self.stats.streams += 1;
+        self.record(TraceEvent::Connect {
+            stream: id,
+            from,
+            to,
+        });
+        self.queue.push(self.now + there, Event::SynArrived(id));
+        self.queue
+            .push(self.now + there + back, Event::Established(id));
+        Ok(id)
+    }
+
+    /// Queues `bytes` on `host`'s side of `stream`.
+    pub(crate) fn write(
+        &mut self,
+        host: HostId,
+        stream: StreamId,
+        bytes: Vec<u8>,
+    ) -> Result<(), StreamError> {
+        let key = self.own_flow(host, stream)?;
+        let flow = self.flow_mut(key).ok_or(StreamError::Unknown)?;
+        if flow.fin_queued {
+            return Err(StreamError::Closed);
+        }
+        flow.buffer.push(bytes);
+        self.deferred_kicks.push(key);
+        Ok(())
+    }
+
+    /// Closes `host`'s side of `stream` once everything written is sent.
+    pub(crate) fn close(&mut self, host: HostId, stream: StreamId) -> Result<(), StreamError> {
+        let key = self.own_flow(host, stream)?;
+        let flow = self.flow_mut(key).ok_or(StreamError::Unknown)?;
+        if flow.fin_queued {
+            return Err(StreamError::Closed);
+        }
+        flow.fin_queued = true;
+        self.deferred_kicks.push(key);
+        Ok(())
+    }
+
+    /// Starts the flows written to during the callback that just ended.
+    pub(crate) fn flush_kicks(&mut self) {
+        let mut kicks = std::mem::take(&mut self.deferred_kicks);
+        for key in kicks.drain(..) {
+            self.kick(key);
+        }
+        self.deferred_kicks = kicks;
+    }
+
+    /// Makes an idle flow send what waits: a few bytes at once, more by
+    /// joining the active set, then the FIN once the buffer is empty.
+    fn kick(&mut self, key: FlowKey) {
+        let small = self.config.small_write_bytes;
+        let piece = self.config.stream_piece_bytes.max(small).max(1);
+        let now = self.now;
+        let Some(stream) = self
+            .streams
+            .get_mut(key.stream.index())
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        let flow = &mut stream.flows[usize::from(key.dir)];
+        if !flow.writable || flow.active_slot.is_some() {
+            return;
+        }
+        let waiting = flow.buffer.len();
+        if waiting > small {
+            // Join the active set with whatever its resources have spare
+            // until the next recomputation gives it a fair share.
+            let spare = self.sharing.spare(&flow.resources);
+            let spare = if spare >= MIN_SPARE_BPS { spare } else { 0.0 };
+            flow.rate = 0.0;
+            flow.active_slot = Some(self.sharing.insert(key, flow.resources));
+            self.sharing.add_load(&flow.resources, spare);
+            let first = flow.buffer.take_unit(piece, small).unwrap_or_default();
+            flow.begin_unit(first, now);
+            if let Some(done) = flow.retune(spare, now) {
+                let generation = flow.generation;
+                self.queue.push(
+                    done,
+                    Event::UnitSent {
+                        flow: key,
+                        generation,
+                    },
+                );
+            }
+            let active = self.sharing.active();
+            self.stats.peak_active_flows = self.stats.peak_active_flows.max(active);
+            self.schedule_recompute(false);
+            return;
+        }
+        if let Some(unit) = flow.buffer.take_unit(piece, small) {
+            let full_rate = flow
+                .resources
+                .as_slice()
+                .iter()
+                .map(|&r| self.sharing.capacity(r))
+                .fold(f64::INFINITY, f64::min);
+            let start = now.max(flow.small_free_at);
+            flow.small_free_at = start + fluid_time(unit.len() as f64 * 8.0, full_rate);
+            let at = flow.arrival_after(flow.small_free_at);
+            self.hosts[flow.src.index()].counters.stream_bytes_sent += unit.len() as u64;
+            self.queue.push(
+                at,
+                Event::Data {
+                    flow: key,
+                    bytes: unit,
+                },
+            );
+        }
+        if flow.fin_queued && !flow.fin_sent {
+            flow.fin_sent = true;
+            let at = flow.arrival_after(now);
+            self.queue.push(at, Event::Fin(key));
+        }
+    }
+
+    /// The SYN or SYN-ACK arrived: `dir`'s sender may now send. Returns the
+    /// host where the stream opens and what it learns.
+    pub(crate) fn open_end(&mut self, stream: StreamId, dir: u8) -> Option<(HostId, StreamInfo)> {
+        let s = self.streams.get_mut(stream.index())?.as_mut()?;
+        s.flows[usize::from(dir)].writable = true;
+        let (here, peer) = if dir == 0 {
+            (s.initiator, s.acceptor)
+        } else {
+            (s.acceptor, s.initiator)
+        };
+        let info = StreamInfo {
+            peer,
+            local_port: here.port,
+            initiated_here: dir == 0,
+        };
+        self.record(TraceEvent::Opened {
+            stream,
+            host: here.host,
+        });
+        self.kick(FlowKey { stream, dir });
+        Some((here.host, info))
+    }
+
+    /// An active flow finished putting its unit on the wire.
+    pub(crate) fn unit_sent(&mut self, key: FlowKey, generation: u64) {
+        let small = self.config.small_write_bytes;
+        let piece = self.config.stream_piece_bytes.max(small).max(1);
+        let now = self.now;
+        let Some(stream) = self
+            .streams
+            .get_mut(key.stream.index())
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        let flow = &mut stream.flows[usize::from(key.dir)];
+        if flow.generation != generation || flow.active_slot.is_none() {
+            return;
+        }
+        let unit = std::mem::take(&mut flow.unit);
+        self.hosts[flow.src.index()].counters.stream_bytes_sent += unit.len() as u64;
+        let at = flow.arrival_after(now);
+        self.queue.push(
+            at,
+            Event::Data {
+                flow: key,
+                bytes: unit,
+            },
+        );
+        if let Some(next) = flow.buffer.take_unit(piece, small) {
+            if let Some(done) = flow.begin_unit(next, now) {
+                let generation = flow.generation;
+                self.queue.push(
+                    done,
+                    Event::UnitSent {
+                        flow: key,
+                        generation,
+                    },
+                );
+            }
+            return;
+        }
+        // Drained: leave the active set and free the share for the others.
+        self.sharing.add_load(&flow.resources, -flow.rate);
+        flow.retune(0.0, now);
+        if let Some(slot) = flow.active_slot.take() {
+            self.sharing.remove(slot);
+        }
+        if flow.fin_queued && !flow.fin_sent {
+            flow.fin_sent = true;
+            self.queue.push(at, Event::Fin(key));
+        }
+        self.schedule_recompute(false);
+    }
+
+    /// Shares bandwidth again where something changed and reschedules the
+    /// flows whose rate changed.
+    pub(crate) fn recompute_rates(&mut self) {
+        if self.recompute_at != Some(self.now) {
+            return;
+        }
+        self.recompute_at = None;
+        self.last_recompute = Some(self.now);
+        self.stats.rate_recomputations += 1;
+        let now = self.now;
+        let mut updates = std::mem::take(&mut self.rate_updates);
+        let streams = &self.streams;
+        self.sharing.recompute(
+            |key| {
+                streams
+                    .get(key.stream.index())
+                    .and_then(Option::as_ref)
+                    .map_or(0.0, |s| s.flows[usize::from(key.dir)].rate)
+            },
+            &mut updates,
+        );
+        for &(key, rate) in &updates {
+            let Some(flow) = self.flow_mut(key) else {
+                continue;
+            };
+            if let Some(done) = flow.retune(rate, now) {
+                let generation = flow.generation;
+                self.queue.push(
+                    done,
+                    Event::UnitSent {
+                        flow: key,
+                        generation,
+                    },
+                );
+            }
+        }
+        self.rate_updates = updates;
+    }
+
+    /// Stream bytes arrived; returns the receiving host.
+    pub(crate) fn data_arrived(&mut self, key: FlowKey, len: usize) -> Option<HostId> {
+        let s = self.streams.get(key.stream.index())?.as_ref()?;
+        let host = if key.dir == 0 {
+            s.acceptor.host
+        } else {
+            s.initiator.host
+        };
+        self.hosts[host.index()].counters.stream_bytes_received += len as u64;
+        self.record(TraceEvent::Data {
+            stream: key.stream,
+            host,
+            len,
+        });
+        Some(host)
+    }
+
+    /// The FIN arrived; returns the receiving host. A stream closed both
+    /// ways is forgotten.
+    pub(crate) fn fin_arrived(&mut self, key: FlowKey) -> Option<HostId> {
+        let slot = self.streams.get_mut(key.stream.index())?;
+        let s = slot.as_mut()?;
+        let host = if key.dir == 0 {
+            s.acceptor.host
+        } else {
+            s.initiator.host
+        };
+        s.flows[usize::from(key.dir)].fin_delivered = true;
+        if s.flows.iter().all(|f| f.fin_delivered) {
+            *slot = None;
+        }
+        self.record(TraceEvent::Closed {
+            stream: key.stream,
+            host,
+        });
+        Some(host)
+    }
+}

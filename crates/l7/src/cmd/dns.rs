@@ -1,0 +1,171 @@
+//! `l7 dns serve`, an authoritative server for zone files reloaded on SIGHUP
+//! (a broken new zone keeps the old ones serving, with the error logged), and
+//! `l7 dns resolve`, the local DNS server (an iterative caching resolver).
+
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, anyhow};
+use l7_dns::authority::Authority;
+use l7_dns::resolver::{Hosts, Resolver, ResolverConfig, RootHint, parse_root_hints};
+use l7_net::dns::resolver;
+use l7_net::dns::server;
+use l7_net::dns::zones::{self, SharedAuthority, ZoneSpec};
+use l7_net::prefix::Prefix;
+use l7_net::tcp::{ConnLimits, bind_tcp, bind_udp};
+use l7_world::state::{WorldState, default_path};
+
+use super::{ready, shutdown_on_signals};
+use crate::addr;
+use crate::cli::{DnsResolveArgs, DnsServeArgs, Global};
+
+fn build(specs: &[ZoneSpec], acl: &[Prefix]) -> Result<Authority, String> {
+    let acl = acl.to_vec();
+    Ok(Authority::new(zones::load(specs)?)
+        .with_transfer_acl(move |client, _| Prefix::any_contains(&acl, client)))
+}
+
+pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
+    let at = addr::listen(&a.listen)?;
+    let specs: Vec<ZoneSpec> = a
+        .zones
+        .iter()
+        .map(|z| ZoneSpec::parse(z).map_err(|e| anyhow!(e)))
+        .collect::<anyhow::Result<_>>()?;
+    let acl: Vec<Prefix> = a
+        .allow_transfer
+        .iter()
+        .map(|s| Prefix::parse(s).map_err(|e| anyhow!("--allow-transfer {e}")))
+        .collect::<anyhow::Result<_>>()?;
+    let authority = build(&specs, &acl).map_err(|e| anyhow!(e))?;
+    let apexes: Vec<String> = authority
+        .zones()
+        .iter()
+        .map(|z| z.apex().to_string())
+        .collect();
+    let shared: SharedAuthority = Arc::new(RwLock::new(Arc::new(authority)));
+    let shutdown = shutdown_on_signals()?;
+    let udp = bind_udp(at).await?;
+    let tcp = bind_tcp(at).await?;
+    ready(
+        &format!("authoritative DNS server for {}", apexes.join(" ")),
+        &[format!("udp {at}"), format!("tcp {at}")],
+        g,
+    );
+    let notify: Vec<std::net::SocketAddr> = a
+        .notify
+        .iter()
+        .map(|s| addr::listen(s).map_err(|e| anyhow!("--notify {e}")))
+        .collect::<anyhow::Result<_>>()?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let reload_target = shared.clone();
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            match build(&specs, &acl) {
+                Ok(new) => {
+                    let new = Arc::new(new);
+                    if let Ok(mut cur) = reload_target.write() {
+                        *cur = new.clone();
+                    }
+                    tracing::info!("SIGHUP: zones reloaded");
+                    server::notify_secondaries(&new, &notify).await;
+                }
+                Err(e) => {
+                    tracing::error!("SIGHUP: reload failed, still serving the old zones: {e}")
+                }
+            }
+        }
+    });
+    let limits = ConnLimits {
+        idle_timeout: server::TCP_IDLE,
+        max_connections: 1024,
+    };
+    let (udp_answered, ()) = tokio::join!(
+        server::serve_udp(udp, shared.clone(), shutdown.clone()),
+        server::serve_tcp(tcp, shared, limits, shutdown)
+    );
+    if g.json {
+        crate::output::json_line(&serde_json::json!({ "udp_queries_answered": udp_answered }));
+    } else {
+        eprintln!("answered {udp_answered} UDP queries");
+    }
+    Ok(0)
+}
+
+pub async fn resolve(a: DnsResolveArgs, g: &Global) -> anyhow::Result<i32> {
+    let at = addr::listen(&a.listen)?;
+    let (root_hints, hints_from, port) = match &a.root_hints {
+        Some(p) => {
+            let text = std::fs::read(p)
+                .with_context(|| format!("cannot read root hints {}", p.display()))?;
+            let file = p.display().to_string();
+            let hints = parse_root_hints(&text, &file).map_err(|e| anyhow!("root hints: {e}"))?;
+            (hints, file, a.upstream_port)
+        }
+        None => match world_root() {
+            Some((hint, port)) => (vec![hint], "the running world's root".to_string(), port),
+            None => {
+                let hints =
+                    parse_root_hints(resolver::INTERNET_ROOT_HINTS.as_bytes(), "named.root")
+                        .map_err(|e| anyhow!("built-in root hints: {e}"))?;
+                (
+                    hints,
+                    "the Internet's root servers".to_string(),
+                    a.upstream_port,
+                )
+            }
+        },
+    };
+    let hosts = match &a.hosts {
+        Some(p) => Hosts::parse(
+            &std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read hosts file {}", p.display()))?,
+        )
+        .map_err(|e| anyhow!("{}: {e}", p.display()))?,
+        None => Hosts::default(),
+    };
+    let allowed: Vec<Prefix> = if a.allow.is_empty() {
+        Prefix::LOOPBACK.to_vec()
+    } else {
+        a.allow
+            .iter()
+            .map(|s| Prefix::parse(s).map_err(|e| anyhow!("--allow {e}")))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let config = ResolverConfig {
+        root_hints,
+        upstream_port: port,
+        cache_capacity: a.cache_size,
+        hosts,
+        ..ResolverConfig::default()
+    };
+    let shutdown = shutdown_on_signals()?;
+    let udp = bind_udp(at).await?;
+    let tcp = bind_tcp(at).await?;
+    let handle = resolver::spawn(Resolver::new(config, rand::random()), allowed);
+    ready(
+        &format!("resolver (root hints: {hints_from})"),
+        &[format!("udp {at}"), format!("tcp {at}")],
+        g,
+    );
+    let limits = ConnLimits {
+        idle_timeout: server::TCP_IDLE,
+        max_connections: 1024,
+    };
+    tokio::join!(
+        resolver::serve_udp(udp, handle.clone(), shutdown.clone()),
+        resolver::serve_tcp(tcp, handle, limits, shutdown)
+    );
+    Ok(0)
+}
+
+/// The running world's root server as a root hint, and the world's DNS port.
+fn world_root() -> Option<(RootHint, u16)> {
+    let w = WorldState::load_running(&default_path())?;
+    let h = w.hosts.iter().find(|h| h.name == "a.root-servers.net")?;
+    let s = h.services.iter().find(|s| s.role == "dns")?;
+    let hint = RootHint {
+        name: h.name.parse().ok()?,
+        addr: h.address.into(),
+    };
+    Some((hint, s.port))
+}

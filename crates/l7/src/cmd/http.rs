@@ -1,0 +1,77 @@
+//! `l7 http serve`: the origin server for a document root.
+
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use l7_http::files::redirects::Redirects;
+use l7_http::files::{FileServer, FilesConfig};
+use l7_http::server::ServerConfig;
+use l7_net::http::access_log::AccessLog;
+use l7_net::http::server::{self, Origin};
+use l7_net::tcp::{ConnLimits, bind_tcp};
+use l7_net::tls;
+use tokio_rustls::TlsAcceptor;
+
+use super::{ready, shutdown_on_signals};
+use crate::addr;
+use crate::cli::{Global, HttpServeArgs};
+
+pub async fn serve(a: HttpServeArgs, g: &Global) -> anyhow::Result<i32> {
+    let at = addr::listen(&a.listen)?;
+    let redirects = match &a.redirects {
+        Some(p) => Redirects::parse(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )
+        .map_err(|e| anyhow!("{}: {e}", p.display()))?,
+        None => Redirects::default(),
+    };
+    let config = FilesConfig {
+        listings: !a.no_listing,
+        allow_upload: a.allow_upload,
+        redirects,
+        ..FilesConfig::default()
+    };
+    let files = FileServer::new(&a.root, config).with_context(|| {
+        format!(
+            "cannot serve {}: the document root must be an existing directory",
+            a.root.display()
+        )
+    })?;
+    let log = match a.access_log.as_str() {
+        "off" => AccessLog::off(),
+        "-" => AccessLog::to(Box::new(std::io::stdout())),
+        path => AccessLog::to(Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open the access log {path}"))?,
+        )),
+    };
+    let config = ServerConfig {
+        header_timeout: a.header_timeout,
+        idle_timeout: a.idle_timeout,
+        ..ServerConfig::default()
+    };
+    let origin = Arc::new(Origin {
+        handler: files,
+        config,
+        log,
+    });
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsAcceptor::from(
+            tls::server_config(cert, key, &[b"http/1.1"]).map_err(|e| anyhow!(e))?,
+        )),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let shutdown = shutdown_on_signals()?;
+    let listener = bind_tcp(at).await?;
+    ready(
+        &format!("HTTP server for {}", a.root.display()),
+        &[format!("{scheme}://{at}/")],
+        g,
+    );
+    server::serve(listener, origin, tls, ConnLimits::default(), shutdown).await;
+    Ok(0)
+}

@@ -1,0 +1,59 @@
+//! Fuzzes DNS message parsing (owned and zero-copy view), re-emission of
+//! what parsed, and the authoritative server answering it from a small zone
+//! with a CNAME, a wildcard, a DNAME and a delegation.
+#![no_main]
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use l7_dns::authority::{Authority, Transport};
+use l7_dns::wire::{Message, MessageView};
+use l7_dns::zone::{NoIncludes, Zone};
+use libfuzzer_sys::fuzz_target;
+
+const ZONE: &[u8] = b"$TTL 300
+@ SOA ns hostmaster 1 2 3 4 60
+@ NS ns
+@ MX 10 mail
+ns A 192.0.2.1
+mail A 192.0.2.2
+www CNAME @
+*.wild TXT \"w\"
+old DNAME example.net.
+sub NS ns.sub
+ns.sub A 192.0.2.3
+";
+
+fn server() -> &'static Authority {
+    static SERVER: OnceLock<Authority> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let apex = "example.com".parse().expect("valid apex");
+        let zone =
+            Zone::from_master_file(ZONE, "fuzz.zone", &apex, &mut NoIncludes).expect("valid zone");
+        Authority::new([zone]).with_transfer_acl(|_, _| true)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let view = MessageView::parse(data);
+    if let Ok((message, _)) = Message::parse(data) {
+        assert!(
+            view.is_ok(),
+            "the view rejected what the owned parse accepted"
+        );
+        let bytes = message.to_bytes();
+        let (again, _) = Message::parse(&bytes).expect("our own output parses");
+        assert_eq!(again, message);
+        let mut out = Vec::new();
+        message.emit_limited(&mut out, 512);
+        assert!(Message::parse(&out).is_ok(), "truncated output parses");
+    }
+    let client = IpAddr::from([127, 0, 0, 1]);
+    for transport in [Transport::Udp, Transport::Tcp] {
+        let mut out = Vec::new();
+        server().respond(data, client, transport, &mut out);
+        if !out.is_empty() {
+            assert!(Message::parse(&out).is_ok(), "our response parses");
+        }
+    }
+});
