@@ -59,6 +59,12 @@ impl Site {
                 .unwrap(),
         )
     }
+    /// Only the status code of `curl ARGS`.
+    fn code(&self, args: &[&str]) -> String {
+        let mut all = vec!["-o", "/dev/null", "-w", "%{http_code}"];
+        all.extend_from_slice(args);
+        self.curl(&all)
+    }
     /// Sends raw bytes, returns everything the server sent until it closed.
     fn raw(&self, request: &[u8]) -> String {
         let mut s = TcpStream::connect(self.server.addr).unwrap();
@@ -163,13 +169,11 @@ fn ranges_and_conditional_requests() {
             .to_string()
     };
     let (etag, modified) = (field("ETag: "), field("Last-Modified: "));
+    let url = s.url("/docs/a.txt");
     let code = |args: &[&str]| {
-        let mut a = vec!["-o", "/dev/null", "-w", "%{http_code}"];
-        a.extend_from_slice(args);
-        a.push("X");
-        let url = s.url("/docs/a.txt");
-        *a.last_mut().unwrap() = &url;
-        s.curl(&a)
+        let mut a = args.to_vec();
+        a.push(&url);
+        s.code(&a)
     };
     assert_eq!(code(&["-H", &format!("If-None-Match: {etag}")]), "304");
     assert_eq!(
@@ -237,74 +241,24 @@ fn uploads_only_when_allowed() {
     let closed = site(&[]);
     std::fs::write(closed.dir.join("up.txt"), "new").unwrap();
     let up = closed.dir.join("up.txt").display().to_string();
-    assert_eq!(
-        closed.curl(&[
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-T",
-            &up,
-            &closed.url("/up.txt")
-        ]),
-        "405"
-    );
+    assert_eq!(closed.code(&["-T", &up, &closed.url("/up.txt")]), "405");
     let open = site(&["--allow-upload"]);
     let body = open.dir.join("body.txt");
     std::fs::write(&body, "uploaded by curl\n").unwrap();
     let b = body.display().to_string();
-    assert_eq!(
-        open.curl(&[
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-T",
-            &b,
-            &open.url("/docs/new.txt")
-        ]),
-        "201"
-    );
-    assert_eq!(
-        open.curl(&[
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-T",
-            &b,
-            &open.url("/docs/new.txt")
-        ]),
-        "204"
-    );
+    assert_eq!(open.code(&["-T", &b, &open.url("/docs/new.txt")]), "201");
+    assert_eq!(open.code(&["-T", &b, &open.url("/docs/new.txt")]), "204");
     assert_eq!(
         std::fs::read_to_string(open.dir.join("docs/new.txt")).unwrap(),
         "uploaded by curl\n"
     );
     assert_eq!(
-        open.curl(&[
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-X",
-            "DELETE",
-            &open.url("/docs/new.txt")
-        ]),
+        open.code(&["-X", "DELETE", &open.url("/docs/new.txt")]),
         "204"
     );
     assert!(!open.dir.join("docs/new.txt").exists());
     assert_eq!(
-        open.curl(&[
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-T",
-            &b,
-            &open.url("/../escape.txt"),
-            "--path-as-is"
-        ]),
+        open.code(&["-T", &b, &open.url("/../escape.txt"), "--path-as-is"]),
         "400"
     );
 }
@@ -397,10 +351,7 @@ fn smuggling_oversized_and_malformed_requests_are_refused() {
         431
     );
     // The server is still fine.
-    assert_eq!(
-        s.curl(&["-o", "/dev/null", "-w", "%{http_code}", &s.url("/")]),
-        "200"
-    );
+    assert_eq!(s.code(&[&s.url("/")]), "200");
 }
 
 #[test]
@@ -431,10 +382,7 @@ fn a_slow_header_gets_408_while_others_are_served() {
         sent += 1;
         if sent == 3 {
             // Other clients are served meanwhile.
-            assert_eq!(
-                s.curl(&["-o", "/dev/null", "-w", "%{http_code}", &s.url("/")]),
-                "200"
-            );
+            assert_eq!(s.code(&[&s.url("/")]), "200");
         }
         std::thread::sleep(Duration::from_millis(200));
     }
