@@ -322,6 +322,14 @@ pub struct DnsServeArgs {
     /// Secondaries to NOTIFY (RFC 1996) after each reload, as ADDR:PORT; repeatable.
     #[arg(long = "notify", value_name = "ADDR:PORT")]
     pub notify: Vec<String>,
+    /// Response rate limiting over UDP: at most this many responses per second
+    /// for each client /24 (IPv4) or /56 (IPv6) and answer (default 5 with --rrl).
+    #[arg(long, value_name = "PER_SECOND", num_args = 0..=1, default_missing_value = "5")]
+    pub rrl: Option<u32>,
+    /// With --rrl: every Nth dropped response goes out truncated (TC=1) so real
+    /// clients retry over TCP; 0 never.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub rrl_slip: u32,
 }
 
 #[derive(Debug, Args)]
