@@ -67,6 +67,9 @@ pub enum Command {
     /// Look at the world: its hosts, and whether one is running.
     #[command(subcommand)]
     World(WorldCmd),
+    /// BitTorrent: make, inspect, download and seed torrents.
+    #[command(subcommand)]
+    Torrent(TorrentCmd),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -452,4 +455,46 @@ pub struct TrackerServeArgs {
     /// Seconds between announces the tracker asks clients for.
     #[arg(long, default_value = "30m", value_parser = duration)]
     pub interval: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TorrentCmd {
+    /// Make a .torrent from a file or a directory (pieces hashed on every core).
+    ///
+    /// Example: l7 torrent create movie.mp4 --tracker http://tracker.bittorrent.test:6969/announce
+    Create(TorrentCreateArgs),
+    /// Print a .torrent's name, size, pieces, files, trackers, info-hash and magnet link.
+    ///
+    /// Example: l7 torrent show movie.mp4.torrent
+    Show(TorrentShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentCreateArgs {
+    /// The file or directory to share.
+    pub path: PathBuf,
+    /// Where to write the torrent (default: NAME.torrent here).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Bytes per piece: a power of two from 16KiB to 64MiB.
+    #[arg(long, default_value = "256KiB", value_parser = size)]
+    pub piece_length: u64,
+    /// A tracker's announce URL (http:// or udp://); repeat for backups (BEP 12 tiers).
+    #[arg(long = "tracker", value_name = "URL")]
+    pub trackers: Vec<String>,
+    /// Mark the torrent private (BEP 27: trackers only, no peer exchange).
+    #[arg(long)]
+    pub private: bool,
+    /// A free-text comment.
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Hashing threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentShowArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
 }
