@@ -196,6 +196,11 @@ impl Torrent {
         }
     }
 
+    /// The torrent's info-hash.
+    pub fn info_hash(&self) -> &InfoHash {
+        &self.info_hash
+    }
+
     /// Verified pieces.
     pub fn have(&self) -> &Bitfield {
         self.picker.have()

@@ -10,6 +10,7 @@ mod mail;
 mod ping;
 mod rtt;
 mod torrent;
+mod torrent_run;
 mod tracker;
 mod up;
 mod world;
@@ -41,6 +42,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
         Command::Torrent(TorrentCmd::Create(a)) => torrent::create(a, &g),
         Command::Torrent(TorrentCmd::Show(a)) => torrent::show(a, &g),
+        Command::Torrent(TorrentCmd::Get(a)) => torrent_run::get(a, &g).await,
+        Command::Torrent(TorrentCmd::Seed(a)) => torrent_run::seed(a, &g).await,
     }
 }
 
