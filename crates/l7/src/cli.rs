@@ -67,6 +67,9 @@ pub enum Command {
     /// Look at the world: its hosts, and whether one is running.
     #[command(subcommand)]
     World(WorldCmd),
+    /// BitTorrent: make, inspect, download and seed torrents.
+    #[command(subcommand)]
+    Torrent(TorrentCmd),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -460,4 +463,106 @@ pub struct TrackerServeArgs {
     /// Seconds between announces the tracker asks clients for.
     #[arg(long, default_value = "30m", value_parser = duration)]
     pub interval: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TorrentCmd {
+    /// Make a .torrent from a file or a directory (pieces hashed on every core).
+    ///
+    /// Example: l7 torrent create movie.mp4 --tracker http://tracker.bittorrent.test:6969/announce
+    Create(TorrentCreateArgs),
+    /// Print a .torrent's name, size, pieces, files, trackers, info-hash and magnet link.
+    ///
+    /// Example: l7 torrent show movie.mp4.torrent
+    Show(TorrentShowArgs),
+    /// Download a torrent's files from its swarm (trackers, plus --peer addresses).
+    ///
+    /// Example: l7 torrent get sample.torrent -o downloads
+    Get(TorrentGetArgs),
+    /// Seed files already on disk to a torrent's swarm, until Ctrl-C.
+    ///
+    /// Example: l7 torrent seed sample.torrent --data . --listen 127.0.0.1:6881
+    Seed(TorrentSeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentCreateArgs {
+    /// The file or directory to share.
+    pub path: PathBuf,
+    /// Where to write the torrent (default: NAME.torrent here).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Bytes per piece: a power of two from 16KiB to 64MiB.
+    #[arg(long, default_value = "256KiB", value_parser = size)]
+    pub piece_length: u64,
+    /// A tracker's announce URL (http:// or udp://); repeat for backups (BEP 12 tiers).
+    #[arg(long = "tracker", value_name = "URL")]
+    pub trackers: Vec<String>,
+    /// Mark the torrent private (BEP 27: trackers only, no peer exchange).
+    #[arg(long)]
+    pub private: bool,
+    /// A free-text comment.
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Hashing threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentShowArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
+}
+
+/// Flags `get` and `seed` share.
+#[derive(Debug, Args)]
+pub struct TorrentPeerArgs {
+    /// Where to accept peers (its IP is also the source of outgoing connections).
+    #[arg(long, default_value = "0.0.0.0:6881")]
+    pub listen: String,
+    /// Most peer connections.
+    #[arg(long, default_value_t = 50)]
+    pub max_peers: usize,
+    /// Upload rate cap, e.g. 10Mbit or 2MB/s (default: none).
+    #[arg(long, value_parser = rate)]
+    pub upload_limit: Option<u64>,
+    /// A peer to connect to besides those the trackers give (HOST:PORT); repeatable.
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentGetArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
+    /// Directory to download into (resumes what is already there).
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub output: PathBuf,
+    /// Keep seeding once complete, until Ctrl-C.
+    #[arg(long)]
+    pub seed: bool,
+    /// Download rate cap, e.g. 10Mbit or 2MB/s (default: none).
+    #[arg(long, value_parser = rate)]
+    pub download_limit: Option<u64>,
+    #[command(flatten)]
+    pub peer: TorrentPeerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentSeedArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
+    /// Directory holding the torrent's files (as `get -o DIR` would lay them out).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub peer: TorrentPeerArgs,
+}
+
+/// A rate flag value such as `10Mbit` or `2MB/s`, in bytes per second.
+pub fn rate(s: &str) -> Result<u64, String> {
+    l7_wire::units::parse_rate(s)
+        .map(|bits| bits / 8)
+        .map_err(|e| e.to_string())
 }

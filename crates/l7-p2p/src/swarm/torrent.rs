@@ -196,6 +196,11 @@ impl Torrent {
         }
     }
 
+    /// The torrent's info-hash.
+    pub fn info_hash(&self) -> &InfoHash {
+        &self.info_hash
+    }
+
     /// Verified pieces.
     pub fn have(&self) -> &Bitfield {
         self.picker.have()
@@ -292,6 +297,7 @@ impl Torrent {
     pub fn peer_disconnected(&mut self, peer: PeerKey) {
         if let Some(s) = self.sessions.remove(&peer) {
             self.picker.peer_removed(peer, &s.conn.bitfield);
+            self.choker.peer_removed(peer);
             if self.departed.len() == DEPARTED_MEMORY {
                 self.departed.pop_front();
             }
@@ -350,7 +356,15 @@ impl Torrent {
                     .for_each(|b| self.picker.request_failed(peer, b));
             }
             PeerEvent::Rejected(b) => self.picker.request_failed(peer, b),
-            PeerEvent::Unchoked | PeerEvent::Interested | PeerEvent::NotInterested => {}
+            PeerEvent::Interested => {
+                // Between rounds, a free regular slot goes to the newcomer at once.
+                if self.choker.fill_free_slot(peer)
+                    && let Some(c) = self.conn(peer)
+                {
+                    c.send(now, &Message::Unchoke);
+                }
+            }
+            PeerEvent::Unchoked | PeerEvent::NotInterested => {}
             PeerEvent::Extended(h) => {
                 if let Some(s) = self.sessions.get_mut(&peer) {
                     s.listen_port = h.listen_port.filter(|&p| p != 0);

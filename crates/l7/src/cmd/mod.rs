@@ -9,13 +9,17 @@ mod http;
 mod mail;
 mod ping;
 mod rtt;
+mod torrent;
+mod torrent_run;
 mod tracker;
 mod up;
 mod world;
 
 use l7_net::Shutdown;
 
-use crate::cli::{ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, TrackerCmd, WorldCmd};
+use crate::cli::{
+    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, TorrentCmd, TrackerCmd, WorldCmd,
+};
 
 /// Runs the command; the returned code becomes the exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -36,6 +40,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Up(a) => up::run(a, &g).await,
         Command::World(WorldCmd::Status(a)) => world::status(a, &g),
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
+        Command::Torrent(TorrentCmd::Create(a)) => torrent::create(a, &g),
+        Command::Torrent(TorrentCmd::Show(a)) => torrent::show(a, &g),
+        Command::Torrent(TorrentCmd::Get(a)) => torrent_run::get(a, &g).await,
+        Command::Torrent(TorrentCmd::Seed(a)) => torrent_run::seed(a, &g).await,
     }
 }
 
