@@ -269,6 +269,17 @@ impl Queue {
         Ok(out)
     }
 
+    /// One queued message.
+    pub fn get(&self, id: &QueueId) -> io::Result<QueuedMessage> {
+        let envelope = self.envelope(id)?;
+        let size = fs::metadata(self.path("data", id))?.len();
+        Ok(QueuedMessage {
+            id: id.clone(),
+            envelope,
+            size,
+        })
+    }
+
     /// Messages with pending recipients whose next attempt is due at `now`.
     pub fn due(&self, now: i64) -> io::Result<Vec<QueuedMessage>> {
         let mut all = self.list()?;
