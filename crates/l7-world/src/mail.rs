@@ -1,6 +1,7 @@
 //! A world's mail servers: each gets its users' accounts with fresh
 //! passwords (argon2id-hashed; the plain ones go to the state file and the
-//! banner so l7's clients and the user can log in), a TLS certificate, its
+//! banner so l7's clients and the user can log in), a certificate from the
+//! world's CA, its
 //! Maildirs and queue under the host's data directory, and a relay that
 //! looks up MX records through the world's local DNS server and connects
 //! to the world's port 25 (moved by the port plan).
@@ -18,6 +19,7 @@ use l7_net::mail::setup::{self, ServerSpec};
 use rand::Rng;
 use tokio::task::JoinSet;
 
+use crate::ca::WorldCa;
 use crate::state::MailAccount;
 use crate::{PortPlan, Service, World};
 
@@ -48,9 +50,11 @@ pub struct MailHost<'a> {
     pub name: &'a str,
 }
 
-/// The TLS certificate of a world mail host.
-pub fn server_tls(host: &str) -> Result<Arc<rustls::ServerConfig>, String> {
-    l7_net::tls::self_signed(host, &[])
+/// The TLS certificate of a world mail host, issued by the world's CA
+/// (kept in `data/ca` beside the hosts' directories, as `l7 up` made it).
+pub fn server_tls(host: &str, host_data: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    let world_data = host_data.parent().unwrap_or(host_data);
+    WorldCa::load_or_create(&world_data.join("ca"))?.server_tls(host, &host_data.join("tls"), &[])
 }
 
 /// A fresh password: letters and digits.
@@ -115,7 +119,7 @@ pub async fn start(
             root: host.data.join("maildirs"),
         },
         accounts,
-        tls: Some(server_tls(host.name)?),
+        tls: Some(server_tls(host.name, host.data)?),
         max_message_size: MAX_MESSAGE_SIZE,
         trace: false,
         queue_dir: host.data.join("queue"),

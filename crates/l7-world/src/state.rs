@@ -28,6 +28,9 @@ pub struct WorldState {
     pub hosts: Vec<HostState>,
     /// Where its services keep their data (a host's under `data/HOST`).
     pub data: PathBuf,
+    /// The world CA's root certificate (PEM), for clients to trust.
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
     /// The mail accounts `l7 up` made, with their passwords (l7's mail
     /// clients log in with them).
     #[serde(default)]
@@ -139,6 +142,7 @@ mod tests {
             }],
             data: dir.path().join("data"),
             mail_accounts: vec![],
+            ca_cert: Some(dir.path().join("ca.pem")),
         };
         s.write(&path).unwrap();
         let back = WorldState::load_running(&path).unwrap();

@@ -4,7 +4,7 @@
 //! `--tls`), printing each recipient's fate. In a running world the server
 //! and the password come from the state file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use l7_mail::message::{Attachment, Composition, message_id};
@@ -34,12 +34,17 @@ fn attachment(path: &Path) -> anyhow::Result<Attachment> {
     })
 }
 
-/// The running world's account for `address`, if there is one.
-fn world_account(address: &str) -> Option<MailAccount> {
-    WorldState::load_running(&default_path())?
+/// The running world's account for `address` (if there is one) and the
+/// world CA's certificate.
+fn world_account(address: &str) -> (Option<MailAccount>, Option<PathBuf>) {
+    let Some(world) = WorldState::load_running(&default_path()) else {
+        return (None, None);
+    };
+    let account = world
         .mail_accounts
         .into_iter()
-        .find(|a| a.address.eq_ignore_ascii_case(address))
+        .find(|a| a.address.eq_ignore_ascii_case(address));
+    (account, world.ca_cert)
 }
 
 pub async fn run(a: MailSendArgs, g: &Global) -> anyhow::Result<i32> {
@@ -49,7 +54,7 @@ pub async fn run(a: MailSendArgs, g: &Global) -> anyhow::Result<i32> {
             .map(|t| mailbox("to", t))
             .collect::<anyhow::Result<Vec<_>>>()?;
     let user = a.user.clone().unwrap_or_else(|| a.from.clone());
-    let account = world_account(&user);
+    let (account, world_ca) = world_account(&user);
     let server = match (&a.server, &account) {
         (Some(s), _) => s.clone(),
         (None, Some(acc)) => format!("{}:{}", acc.server, acc.submission_port),
@@ -95,7 +100,10 @@ pub async fn run(a: MailSendArgs, g: &Global) -> anyhow::Result<i32> {
     let tcp = TcpStream::connect(at).await.with_context(|| {
         format!("cannot connect to {server} ({at}): is the mail server running?")
     })?;
-    let tls = match &a.ca {
+    // Verify the server against --ca, else (for the world's own server) the
+    // world's CA; any other server is only encrypted to, not authenticated.
+    let world_ca = world_ca.filter(|_| a.server.is_none());
+    let tls = match a.ca.as_ref().or(world_ca.as_ref()) {
         Some(ca) => l7_net::tls_client::with_roots(ca).map_err(anyhow::Error::msg)?,
         None => l7_net::tls_client::unauthenticated(),
     };
