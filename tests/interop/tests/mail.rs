@@ -45,9 +45,6 @@ fn hamburger_in(dir: Scratch, port: u16, extra: &[&str]) -> Mx {
 }
 
 impl Mx {
-    fn bob(&self) -> Vec<PathBuf> {
-        messages(&self.dir.join("maildirs/hamburger.edu/bob"))
-    }
     /// Bob's messages once `n` have arrived (delivery follows the 250 from
     /// the queue), then a moment more to see that no extra copy follows.
     fn bob_eventually(&self, n: usize) -> Vec<PathBuf> {
