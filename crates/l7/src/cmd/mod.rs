@@ -7,6 +7,9 @@ mod dns_query;
 mod echo;
 mod http;
 mod mail;
+mod mail_config;
+mod mail_queue;
+mod mail_send;
 mod ping;
 mod rtt;
 mod torrent;
@@ -18,7 +21,8 @@ mod world;
 use l7_net::Shutdown;
 
 use crate::cli::{
-    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, TorrentCmd, TrackerCmd, WorldCmd,
+    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, MailUserCmd, TorrentCmd, TrackerCmd,
+    WorldCmd,
 };
 
 /// Runs the command; the returned code becomes the exit status.
@@ -32,7 +36,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ping(p) => ping::run(p, &g).await,
         Command::Rtt(a) => rtt::run(a, &g).await,
         Command::Http(HttpCmd::Serve(a)) => http::serve(a, &g).await,
-        Command::Mail(MailCmd::Serve(a)) => mail::serve(a, &g).await,
+        Command::Mail(MailCmd::Serve(a)) => mail::serve(*a, &g).await,
+        Command::Mail(MailCmd::Send(a)) => mail_send::run(a, &g).await,
+        Command::Mail(MailCmd::Queue(a)) => mail_queue::queue(a, &g),
+        Command::Mail(MailCmd::User(MailUserCmd::Add(a))) => mail_queue::user_add(a, &g),
         Command::Tracker(TrackerCmd::Serve(a)) => tracker::serve(a, &g).await,
         Command::Dns(DnsCmd::Serve(a)) => dns::serve(a, &g).await,
         Command::Dns(DnsCmd::Query(a)) => dns_query::run(a, &g).await,
