@@ -60,7 +60,7 @@ pub async fn serve(a: HttpServeArgs, g: &Global) -> anyhow::Result<i32> {
     });
     let tls = match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => Some(TlsAcceptor::from(
-            tls::server_config(cert, key, &[b"http/1.1"]).map_err(|e| anyhow!(e))?,
+            tls::server_config(cert, key, &[b"h2", b"http/1.1"]).map_err(|e| anyhow!(e))?,
         )),
         _ => None,
     };
