@@ -40,7 +40,10 @@ pub struct DemoShop {
 impl DemoShop {
     /// Opens (or creates) the shop's database at `db`.
     pub fn open(files: FileServer, db: &Path) -> Result<Self, String> {
+        // Two servers (HTTP and HTTPS) may share one database: wait for
+        // the other's write instead of failing.
         let conn = Connection::open(db)
+            .and_then(|c| c.busy_timeout(std::time::Duration::from_secs(5)).map(|_| c))
             .and_then(|c| c.execute_batch(SCHEMA).map(|_| c))
             .map_err(|e| format!("cannot open the shop's database {}: {e}", db.display()))?;
         Ok(DemoShop {
