@@ -205,6 +205,9 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
                 }
             };
             if done.is_err() {
+                // The connection may have failed the request itself (a
+                // malformed body read ahead): send its error answer.
+                let _ = c.flush().await;
                 return;
             }
         }
