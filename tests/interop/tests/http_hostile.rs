@@ -85,9 +85,9 @@ fn slowloris_by_slowhttptest_does_not_starve_other_clients() {
         .collect();
     let closed: u32 = text
         .lines()
+        .rev()
         .filter_map(|l| l.trim().strip_prefix("closed:"))
-        .filter_map(|n| n.trim().parse().ok())
-        .last()
+        .find_map(|n| n.trim().parse().ok())
         .expect("slowhttptest reports closed connections");
     assert!(
         closed > 0,
