@@ -1,6 +1,7 @@
 //! l7's sans-IO HTTP/1.1 core: the wire format ([`wire`]), a server-side
 //! connection state machine ([`server`]), static-file decisions ([`files`]),
-//! cookies ([`cookie`]) and a client-side response reader ([`client`]).
+//! cookies ([`cookie`]), the cookie demo shop's pages ([`shop`]) and a
+//! client-side response reader ([`client`]).
 //! Nothing here reads a clock or touches a socket: drivers pass bytes and
 //! time in and take bytes and events out.
 #![forbid(unsafe_code)]
@@ -11,4 +12,5 @@ pub mod files;
 #[doc(hidden)]
 pub mod fuzz_support;
 pub mod server;
+pub mod shop;
 pub mod wire;

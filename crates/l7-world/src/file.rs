@@ -157,6 +157,19 @@ pub enum Service {
         /// Seed of the loss; random when absent.
         seed: Option<u64>,
     },
+    /// A web server (HTTP/1.1 and HTTP/2) for a site among the world's files.
+    Web {
+        /// Port number.
+        port: u16,
+        /// The site's folder among the world's files (`web/HOST`).
+        site: String,
+        /// Serve HTTPS (ALPN h2 and http/1.1) with a certificate from the world's CA.
+        #[serde(default)]
+        tls: bool,
+        /// Run the cookie demo shop under /shop.
+        #[serde(default)]
+        demo_shop: bool,
+    },
 }
 
 impl Service {
@@ -171,6 +184,7 @@ impl Service {
             Service::Resolver { .. } => "resolver",
             Service::Smtp { .. } => "smtp",
             Service::Tracker { .. } => "tracker",
+            Service::Web { .. } => "web",
         }
     }
 
@@ -184,7 +198,8 @@ impl Service {
             | Service::Dns { port, .. }
             | Service::Resolver { port, .. }
             | Service::Smtp { port, .. }
-            | Service::Tracker { port } => *port,
+            | Service::Tracker { port }
+            | Service::Web { port, .. } => *port,
         }
     }
 
@@ -218,6 +233,7 @@ impl Service {
                 t
             }
             Service::Banner { .. } | Service::Chat { .. } | Service::Smtp { .. } => vec!["tcp"],
+            Service::Web { .. } => vec!["tcp"],
             Service::Ping { .. } => vec!["udp"],
             Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
             Service::Tracker { .. } => vec!["tcp", "udp"],

@@ -10,10 +10,12 @@ use std::time::Duration;
 use l7_dns::authority::Authority;
 use l7_dns::resolver::{Resolver, ResolverConfig, RootHint};
 use l7_dns::zone::NoIncludes;
+use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig as HttpConfig;
 use l7_net::dns::{resolver as dns_resolver, server as dns_server, zones as dns_zones};
 use l7_net::http::access_log::AccessLog;
 use l7_net::http::server::{self as http_server, Origin};
+use l7_net::http::shop::DemoShop;
 use l7_net::p2p::tracker::{self as p2p_tracker, Tracker};
 use l7_net::prefix::Prefix;
 use l7_net::tcp::{ConnLimits, bind_tcp, bind_udp};
@@ -21,7 +23,9 @@ use l7_net::{Shutdown, chat, echo, ping};
 use l7_p2p::tracker::{Registry, RegistryConfig};
 use l7_sockets::ping::LossModel;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
+use crate::ca::WorldCa;
 use crate::state::{HostState, MailAccount, ServiceState};
 use crate::{PortPlan, Service, World};
 
@@ -52,6 +56,7 @@ pub async fn start(world: &World, plan: PortPlan, data: &Path, shutdown: &Shutdo
                 data: &data.join(&host.name),
                 host: &host.name,
                 mail_accounts: &mail_accounts,
+                world_data: data,
             };
             let error = start_service(&ctx, svc, addr, shutdown, &mut tasks)
                 .await
@@ -101,6 +106,8 @@ struct Ctx<'a> {
     host: &'a str,
     /// Mail accounts made so far (for the state file).
     mail_accounts: &'a Mutex<Vec<MailAccount>>,
+    /// The world's data directory (the CA lives in `ca/` there).
+    world_data: &'a Path,
 }
 
 async fn start_service(
@@ -206,6 +213,49 @@ async fn start_service(
             });
             tasks.spawn(http_server::serve(l, origin, None, limits, sd.clone()));
             tasks.spawn(p2p_tracker::serve_udp(s, tracker, sd));
+        }
+        Service::Web {
+            site,
+            tls,
+            demo_shop,
+            ..
+        } => {
+            let root = crate::sites::site_root(ctx.world, site, ctx.data)?;
+            let files = FileServer::new(&root, FilesConfig::default())
+                .map_err(|e| format!("cannot serve {}: {e}", root.display()))?;
+            let tls = match tls {
+                true => {
+                    let ca = WorldCa::load_or_create(&ctx.world_data.join("ca"))?;
+                    let alpn: &[&[u8]] = &[b"h2", b"http/1.1"];
+                    let config = ca.server_tls(ctx.host, &ctx.data.join("tls"), alpn)?;
+                    Some(TlsAcceptor::from(config))
+                }
+                false => None,
+            };
+            let log_path = ctx.data.join("access.log");
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+                .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+            let (config, log) = (HttpConfig::default(), AccessLog::to(Box::new(log)));
+            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
+            if *demo_shop {
+                let handler = DemoShop::open(files, &ctx.data.join("shop.sqlite"))?;
+                let origin = Arc::new(Origin {
+                    handler,
+                    config,
+                    log,
+                });
+                tasks.spawn(http_server::serve(l, origin, tls, limits, sd));
+            } else {
+                let origin = Arc::new(Origin {
+                    handler: files,
+                    config,
+                    log,
+                });
+                tasks.spawn(http_server::serve(l, origin, tls, limits, sd));
+            }
         }
         Service::Resolver { root, .. } => {
             let root_host = ctx

@@ -398,6 +398,13 @@ pub struct HttpServeArgs {
     /// A persistent connection idle this long is closed.
     #[arg(long, default_value = "60s", value_parser = duration)]
     pub idle_timeout: Duration,
+    /// Run the cookie demo shop under /shop: new visitors get an ID in a
+    /// cookie, visits are recorded in SQLite, returning visitors are greeted.
+    #[arg(long)]
+    pub demo_shop: bool,
+    /// The demo shop's SQLite database.
+    #[arg(long, value_name = "FILE", default_value = "l7-shop.sqlite")]
+    pub shop_db: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -257,3 +257,28 @@ pub fn python_peer() -> Command {
     );
     c
 }
+
+/// A self-signed certificate for `name` made by openssl (a P-256 key, one
+/// day): returns the certificate and key PEM paths inside `dir`.
+pub fn self_signed_cert(dir: &Scratch, name: &str) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let o = tool("openssl")
+        .args(["req", "-x509", "-newkey", "ec"])
+        .args([
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+        ])
+        .args(["-subj", &format!("/CN={name}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{name}")])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    (cert, key)
+}

@@ -397,32 +397,7 @@ fn a_slow_header_gets_408_while_others_are_served() {
 #[test]
 fn curl_over_https_with_the_servers_certificate() {
     let dir = Scratch::new("https");
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let o = tool("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-        ])
-        .args([
-            "-subj",
-            "/CN=gaia.cs.umass.edu",
-            "-addext",
-            "subjectAltName=DNS:gaia.cs.umass.edu",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (cert, key) = self_signed_cert(&dir, "gaia.cs.umass.edu");
     std::fs::write(dir.join("index.html"), "<h1>secure</h1>\n").unwrap();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");

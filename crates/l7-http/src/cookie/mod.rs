@@ -6,9 +6,11 @@
 mod date;
 mod jar;
 mod netscape;
+mod request;
 mod set_cookie;
 
 pub use date::parse_cookie_date;
 pub use jar::{Cookie, CookieJar, MAX_COOKIES, MAX_COOKIES_PER_DOMAIN, domain_match, path_match};
 pub use netscape::{NETSCAPE_HEADER, NetscapeError};
+pub use request::request_cookie;
 pub use set_cookie::{SameSite, SetCookie};

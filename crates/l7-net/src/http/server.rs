@@ -2,7 +2,9 @@
 //! framing, persistence, pipelining, limits and timeouts; this driver moves
 //! its bytes, asks a [`Handler`] (the [`FileServer`], the tracker...) for
 //! each response, streams file bodies in bounded chunks read off the async
-//! threads, and writes the access log.
+//! threads, and writes the access log. A cleartext connection that opens
+//! with HTTP/2's preface, or a TLS one that chose `h2` by ALPN, goes to the
+//! HTTP/2 driver ([`super::h2`]) with the same handler.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,10 +17,12 @@ use l7_http::wire::date::format_http_date;
 use l7_http::wire::{Headers, RequestHead};
 use l7_wire::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::access_log::AccessLog;
+use super::h2::PREFACE;
+use super::prefixed::Prefixed;
 use crate::Shutdown;
 use crate::tcp::{self, ConnLimits};
 
@@ -79,16 +83,40 @@ pub async fn serve<H: Handler>(
         let (origin, tls) = (origin.clone(), tls.clone());
         async move {
             match tls {
-                None => connection(stream, peer, origin).await,
+                None => cleartext(stream, peer, origin).await,
                 Some(acceptor) => {
                     if let Some(s) = crate::tls::accept(&acceptor, stream).await {
-                        connection(s, peer, origin).await
+                        // RFC 9113 §3.2: "h2" chosen by ALPN means HTTP/2.
+                        if s.get_ref().1.alpn_protocol() == Some(b"h2") {
+                            super::h2::connection(s, peer, origin).await
+                        } else {
+                            connection(s, peer, origin, &[]).await
+                        }
                     }
                 }
             }
         }
     })
     .await
+}
+
+/// Reads the start of a cleartext connection: HTTP/2 with prior knowledge
+/// when it is the connection preface (RFC 9113 §3.3), HTTP/1.1 otherwise.
+async fn cleartext<H: Handler>(mut stream: TcpStream, peer: SocketAddr, origin: Arc<Origin<H>>) {
+    let mut start = Vec::with_capacity(PREFACE.len());
+    let mut buf = vec![0u8; 16 * 1024];
+    while start.len() < PREFACE.len() && PREFACE.starts_with(&start) {
+        match tokio::time::timeout(origin.config.header_timeout, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => start.extend_from_slice(&buf[..n]),
+            // Silent or gone before a whole request line: nothing to answer.
+            _ => return,
+        }
+    }
+    if start.starts_with(PREFACE) {
+        super::h2::connection(Prefixed::new(start, stream), peer, origin).await
+    } else {
+        connection(stream, peer, origin, &start).await
+    }
 }
 
 struct Conn<S> {
@@ -114,13 +142,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 }
 
+/// Serves HTTP/1.1 on `stream`, whose first bytes `start` were already read.
 async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
     stream: S,
     peer: SocketAddr,
     origin: Arc<Origin<H>>,
+    start: &[u8],
 ) {
     let epoch = std::time::Instant::now();
-    let http = ServerConnection::new(Instant::ZERO, origin.config.clone());
+    let mut http = ServerConnection::new(Instant::ZERO, origin.config.clone());
+    if !start.is_empty() {
+        http.handle_input(Instant::ZERO, start);
+    }
     let mut c = Conn {
         http,
         stream,
@@ -172,6 +205,9 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
                 }
             };
             if done.is_err() {
+                // The connection may have failed the request itself (a
+                // malformed body read ahead): send its error answer.
+                let _ = c.flush().await;
                 return;
             }
         }
@@ -206,7 +242,7 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
     }
 }
 
-fn error_response(status: u16, text: &str) -> FileResponse {
+pub(super) fn error_response(status: u16, text: &str) -> FileResponse {
     let mut headers = Headers::new();
     headers.append("Content-Type", &b"text/plain; charset=utf-8"[..]);
     FileResponse {
@@ -214,6 +250,16 @@ fn error_response(status: u16, text: &str) -> FileResponse {
         headers,
         body: Body::Bytes(format!("{status} {text}\n").into_bytes()),
     }
+}
+
+/// Adds the fields every response carries: Date (RFC 9110 §6.6.1: an
+/// origin server with a clock sends it) and Server.
+pub(super) fn stamp(headers: &mut Headers<'static>) {
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    headers.set("Date", format_http_date(unix).into_bytes());
+    headers.set("Server", &b"l7"[..]);
 }
 
 /// Sends one response, streaming its body, and logs it.
@@ -227,14 +273,7 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     let now = c.now();
     let len = response.body.len();
     let mut out_head = response.head();
-    // RFC 9110 §6.6.1: an origin server with a clock sends Date.
-    let unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    out_head
-        .headers
-        .set("Date", format_http_date(unix).into_bytes());
-    out_head.headers.set("Server", &b"l7"[..]);
+    stamp(&mut out_head.headers);
     let wants_body = c
         .http
         .send_response(now, out_head, Some(len))

@@ -8,6 +8,7 @@ use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig;
 use l7_net::http::access_log::AccessLog;
 use l7_net::http::server::{self, Origin};
+use l7_net::http::shop::DemoShop;
 use l7_net::tcp::{ConnLimits, bind_tcp};
 use l7_net::tls;
 use tokio_rustls::TlsAcceptor;
@@ -53,25 +54,42 @@ pub async fn serve(a: HttpServeArgs, g: &Global) -> anyhow::Result<i32> {
         idle_timeout: a.idle_timeout,
         ..ServerConfig::default()
     };
-    let origin = Arc::new(Origin {
-        handler: files,
-        config,
-        log,
-    });
     let tls = match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => Some(TlsAcceptor::from(
-            tls::server_config(cert, key, &[b"http/1.1"]).map_err(|e| anyhow!(e))?,
+            tls::server_config(cert, key, &[b"h2", b"http/1.1"]).map_err(|e| anyhow!(e))?,
         )),
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let shutdown = shutdown_on_signals()?;
     let listener = bind_tcp(at).await?;
-    ready(
-        &format!("HTTP server for {}", a.root.display()),
-        &[format!("{scheme}://{at}/")],
-        g,
-    );
-    server::serve(listener, origin, tls, ConnLimits::default(), shutdown).await;
+    let mut urls = vec![format!("{scheme}://{at}/")];
+    let shop = match a.demo_shop {
+        true => Some(DemoShop::open(files.clone(), &a.shop_db).map_err(|e| anyhow!(e))?),
+        false => None,
+    };
+    if shop.is_some() {
+        urls.push(format!("{scheme}://{at}/shop (the cookie demo shop)"));
+    }
+    ready(&format!("HTTP server for {}", a.root.display()), &urls, g);
+    let limits = ConnLimits::default();
+    match shop {
+        Some(handler) => {
+            let origin = Arc::new(Origin {
+                handler,
+                config,
+                log,
+            });
+            server::serve(listener, origin, tls, limits, shutdown).await
+        }
+        None => {
+            let origin = Arc::new(Origin {
+                handler: files,
+                config,
+                log,
+            });
+            server::serve(listener, origin, tls, limits, shutdown).await
+        }
+    }
     Ok(0)
 }
