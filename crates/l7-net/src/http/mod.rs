@@ -1,5 +1,12 @@
-//! HTTP drivers: the origin server's connections ([`server`]) and the
-//! Combined Log Format access log ([`access_log`]).
+//! HTTP drivers: the origin server's connections ([`server`]), the
+//! Combined Log Format access log ([`access_log`]), and the client side
+//! ([`client`] for HTTP/1.1 and tunnels, [`client_h2`] for HTTP/2,
+//! [`client_tls`] for the trust roots, [`fetch`] for connection reuse,
+//! cookies and redirects).
 
 pub mod access_log;
+pub mod client;
+pub mod client_h2;
+pub mod client_tls;
+pub mod fetch;
 pub mod server;

@@ -5,6 +5,9 @@ mod chat;
 mod dns;
 mod dns_query;
 mod echo;
+mod get;
+mod get_cache;
+mod get_page;
 mod http;
 mod mail;
 mod ping;
@@ -36,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Up(a) => up::run(a, &g).await,
         Command::World(WorldCmd::Status(a)) => world::status(a, &g),
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
+        Command::Get(a) => get::run(a, &g).await,
     }
 }
 
