@@ -11,7 +11,7 @@ use l7_interop::*;
 /// nginx in the foreground with its own prefix, config and ports.
 struct Nginx {
     dir: Scratch,
-    _server: Server,
+    server: Server,
     http: u16,
     https: u16,
     h2c: u16,
@@ -32,6 +32,10 @@ fn nginx() -> Nginx {
     }
     page.push_str("</body></html>\n");
     std::fs::write(root.join("page.html"), page).unwrap();
+    for sub in ["fresh", "stale"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+        std::fs::write(root.join(sub).join("o.txt"), format!("{sub} object\n")).unwrap();
+    }
     std::fs::write(root.join("style.css"), "body { margin: 0 }\n").unwrap();
     make_certs(&dir);
     let d = dir.0.display();
@@ -55,6 +59,8 @@ http {{
     ssl_certificate {d}/server.pem;
     ssl_certificate_key {d}/server.key;
     root {d}/www;
+    location /fresh/ {{ expires 1h; }}
+    location /stale/ {{ add_header Cache-Control "no-cache"; }}
     location = /old {{ return 301 /a.txt; }}
     location = /login {{ add_header Set-Cookie "session=1678; Path=/; Max-Age=3600"; return 200 "welcome\n"; }}
     location = /whoami {{ return 200 "cookie=$http_cookie\n"; }}
@@ -71,7 +77,7 @@ http {{
     );
     Nginx {
         dir,
-        _server: server,
+        server,
         http,
         https,
         h2c,
@@ -321,4 +327,36 @@ fn python_http_server_http10() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "hello from python\n");
     assert!(stderr(&out).contains("< HTTP/1.0 200 OK"));
+}
+
+#[test]
+fn private_cache_serves_fresh_and_revalidates_stale() {
+    let mut n = nginx();
+    let cache = n.dir.join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    let fresh = format!("http://127.0.0.1:{}/fresh/o.txt", n.http);
+    let stale = format!("http://127.0.0.1:{}/stale/o.txt", n.http);
+    let run = |url: &str| {
+        let out = get(&["-v", "--cache", cache_arg, url]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        (stdout(&out), stderr(&out))
+    };
+    let (body, err) = run(&fresh);
+    assert_eq!(body, "fresh object\n");
+    assert!(err.contains("* stored in the cache"), "{err}");
+    let (body, err) = run(&stale);
+    assert_eq!(body, "stale object\n");
+    assert!(err.contains("* stored in the cache"), "{err}");
+    // no-cache: revalidated with the stored validators, answered 304.
+    let (body, err) = run(&stale);
+    assert_eq!(body, "stale object\n");
+    assert!(err.contains("> If-None-Match: \""), "{err}");
+    assert!(err.contains("> If-Modified-Since: "), "{err}");
+    assert!(err.contains("* origin answered 304 Not Modified"), "{err}");
+    // Fresh: served without the network, even with nginx gone.
+    n.server.terminate();
+    let (body, err) = run(&fresh);
+    assert_eq!(body, "fresh object\n");
+    assert!(err.contains("* served from the cache (fresh"), "{err}");
+    assert!(!err.contains("* connected"), "{err}");
 }

@@ -42,6 +42,8 @@ pub trait Observer: Send {
     fn body(&mut self, _bytes: &[u8]) -> io::Result<()> {
         Ok(())
     }
+    /// A remark on what happened (e.g. served from a cache).
+    fn note(&mut self, _text: &str) {}
 }
 
 /// How a [`Fetcher`] talks to servers.

@@ -161,7 +161,7 @@ fn save_jar(path: &Path, jar: &CookieJar) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write the cookie jar {}", path.display()))
 }
 
-fn unix_now() -> u64 {
+pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -241,6 +241,12 @@ impl Observer for Printer {
             let _ = write!(self.out, "\r\n");
         } else {
             self.start_progress(&response.head);
+        }
+    }
+
+    fn note(&mut self, text: &str) {
+        if self.verbose {
+            eprintln!("* {text}");
         }
     }
 
