@@ -28,6 +28,9 @@ pub struct WorldState {
     pub hosts: Vec<HostState>,
     /// Where its services keep their data (a host's under `data/HOST`).
     pub data: PathBuf,
+    /// The world CA's root certificate (PEM), for clients to trust.
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// One host of a running world.
@@ -121,6 +124,7 @@ mod tests {
                 services: vec![],
             }],
             data: dir.path().join("data"),
+            ca_cert: Some(dir.path().join("ca.pem")),
         };
         s.write(&path).unwrap();
         let back = WorldState::load_running(&path).unwrap();

@@ -17,6 +17,8 @@ use l7_net::http::client::Response;
 use l7_net::http::client_tls::client_config;
 use l7_net::http::fetch::{FetchConfig, Fetcher, Observer, Resolver};
 
+use l7_world::state::{WorldState, default_path};
+
 use crate::addr;
 use crate::cli::{GetArgs, Global, Persistence};
 
@@ -122,9 +124,16 @@ pub fn fetch_config(a: &GetArgs) -> anyhow::Result<FetchConfig> {
         }
         None => None,
     };
+    // The running world's CA is trusted too, so its https sites verify.
+    let mut cas = a.cacert.clone();
+    if let Some(ca) = WorldState::load_running(&default_path()).and_then(|w| w.ca_cert)
+        && ca.exists()
+    {
+        cas.push(ca);
+    }
     Ok(FetchConfig {
         proxy,
-        tls: client_config(&a.cacert, alpn).map_err(|e| anyhow!(e))?,
+        tls: client_config(&cas, alpn).map_err(|e| anyhow!(e))?,
         http2: a.http2,
         persistent: a.connections == Persistence::Persistent && !a.http10,
         follow: a.follow,
@@ -133,10 +142,16 @@ pub fn fetch_config(a: &GetArgs) -> anyhow::Result<FetchConfig> {
     })
 }
 
-/// Names resolve through the running world, then the system.
+/// Names resolve through the running world (whose ports below 1024 may
+/// have moved by its offset), then the system.
 pub fn resolver() -> Resolver {
     Arc::new(|host: String, port: u16| {
         Box::pin(async move {
+            if let Some(world) = WorldState::load_running(&default_path())
+                && let Some(ip) = world.address_of(&host)
+            {
+                return Ok(SocketAddr::from((ip, world.ports.port(port))));
+            }
             let target = if host.contains(':') {
                 format!("[{host}]:{port}")
             } else {
