@@ -70,6 +70,10 @@ pub enum Command {
     /// BitTorrent: make, inspect, download and seed torrents.
     #[command(subcommand)]
     Torrent(TorrentCmd),
+    /// Fetch a URL (curl-like): HTTP/1.1, HTTP/2, TLS, cookies, a private cache, page mode.
+    ///
+    /// Example: l7 get -v http://gaia.cs.umass.edu/
+    Get(GetArgs),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -687,4 +691,66 @@ pub fn rate(s: &str) -> Result<u64, String> {
     l7_wire::units::parse_rate(s)
         .map(|bits| bits / 8)
         .map_err(|e| e.to_string())
+/// `l7 get`: -v prints the messages (-vv adds debug logs).
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The URL (http:// or https://; no scheme means http://).
+    pub url: String,
+    /// Send a HEAD request and print the response head.
+    #[arg(short = 'I', long = "head")]
+    pub head: bool,
+    /// The method (default GET, or POST with --data).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A request body (POST unless -X says otherwise); @FILE reads a file.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+    /// An extra header field, `Name: value`; repeatable.
+    #[arg(short = 'H', long = "header", value_name = "FIELD")]
+    pub headers: Vec<String>,
+    /// Write the body to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Follow redirects (301, 302, 303, 307, 308).
+    #[arg(short = 'L', long = "location")]
+    pub follow: bool,
+    /// Speak HTTP/1.0 (no persistent connection).
+    #[arg(long = "http1.0", conflicts_with = "http2")]
+    pub http10: bool,
+    /// Speak HTTP/2 (ALPN over TLS; prior knowledge over cleartext).
+    #[arg(long = "http2")]
+    pub http2: bool,
+    /// Send requests through this HTTP proxy (CONNECT tunnels for https).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Read cookies from FILE (Netscape format, as curl writes) and save them back.
+    #[arg(long, value_name = "FILE")]
+    pub cookie_jar: Option<PathBuf>,
+    /// A private browser cache in DIR: fresh answers served locally, stale ones revalidated.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Vec<PathBuf>,
+    /// Fetch the page and every object it references (img, script, link); time each.
+    #[arg(long)]
+    pub page: bool,
+    /// With --page: one connection per object, or one kept open.
+    #[arg(long, value_enum, default_value = "persistent")]
+    pub connections: Persistence,
+    /// With --page: objects fetched at once (one connection each).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Bound on connecting, and on the silence between two reads.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
+}
+
+/// Connection use in page mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Persistence {
+    /// A new TCP connection for every object (2 RTTs per object).
+    NonPersistent,
+    /// One connection reused for every object.
+    Persistent,
 }

@@ -5,6 +5,9 @@ mod chat;
 mod dns;
 mod dns_query;
 mod echo;
+mod get;
+mod get_cache;
+mod get_page;
 mod http;
 mod mail;
 mod mail_config;
@@ -51,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Torrent(TorrentCmd::Show(a)) => torrent::show(a, &g),
         Command::Torrent(TorrentCmd::Get(a)) => torrent_run::get(a, &g).await,
         Command::Torrent(TorrentCmd::Seed(a)) => torrent_run::seed(a, &g).await,
+        Command::Get(a) => get::run(a, &g).await,
     }
 }
 
