@@ -425,6 +425,21 @@ pub struct MailServeArgs {
     /// Largest message accepted (SIZE).
     #[arg(long, default_value = "25MiB", value_parser = size)]
     pub max_size: u64,
+    /// Also serve POP3 on this address (STLS when --tls-cert is given), e.g. 127.0.0.1:110.
+    #[arg(long, value_name = "ADDR")]
+    pub pop3: Option<String>,
+    /// Also serve POP3 over implicit TLS on this address (port 995); needs --tls-cert.
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub pop3s: Option<String>,
+    /// The users file (address:argon2id-hash lines) that POP3 and IMAP logins are checked against.
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
+    /// Certificate chain (PEM) for POP3/IMAP STLS/STARTTLS and their implicit-TLS ports.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A size flag value such as `25MiB`.

@@ -1,4 +1,7 @@
 //! Mail drivers: the SMTP receiving server ([`inbound`]), an inbound MX for
-//! local domains or a catch-all mail catcher, delivering into Maildirs.
+//! local domains or a catch-all mail catcher, delivering into Maildirs;
+//! the mail access servers reading them ([`pop3`], sharing [`access`]).
 
+pub mod access;
 pub mod inbound;
+pub mod pop3;

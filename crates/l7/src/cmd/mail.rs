@@ -1,4 +1,5 @@
-//! `l7 mail serve`: the SMTP receiving server.
+//! `l7 mail serve`: the SMTP receiving server (and the POP3/IMAP servers
+//! of [`super::mail_access`] over the same Maildirs).
 
 use std::sync::Arc;
 
@@ -52,7 +53,9 @@ pub async fn serve(a: MailServeArgs, g: &Global) -> anyhow::Result<i32> {
     let server = Arc::new(Inbound::new(config, mailboxes, g.trace));
     let shutdown = shutdown_on_signals()?;
     let listener = bind_tcp(at).await?;
-    ready(&what, &[format!("smtp {at}")], g);
+    let mut listening = vec![format!("smtp {at}")];
+    listening.extend(super::mail_access::start(&a, g, &shutdown).await?);
+    ready(&what, &listening, g);
     inbound::serve(listener, server, ConnLimits::default(), shutdown).await;
     Ok(0)
 }

@@ -7,6 +7,7 @@ mod dns_query;
 mod echo;
 mod http;
 mod mail;
+mod mail_access;
 mod ping;
 mod rtt;
 mod tracker;
