@@ -397,6 +397,39 @@ pub enum MailCmd {
     /// or:      l7 mail serve --catch-all --maildir ./caught --listen 127.0.0.1:2525
     /// then:    swaks --server 127.0.0.1:2525 --to bob@hamburger.edu
     Serve(MailServeArgs),
+    /// Fetch a mailbox over POP3: print the messages, or save them to a Maildir.
+    ///
+    /// Example: l7 mail fetch --pop3 --server 127.0.0.1:110 --user bob@hamburger.edu --password hungry --keep
+    /// or:      L7_MAIL_PASSWORD=hungry l7 mail fetch --user bob@hamburger.edu -o ./bob-mail
+    Fetch(MailFetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailFetchArgs {
+    /// Use POP3 (the default, and for now the only protocol).
+    #[arg(long)]
+    pub pop3: bool,
+    /// The server, HOST:PORT (a world host name works while a world runs).
+    #[arg(long, default_value = "127.0.0.1:110")]
+    pub server: String,
+    /// The account, e.g. bob@hamburger.edu.
+    #[arg(long)]
+    pub user: String,
+    /// Its password (or set L7_MAIL_PASSWORD, which keeps it out of `ps`).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Leave the messages on the server (download-and-keep); by default they are deleted.
+    #[arg(long)]
+    pub keep: bool,
+    /// Save into this Maildir (created if needed) instead of printing.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Largest message accepted.
+    #[arg(long, default_value = "64MiB", value_parser = size)]
+    pub max_size: u64,
+    /// Seconds to wait for each reply.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args)]

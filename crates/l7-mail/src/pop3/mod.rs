@@ -4,8 +4,9 @@
 //! [`Pop3Session`]: `handle_input` → `poll_transmit` (send) → `poll_event`
 //! (StartTls; Authenticate → check the password, lock and open the
 //! [`Maildrop`], answer `login_accepted`/`login_refused`; Closed) →
-//! `poll_timeout`.
+//! `poll_timeout`. The fetching client reads replies with [`client`].
 
+pub mod client;
 pub mod command;
 pub mod maildrop;
 pub mod response;

@@ -1,7 +1,9 @@
 //! Mail drivers: the SMTP receiving server ([`inbound`]), an inbound MX for
 //! local domains or a catch-all mail catcher, delivering into Maildirs;
-//! the mail access servers reading them ([`pop3`], sharing [`access`]).
+//! the mail access servers reading them ([`pop3`], sharing [`access`]) and
+//! the fetching client ([`fetch`]).
 
 pub mod access;
+pub mod fetch;
 pub mod inbound;
 pub mod pop3;

@@ -8,6 +8,7 @@ mod echo;
 mod http;
 mod mail;
 mod mail_access;
+mod mail_fetch;
 mod ping;
 mod rtt;
 mod tracker;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Rtt(a) => rtt::run(a, &g).await,
         Command::Http(HttpCmd::Serve(a)) => http::serve(a, &g).await,
         Command::Mail(MailCmd::Serve(a)) => mail::serve(a, &g).await,
+        Command::Mail(MailCmd::Fetch(a)) => mail_fetch::run(a, &g).await,
         Command::Tracker(TrackerCmd::Serve(a)) => tracker::serve(a, &g).await,
         Command::Dns(DnsCmd::Serve(a)) => dns::serve(a, &g).await,
         Command::Dns(DnsCmd::Query(a)) => dns_query::run(a, &g).await,
