@@ -431,6 +431,11 @@ pub enum MailCmd {
     /// Manage the accounts that may submit mail (passwords hashed with argon2id).
     #[command(subcommand)]
     User(MailUserCmd),
+    /// Fetch a mailbox over POP3: print the messages, or save them to a Maildir.
+    ///
+    /// Example: l7 mail fetch --pop3 --server 127.0.0.1:110 --user bob@hamburger.edu --password hungry --keep
+    /// or:      L7_MAIL_PASSWORD=hungry l7 mail fetch --user bob@hamburger.edu -o ./bob-mail
+    Fetch(MailFetchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -501,6 +506,34 @@ pub struct MailSendArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MailFetchArgs {
+    /// Use POP3 (the default, and for now the only protocol).
+    #[arg(long)]
+    pub pop3: bool,
+    /// The server, HOST:PORT (a world host name works while a world runs).
+    #[arg(long, default_value = "127.0.0.1:110")]
+    pub server: String,
+    /// The account, e.g. bob@hamburger.edu.
+    #[arg(long)]
+    pub user: String,
+    /// Its password (or set L7_MAIL_PASSWORD, which keeps it out of `ps`).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Leave the messages on the server (download-and-keep); by default they are deleted.
+    #[arg(long)]
+    pub keep: bool,
+    /// Save into this Maildir (created if needed) instead of printing.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Largest message accepted.
+    #[arg(long, default_value = "64MiB", value_parser = size)]
+    pub max_size: u64,
+    /// Seconds to wait for each reply.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
 pub struct MailServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:25")]
@@ -562,6 +595,12 @@ pub struct MailServeArgs {
     /// Delay before the first retry (doubling up to 4 hours).
     #[arg(long, default_value = "5m", value_parser = duration)]
     pub retry: Duration,
+    /// Also serve POP3 on this address (STLS when --tls-cert is given), e.g. 127.0.0.1:110.
+    #[arg(long, value_name = "ADDR")]
+    pub pop3: Option<String>,
+    /// Also serve POP3 over implicit TLS on this address (port 995); needs --tls-cert.
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub pop3s: Option<String>,
 }
 
 /// A size flag value such as `25MiB`.

@@ -1,6 +1,7 @@
 //! `l7 mail serve`: a mail server — inbound MX, submission (587 with
 //! STARTTLS, 465 with implicit TLS), the durable queue and its delivery
-//! workers — described by flags or a TOML file (see `mail_config`).
+//! workers — described by flags or a TOML file (see `mail_config`), and the
+//! POP3/IMAP servers of [`super::mail_access`] over the same Maildirs.
 
 use l7_net::mail::service::{Mailboxes, Role};
 use l7_net::mail::setup;
@@ -32,7 +33,7 @@ pub async fn serve(a: MailServeArgs, g: &Global) -> anyhow::Result<i32> {
             spec.queue_dir.display()
         ),
     };
-    let listening: Vec<String> = spec
+    let mut listening: Vec<String> = spec
         .listeners
         .iter()
         .map(|(role, at)| format!("{} {at}", role_name(*role)))
@@ -42,6 +43,7 @@ pub async fn serve(a: MailServeArgs, g: &Global) -> anyhow::Result<i32> {
     setup::start(spec, &shutdown, &mut tasks)
         .await
         .map_err(anyhow::Error::msg)?;
+    listening.extend(super::mail_access::start(&a, g, &shutdown).await?);
     ready(&what, &listening, g);
     while tasks.join_next().await.is_some() {}
     Ok(0)

@@ -13,6 +13,8 @@ mod mail;
 mod mail_config;
 mod mail_queue;
 mod mail_send;
+mod mail_access;
+mod mail_fetch;
 mod ping;
 mod rtt;
 mod torrent;
@@ -43,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Mail(MailCmd::Send(a)) => mail_send::run(a, &g).await,
         Command::Mail(MailCmd::Queue(a)) => mail_queue::queue(a, &g),
         Command::Mail(MailCmd::User(MailUserCmd::Add(a))) => mail_queue::user_add(a, &g),
+        Command::Mail(MailCmd::Fetch(a)) => mail_fetch::run(a, &g).await,
         Command::Tracker(TrackerCmd::Serve(a)) => tracker::serve(a, &g).await,
         Command::Dns(DnsCmd::Serve(a)) => dns::serve(a, &g).await,
         Command::Dns(DnsCmd::Query(a)) => dns_query::run(a, &g).await,
