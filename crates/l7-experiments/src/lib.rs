@@ -1,0 +1,14 @@
+//! `l7-experiments`: the course's quantitative claims reproduced on l7's
+//! real engines in the [`l7_sim`] simulator, each as a function returning
+//! serialisable results and a [`plot::Chart`]. The CLI (`l7 sim ...`) only
+//! parses arguments and prints.
+//!
+//! * [`p2p`]: distribution time, P2P against client-server and the
+//!   course's bounds; free riders; rarest first against random selection.
+//!
+//! Every experiment is deterministic: the same parameters and seed give
+//! the same numbers.
+#![forbid(unsafe_code)]
+
+pub mod p2p;
+pub mod plot;
