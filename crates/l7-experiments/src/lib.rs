@@ -5,10 +5,13 @@
 //!
 //! * [`p2p`]: distribution time, P2P against client-server and the
 //!   course's bounds; free riders; rarest first against random selection.
+//! * [`http`]: page load time, non-persistent / persistent / pipelined /
+//!   multiplexed, against the course's RTT formulas; head-of-line blocking.
 //!
 //! Every experiment is deterministic: the same parameters and seed give
 //! the same numbers.
 #![forbid(unsafe_code)]
 
+pub mod http;
 pub mod p2p;
 pub mod plot;

@@ -14,6 +14,16 @@ const FONT_PATHS: [&str; 2] = [
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
 ];
 
+/// Series colours (matplotlib's tab10: distinct, readable on white).
+const COLOURS: [RGBColor; 6] = [
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
 /// Chart size in pixels: small and readable.
 const SIZE: (u32, u32) = (800, 500);
 
@@ -167,7 +177,7 @@ where
         .draw()
         .map_err(e)?;
     for (i, s) in chart.series.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+        let color = COLOURS[i % COLOURS.len()];
         let style = ShapeStyle::from(color).stroke_width(2);
         let pts = s.points.clone();
         let drawn = match s.mark {

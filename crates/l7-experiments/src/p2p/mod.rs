@@ -430,3 +430,108 @@ pub fn mean(v: &[Option<f64>]) -> Option<f64> {
     let got: Vec<f64> = v.iter().flatten().copied().collect();
     (!got.is_empty()).then(|| got.iter().sum::<f64>() / got.len() as f64)
 }
+
+/// One row of the free-rider table: K free riders among N.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FreeRiderRow {
+    /// K.
+    pub free_riders: usize,
+    /// Mean completion time of the compliant peers.
+    pub compliant_mean_s: Option<f64>,
+    /// Mean completion time of the free riders.
+    pub free_rider_mean_s: Option<f64>,
+    /// When the last peer of either kind completed.
+    pub measured_s: Option<f64>,
+    /// D_P2P counting only the compliant peers' upload.
+    pub bound_p2p_s: f64,
+}
+
+/// The course's homework: K = 0..=`max_k` free riders among `base.peers`.
+pub fn free_rider_table(base: &Params, max_k: usize) -> Result<Vec<FreeRiderRow>, P2pError> {
+    (0..=max_k.min(base.peers))
+        .map(|k| {
+            let run = run_swarm(&Params {
+                free_riders: k,
+                ..base.clone()
+            })?;
+            Ok(FreeRiderRow {
+                free_riders: k,
+                compliant_mean_s: mean(&run.compliant_done_s),
+                free_rider_mean_s: mean(&run.free_rider_done_s),
+                measured_s: run.measured_s,
+                bound_p2p_s: run.bound_p2p_s,
+            })
+        })
+        .collect()
+}
+
+/// Mean completion of compliant peers and free riders against K.
+pub fn free_rider_chart(rows: &[FreeRiderRow], peers: usize) -> Chart {
+    let curve = |f: &dyn Fn(&FreeRiderRow) -> Option<f64>| -> Vec<(f64, f64)> {
+        rows.iter()
+            .filter_map(|r| f(r).map(|y| (r.free_riders as f64, y / 3600.0)))
+            .collect()
+    };
+    Chart {
+        title: format!("Free riders among {peers} peers"),
+        x_label: "K (free riders)".into(),
+        y_label: "mean completion time (hours)".into(),
+        series: vec![
+            Series::new(
+                "compliant peers",
+                curve(&|r| r.compliant_mean_s),
+                Mark::LinePoints,
+            ),
+            Series::new(
+                "free riders",
+                curve(&|r| r.free_rider_mean_s),
+                Mark::LinePoints,
+            ),
+            Series::new("D_P2P", curve(&|r| Some(r.bound_p2p_s)), Mark::Line),
+        ],
+    }
+}
+
+/// Rarest first and random piece selection on the same swarm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SelectionCompare {
+    /// With rarest first.
+    pub rarest_first: SwarmRun,
+    /// With random selection.
+    pub random: SwarmRun,
+}
+
+/// Runs `base` with both piece-selection policies.
+pub fn compare_selection(base: &Params) -> Result<SelectionCompare, P2pError> {
+    Ok(SelectionCompare {
+        rarest_first: run_swarm(&Params {
+            rarest_first: true,
+            ..base.clone()
+        })?,
+        random: run_swarm(&Params {
+            rarest_first: false,
+            ..base.clone()
+        })?,
+    })
+}
+
+/// Each policy's completion times, sorted: how many peers had the file by when.
+pub fn selection_chart(c: &SelectionCompare) -> Chart {
+    let cdf = |run: &SwarmRun| -> Vec<(f64, f64)> {
+        let mut t: Vec<f64> = run.compliant_done_s.iter().flatten().copied().collect();
+        t.sort_by(f64::total_cmp);
+        t.iter()
+            .enumerate()
+            .map(|(i, s)| (s / 3600.0, (i + 1) as f64))
+            .collect()
+    };
+    Chart {
+        title: "Piece selection: rarest first vs random".into(),
+        x_label: "time (hours)".into(),
+        y_label: "peers with the whole file".into(),
+        series: vec![
+            Series::new("rarest first", cdf(&c.rarest_first), Mark::LinePoints),
+            Series::new("random", cdf(&c.random), Mark::LinePoints),
+        ],
+    }
+}

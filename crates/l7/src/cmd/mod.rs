@@ -9,13 +9,16 @@ mod http;
 mod mail;
 mod ping;
 mod rtt;
+mod sim;
 mod tracker;
 mod up;
 mod world;
 
 use l7_net::Shutdown;
 
-use crate::cli::{ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, TrackerCmd, WorldCmd};
+use crate::cli::{
+    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, SimCmd, TrackerCmd, WorldCmd,
+};
 
 /// Runs the command; the returned code becomes the exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -36,6 +39,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Up(a) => up::run(a, &g).await,
         Command::World(WorldCmd::Status(a)) => world::status(a, &g),
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
+        Command::Sim(SimCmd::P2p(a)) => sim::p2p(a, &g),
+        Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
     }
 }
 
