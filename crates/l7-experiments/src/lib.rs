@@ -7,11 +7,14 @@
 //!   course's bounds; free riders; rarest first against random selection.
 //! * [`http`]: page load time, non-persistent / persistent / pipelined /
 //!   multiplexed, against the course's RTT formulas; head-of-line blocking.
+//! * [`dns`]: the resolver's cache, cold walk against cached answers, and
+//!   the effect of TTLs.
 //!
 //! Every experiment is deterministic: the same parameters and seed give
 //! the same numbers.
 #![forbid(unsafe_code)]
 
+pub mod dns;
 pub mod http;
 pub mod p2p;
 pub mod plot;

@@ -500,6 +500,49 @@ pub enum SimCmd {
     /// Example: l7 sim http --objects 10 --rtt 100ms --bandwidth 10Mbit --plot load.svg
     ///          l7 sim http --hol --plot hol.png
     Http(SimHttpArgs),
+    /// The local DNS server's cache: l7's iterative resolver asking root,
+    /// TLD and authoritative servers, cold and warm, and the effect of TTLs.
+    ///
+    /// Example: l7 sim dns --rtt-root 100ms --rtt-tld 60ms --rtt-auth 40ms --plot dns.svg
+    ///          l7 sim dns --ttls 1,60,300,3600 --plot ttl.svg
+    Dns(SimDnsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimDnsArgs {
+    /// RTT to the root server.
+    #[arg(long, default_value = "100ms", value_parser = duration)]
+    pub rtt_root: Duration,
+    /// RTT to the TLD server.
+    #[arg(long, default_value = "60ms", value_parser = duration)]
+    pub rtt_tld: Duration,
+    /// RTT to each authoritative server.
+    #[arg(long, default_value = "40ms", value_parser = duration)]
+    pub rtt_auth: Duration,
+    /// Second-level domains, each with its own server.
+    #[arg(long, default_value_t = 3)]
+    pub domains: usize,
+    /// Names per domain.
+    #[arg(long, default_value_t = 10)]
+    pub names: usize,
+    /// Questions asked, one after another (popular names more often).
+    #[arg(long, default_value_t = 100)]
+    pub queries: usize,
+    /// Time between questions.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub interval: Duration,
+    /// TTL of the answers.
+    #[arg(long, default_value = "300s", value_parser = duration)]
+    pub ttl: Duration,
+    /// Compare these answer TTLs (seconds), e.g. 1,60,300,3600.
+    #[arg(long, value_delimiter = ',')]
+    pub ttls: Vec<u32>,
+    /// Seed: which names are asked.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
         Command::Sim(SimCmd::P2p(a)) => sim::p2p(a, &g),
         Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
+        Command::Sim(SimCmd::Dns(a)) => sim::dns(a, &g),
     }
 }
 

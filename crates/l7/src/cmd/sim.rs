@@ -4,12 +4,13 @@
 use std::path::Path;
 
 use anyhow::Context;
+use l7_experiments::dns;
 use l7_experiments::http::{self, Page};
 use l7_experiments::p2p::{self, Params};
 use l7_experiments::plot::{self, Chart};
 use serde::Serialize;
 
-use crate::cli::{Global, SimHttpArgs, SimP2pArgs};
+use crate::cli::{Global, SimDnsArgs, SimHttpArgs, SimP2pArgs};
 
 /// Seconds, with hours beside them when long.
 fn dur(s: Option<f64>) -> String {
@@ -216,5 +217,66 @@ pub fn http(a: SimHttpArgs, g: &Global) -> anyhow::Result<i32> {
             l.connections
         );
     }
+    Ok(0)
+}
+
+/// `l7 sim dns`.
+pub fn dns(a: SimDnsArgs, g: &Global) -> anyhow::Result<i32> {
+    let p = dns::Params {
+        rtt_root: a.rtt_root,
+        rtt_tld: a.rtt_tld,
+        rtt_auth: a.rtt_auth,
+        domains: a.domains,
+        names: a.names,
+        queries: a.queries,
+        interval: a.interval,
+        ttl: u32::try_from(a.ttl.as_secs()).unwrap_or(u32::MAX),
+        seed: a.seed,
+    };
+    let plot = a.plot.as_deref();
+    if !a.ttls.is_empty() {
+        let runs = dns::ttl_sweep(&p, &a.ttls)?;
+        write_plot(&dns::ttl_chart(&runs), plot)?;
+        if g.json {
+            return json(&serde_json::json!({ "runs": runs })).map(|()| 0);
+        }
+        println!(
+            "{:>8}  {:>12}  {:>10}  {:>9}",
+            "TTL (s)", "mean (ms)", "cache hits", "upstream"
+        );
+        for r in &runs {
+            println!(
+                "{:>8}  {:>12.1}  {:>6}/{:<3}  {:>9}",
+                r.ttl,
+                r.mean_latency_ms,
+                r.cache_hits,
+                r.queries.len(),
+                r.upstream_total
+            );
+        }
+        return Ok(0);
+    }
+    let run = dns::run(&p)?;
+    write_plot(&dns::run_chart(&run), plot)?;
+    if g.json {
+        return json(&run).map(|()| 0);
+    }
+    println!(
+        "{:>8}  {:<24}  {:>10}  {:>8}",
+        "at (s)", "name", "time (ms)", "upstream"
+    );
+    for q in &run.queries {
+        println!(
+            "{:>8.1}  {:<24}  {:>10.1}  {:>8}",
+            q.at_s, q.name, q.latency_ms, q.upstream
+        );
+    }
+    println!(
+        "mean {:.1} ms; {} of {} answered from the cache; {} upstream queries",
+        run.mean_latency_ms,
+        run.cache_hits,
+        run.queries.len(),
+        run.upstream_total
+    );
     Ok(0)
 }
