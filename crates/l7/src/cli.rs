@@ -74,6 +74,10 @@ pub enum Command {
     ///
     /// Example: l7 get -v http://gaia.cs.umass.edu/
     Get(GetArgs),
+    /// Experiments: the course's claims reproduced on l7's engines in a
+    /// deterministic simulator, with plots.
+    #[command(subcommand)]
+    Sim(SimCmd),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -730,6 +734,8 @@ pub fn rate(s: &str) -> Result<u64, String> {
     l7_wire::units::parse_rate(s)
         .map(|bits| bits / 8)
         .map_err(|e| e.to_string())
+}
+
 /// `l7 get`: -v prints the messages (-vv adds debug logs).
 #[derive(Debug, Args)]
 pub struct GetArgs {
@@ -792,4 +798,166 @@ pub enum Persistence {
     NonPersistent,
     /// One connection reused for every object.
     Persistent,
+}
+
+/// A rate flag value such as `10Mbit`, in bits per second.
+pub fn bitrate(s: &str) -> Result<u64, String> {
+    l7_wire::units::parse_rate(s).map_err(|e| e.to_string())
+}
+
+/// An inclusive range flag value such as `1..30`.
+pub fn range(s: &str) -> Result<std::ops::RangeInclusive<usize>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("{s:?} is not a range: write FIRST..LAST, e.g. 1..30"))?;
+    let num = |v: &str| {
+        v.trim_start_matches('=')
+            .parse::<usize>()
+            .map_err(|_| format!("{v:?} in {s:?} is not a whole number"))
+    };
+    let (a, b) = (num(a)?, num(b)?);
+    if a == 0 || a > b {
+        return Err(format!(
+            "range {s:?} must go up from at least 1, e.g. 1..30"
+        ));
+    }
+    Ok(a..=b)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCmd {
+    /// File distribution time, P2P (l7's BitTorrent engine) against
+    /// client-server, beside the course's bounds D_cs and D_P2P.
+    ///
+    /// Defaults reproduce the course's chart: F/u = 1 hour, u_s = 10u,
+    /// d_min = u_s.
+    ///
+    /// Example: l7 sim p2p --sweep 1..30 --client-server --plot chart.svg
+    ///          l7 sim p2p --peers 10 --free-riders 3
+    P2p(SimP2pArgs),
+    /// Page load time: non-persistent (serial, k parallel), persistent,
+    /// pipelined and multiplexed connections against the course's RTT
+    /// formulas; with --hol, one large object ahead of three small ones.
+    ///
+    /// Example: l7 sim http --objects 10 --rtt 100ms --bandwidth 10Mbit --plot load.svg
+    ///          l7 sim http --hol --plot hol.png
+    Http(SimHttpArgs),
+    /// The local DNS server's cache: l7's iterative resolver asking root,
+    /// TLD and authoritative servers, cold and warm, and the effect of TTLs.
+    ///
+    /// Example: l7 sim dns --rtt-root 100ms --rtt-tld 60ms --rtt-auth 40ms --plot dns.svg
+    ///          l7 sim dns --ttls 1,60,300,3600 --plot ttl.svg
+    Dns(SimDnsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimDnsArgs {
+    /// RTT to the root server.
+    #[arg(long, default_value = "100ms", value_parser = duration)]
+    pub rtt_root: Duration,
+    /// RTT to the TLD server.
+    #[arg(long, default_value = "60ms", value_parser = duration)]
+    pub rtt_tld: Duration,
+    /// RTT to each authoritative server.
+    #[arg(long, default_value = "40ms", value_parser = duration)]
+    pub rtt_auth: Duration,
+    /// Second-level domains, each with its own server.
+    #[arg(long, default_value_t = 3)]
+    pub domains: usize,
+    /// Names per domain.
+    #[arg(long, default_value_t = 10)]
+    pub names: usize,
+    /// Questions asked, one after another (popular names more often).
+    #[arg(long, default_value_t = 100)]
+    pub queries: usize,
+    /// Time between questions.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub interval: Duration,
+    /// TTL of the answers.
+    #[arg(long, default_value = "300s", value_parser = duration)]
+    pub ttl: Duration,
+    /// Compare these answer TTLs (seconds), e.g. 1,60,300,3600.
+    #[arg(long, value_delimiter = ',')]
+    pub ttls: Vec<u32>,
+    /// Seed: which names are asked.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimHttpArgs {
+    /// Objects referenced by the base page.
+    #[arg(long, default_value_t = 10)]
+    pub objects: usize,
+    /// Size of each object (and of the base page).
+    #[arg(long, default_value = "10KiB", value_parser = size)]
+    pub object_size: u64,
+    /// Round-trip time between browser and server.
+    #[arg(long, default_value = "100ms", value_parser = duration)]
+    pub rtt: Duration,
+    /// Bandwidth of the path.
+    #[arg(long, default_value = "10Mbit", value_parser = bitrate)]
+    pub bandwidth: u64,
+    /// k, the parallel non-persistent connections.
+    #[arg(long, default_value_t = 5)]
+    pub parallel: usize,
+    /// Run the head-of-line case instead: one large object, then three small.
+    #[arg(long)]
+    pub hol: bool,
+    /// The large object of --hol.
+    #[arg(long, default_value = "1MiB", value_parser = size)]
+    pub large: u64,
+    /// Seed (the run is deterministic).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png): load time against 1..=objects, or the
+    /// arrival of each object with --hol.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimP2pArgs {
+    /// File size F.
+    #[arg(long, default_value = "64MiB", value_parser = size)]
+    pub file: u64,
+    /// Number of downloading peers N.
+    #[arg(long, default_value_t = 10)]
+    pub peers: usize,
+    /// Server (initial seed) upload rate u_s [default: 10 × peer upload].
+    #[arg(long, value_parser = bitrate)]
+    pub server_up: Option<u64>,
+    /// Peer upload rate u [default: F per hour].
+    #[arg(long, value_parser = bitrate)]
+    pub peer_up: Option<u64>,
+    /// Peer download rate d [default: the server's upload rate].
+    #[arg(long, value_parser = bitrate)]
+    pub peer_down: Option<u64>,
+    /// Piece size.
+    #[arg(long, default_value = "256KiB", value_parser = size)]
+    pub piece: u64,
+    /// One-way latency between hosts.
+    #[arg(long, default_value = "20ms", value_parser = duration)]
+    pub latency: Duration,
+    /// Seed of every random choice (same seed, same result).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run every N in FIRST..LAST (the course's chart: 1..30).
+    #[arg(long, value_parser = range, value_name = "FIRST..LAST")]
+    pub sweep: Option<std::ops::RangeInclusive<usize>>,
+    /// Also measure client-server distribution.
+    #[arg(long)]
+    pub client_server: bool,
+    /// Make K of the N peers free riders (never upload); runs K = 0..=K.
+    #[arg(long, value_name = "K")]
+    pub free_riders: Option<usize>,
+    /// Compare rarest-first with random piece selection.
+    #[arg(long)]
+    pub compare_selection: bool,
+    /// Write a plot (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }

@@ -10,13 +10,14 @@ mod get_cache;
 mod get_page;
 mod http;
 mod mail;
+mod mail_access;
 mod mail_config;
+mod mail_fetch;
 mod mail_queue;
 mod mail_send;
-mod mail_access;
-mod mail_fetch;
 mod ping;
 mod rtt;
+mod sim;
 mod torrent;
 mod torrent_run;
 mod tracker;
@@ -26,8 +27,8 @@ mod world;
 use l7_net::Shutdown;
 
 use crate::cli::{
-    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, MailUserCmd, TorrentCmd, TrackerCmd,
-    WorldCmd,
+    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, MailUserCmd, SimCmd, TorrentCmd,
+    TrackerCmd, WorldCmd,
 };
 
 /// Runs the command; the returned code becomes the exit status.
@@ -58,6 +59,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Torrent(TorrentCmd::Get(a)) => torrent_run::get(a, &g).await,
         Command::Torrent(TorrentCmd::Seed(a)) => torrent_run::seed(a, &g).await,
         Command::Get(a) => get::run(a, &g).await,
+        Command::Sim(SimCmd::P2p(a)) => sim::p2p(a, &g),
+        Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
+        Command::Sim(SimCmd::Dns(a)) => sim::dns(a, &g),
     }
 }
 
