@@ -202,6 +202,8 @@ impl Torrent {
     /// The torrent's info-hash.
     pub fn info_hash(&self) -> &InfoHash {
         &self.info_hash
+    }
+
     /// Replaces the SHA-1 function pieces are verified with; it must return
     /// the true SHA-1 (the simulator passes one memoised over its synthetic
     /// content so a thousand peers do not hash the same bytes again).
