@@ -464,6 +464,12 @@ pub struct MailServeArgs {
     /// Also serve POP3 over implicit TLS on this address (port 995); needs --tls-cert.
     #[arg(long, value_name = "ADDR", requires = "tls_cert")]
     pub pop3s: Option<String>,
+    /// Also serve IMAP on this address (STARTTLS when --tls-cert is given), e.g. 127.0.0.1:143.
+    #[arg(long, value_name = "ADDR")]
+    pub imap: Option<String>,
+    /// Also serve IMAP over implicit TLS on this address (port 993); needs --tls-cert.
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub imaps: Option<String>,
     /// The users file (address:argon2id-hash lines) that POP3 and IMAP logins are checked against.
     #[arg(long, value_name = "FILE")]
     pub accounts: Option<PathBuf>,
