@@ -62,3 +62,25 @@ fn mail_pop3_session_corpus() {
         while s.poll_transmit().is_some() {}
     }
 }
+
+#[test]
+fn mail_imap_command_corpus() {
+    use l7_mail::imap::parser::{self, Frame};
+    use l7_mail::imap::{ImapConfig, ImapEvent, ImapSession};
+    use l7_wire::Instant;
+    for data in corpus("mail_imap_command") {
+        if let Ok(Frame::Complete(n)) = parser::frame(&data) {
+            let _ = parser::parse(&data[..n]);
+        }
+        let mut config = ImapConfig::new("fuzz");
+        config.plaintext_auth = true;
+        let mut s = ImapSession::new(config, Instant::ZERO, false);
+        s.handle_input(Instant::ZERO, &data);
+        while let Some(event) = s.poll_event() {
+            if let ImapEvent::Authenticate { .. } = event {
+                s.login_accepted(Instant::ZERO, "/dev/null/l7-fuzz".into());
+            }
+        }
+        while s.poll_transmit().is_some() {}
+    }
+}

@@ -1,10 +1,12 @@
 //! `l7 mail serve --imap` driven by Python's imaplib: login, LIST with
 //! special-use folders, SELECT, SEARCH, FETCH (BODY.PEEK, ENVELOPE, flags),
 //! STORE and EXPUNGE, APPEND with a literal, COPY/MOVE with UIDPLUS codes,
-//! IDLE seeing a delivery, STARTTLS, and UIDs that survive a restart.
+//! IDLE seeing a delivery, STARTTLS, and UIDs that survive a restart; and
+//! mbsync (isync) syncing a mailbox both ways, after which a further sync
+//! changes nothing.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use l7_interop::*;
 
@@ -241,4 +243,123 @@ print(m.login("bob", "hungry")[0]); m.logout()
         "{out}"
     );
     assert!(out.trim_end().ends_with("OK"), "{out}");
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = ["new", "cur"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(dir.join(d)).into_iter().flatten())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mbsync(conf: &Path) -> String {
+    let o = tool("mbsync")
+        .args(["-V", "-c"])
+        .arg(conf)
+        .arg("-a")
+        .output()
+        .unwrap();
+    let text = stdout(&o) + &stderr(&o);
+    assert!(o.status.success(), "mbsync failed:\n{text}");
+    text
+}
+
+#[test]
+fn mbsync_both_ways_then_nothing_changes() {
+    let dir = Scratch::new("imap-mbsync");
+    let root = dir.join("maildirs");
+    let remote = root.join("hamburger.edu/bob");
+    deliver_two(&remote);
+    let accounts = dir.join("users");
+    write_accounts(&accounts);
+    let (smtp, port) = (free_port(), free_port());
+    let (root_s, users_s) = (root.display().to_string(), accounts.display().to_string());
+    let (smtp_s, imap_s) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{port}"));
+    let _server = Server::l7(
+        &[
+            "mail",
+            "serve",
+            "--domain",
+            "hamburger.edu",
+            "--user",
+            "bob@hamburger.edu",
+            "--maildirs",
+            &root_s,
+            "--accounts",
+            &users_s,
+            "--listen",
+            &smtp_s,
+            "--imap",
+            &imap_s,
+        ],
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        false,
+    );
+    let local = dir.join("local");
+    std::fs::create_dir_all(&local).unwrap();
+    let conf = dir.join("mbsyncrc");
+    std::fs::write(
+        &conf,
+        format!(
+            "IMAPAccount l7\nHost 127.0.0.1\nPort {port}\nUser bob\nPass hungry\nSSLType None\nAuthMechs LOGIN\n\n\
+             IMAPStore remote\nAccount l7\n\n\
+             MaildirStore local\nPath {local}/\nInbox {local}/INBOX\nSubFolders Verbatim\n\n\
+             Channel sync\nFar :remote:\nNear :local:\nPatterns *\nCreate Both\nExpunge Both\nSyncState *\nSync All\n",
+            local = local.display()
+        ),
+    )
+    .unwrap();
+    let first = mbsync(&conf);
+    let inbox = local.join("INBOX");
+    let pulled = files(&inbox);
+    assert_eq!(pulled.len(), 2, "{pulled:?}\n{first}");
+    assert!(local.join("Sent").is_dir(), "folders come along:\n{first}");
+    // Locally: mark the first message seen, and write a new message.
+    let first_file = ["new", "cur"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(inbox.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let name = first_file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let base = name.split(":2,").next().unwrap().to_string();
+    let flags = name
+        .split_once(":2,")
+        .map_or(String::new(), |(_, f)| f.to_string());
+    std::fs::rename(
+        &first_file,
+        inbox.join("cur").join(format!("{base}:2,{flags}S")),
+    )
+    .unwrap();
+    std::fs::write(
+        inbox.join("new/1800000000.local_1.laptop"),
+        b"From: bob@hamburger.edu\r\nSubject: written offline\r\n\r\nhi\r\n",
+    )
+    .unwrap();
+    let second = mbsync(&conf);
+    let on_server = files(&remote);
+    assert_eq!(
+        on_server.len(),
+        3,
+        "the local message went up: {on_server:?}\n{second}"
+    );
+    assert_eq!(
+        on_server.iter().filter(|n| n.ends_with(":2,S")).count(),
+        1,
+        "the \\Seen flag went up: {on_server:?}\n{second}"
+    );
+    let before = (files(&remote), files(&inbox));
+    let third = mbsync(&conf);
+    assert_eq!(
+        (files(&remote), files(&inbox)),
+        before,
+        "a third sync changes nothing:\n{third}"
+    );
 }
