@@ -397,7 +397,7 @@ pub enum MailCmd {
     /// or:      l7 mail serve --catch-all --maildir ./caught --listen 127.0.0.1:2525
     /// then:    swaks --server 127.0.0.1:2525 --to bob@hamburger.edu
     Serve(MailServeArgs),
-    /// Fetch a mailbox over POP3: print the messages, or save them to a Maildir.
+    /// Fetch a mailbox over POP3 or IMAP: print the messages, or save them to a Maildir.
     ///
     /// Example: l7 mail fetch --pop3 --server 127.0.0.1:110 --user bob@hamburger.edu --password hungry --keep
     /// or:      L7_MAIL_PASSWORD=hungry l7 mail fetch --user bob@hamburger.edu -o ./bob-mail
@@ -406,12 +406,19 @@ pub enum MailCmd {
 
 #[derive(Debug, Args)]
 pub struct MailFetchArgs {
-    /// Use POP3 (the default, and for now the only protocol).
-    #[arg(long)]
+    /// Use POP3 (the default).
+    #[arg(long, conflicts_with = "imap")]
     pub pop3: bool,
-    /// The server, HOST:PORT (a world host name works while a world runs).
-    #[arg(long, default_value = "127.0.0.1:110")]
-    pub server: String,
+    /// Use IMAP.
+    #[arg(long)]
+    pub imap: bool,
+    /// The IMAP folder to fetch.
+    #[arg(long, default_value = "INBOX", requires = "imap")]
+    pub folder: String,
+    /// The server, HOST:PORT (a world host name works while a world runs);
+    /// by default 127.0.0.1:110 for POP3 and 127.0.0.1:143 for IMAP.
+    #[arg(long)]
+    pub server: Option<String>,
     /// The account, e.g. bob@hamburger.edu.
     #[arg(long)]
     pub user: String,

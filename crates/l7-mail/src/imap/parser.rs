@@ -76,7 +76,7 @@ pub enum ParseError {
 }
 
 /// A literal announcement `{n}` or `{n+}` ending `line`, if any.
-fn literal_at_end(line: &[u8]) -> Result<Option<(usize, bool)>, ParseError> {
+pub(crate) fn literal_at_end(line: &[u8]) -> Result<Option<(usize, bool)>, ParseError> {
     let Some(inner) = line.strip_suffix(b"}") else {
         return Ok(None);
     };

@@ -1,5 +1,5 @@
 //! `l7 mail fetch`: the fetching user agent. Retrieves a mailbox over POP3
-//! (download-and-delete, or download-and-keep with `--keep`) and prints each
+//! or IMAP (download-and-delete, or download-and-keep with `--keep`) and prints each
 //! message, or saves it into a Maildir with `-o`.
 
 use std::io::Write;
@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use l7_mail::store::{Maildir, UniqueName};
-use l7_net::mail::fetch::{FetchPop3, Fetched, fetch_pop3};
+use l7_net::mail::fetch::imap::fetch_imap;
+use l7_net::mail::fetch::pop3::fetch_pop3;
+use l7_net::mail::fetch::{FetchOptions, Fetched};
 
 use crate::addr;
 use crate::cli::{Global, MailFetchArgs};
@@ -23,8 +25,13 @@ pub async fn run(a: MailFetchArgs, g: &Global) -> anyhow::Result<i32> {
             ),
         },
     };
-    let server = addr::resolve(&a.server).await?;
-    let opts = FetchPop3 {
+    let default_server = if a.imap {
+        "127.0.0.1:143"
+    } else {
+        "127.0.0.1:110"
+    };
+    let server = addr::resolve(a.server.as_deref().unwrap_or(default_server)).await?;
+    let opts = FetchOptions {
         server,
         user: a.user.clone(),
         password,
@@ -58,20 +65,25 @@ pub async fn run(a: MailFetchArgs, g: &Global) -> anyhow::Result<i32> {
             None if json => {
                 crate::output::json_line(&serde_json::json!({
                     "number": m.number,
-                    "uidl": m.uid,
+                    "uid": m.uid,
                     "message": String::from_utf8_lossy(&m.bytes),
                 }));
                 Ok(())
             }
             None => {
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "--- message {} (UIDL {}) ---", m.number, m.uid)?;
+                let id = if a.imap { "UID" } else { "UIDL" };
+                writeln!(out, "--- message {} ({id} {}) ---", m.number, m.uid)?;
                 out.write_all(&m.bytes)?;
                 out.flush()
             }
         }
     };
-    let count = fetch_pop3(&opts, save).await?;
+    let count = if a.imap {
+        fetch_imap(&opts, &a.folder, save).await?
+    } else {
+        fetch_pop3(&opts, save).await?
+    };
     let what = if a.keep {
         "kept on the server"
     } else {
