@@ -363,3 +363,30 @@ fn mbsync_both_ways_then_nothing_changes() {
         "a third sync changes nothing:\n{third}"
     );
 }
+
+#[test]
+fn two_sessions_see_each_others_changes() {
+    let s = imap("127.0.0.1", false, None);
+    let port = s.server.addr.port();
+    let out = python(&format!(
+        r#"
+import imaplib
+a = imaplib.IMAP4("127.0.0.1", {port}, timeout=30); a.login("bob", "hungry"); a.select("INBOX")
+b = imaplib.IMAP4("127.0.0.1", {port}, timeout=30); b.login("bob", "hungry"); b.select("INBOX")
+a.store("2", "+FLAGS", r"(\Flagged)")
+a.store("1", "+FLAGS", r"(\Deleted)"); a.expunge()
+typ, data = b.noop()
+print("B-FETCH", b.untagged_responses.get("FETCH"))
+print("B-EXPUNGE", b.untagged_responses.get("EXPUNGE"))
+print("B-EXISTS", b.untagged_responses.get("EXISTS"))
+print("B-NOW", b.fetch("1", "(UID FLAGS)")[1])
+a.logout(); b.logout()
+"#
+    ));
+    // RFC 3501 §7.4.1: the EXPUNGE of 1 comes first, so the flag change
+    // of the old message 2 is reported under its new number, 1.
+    assert!(out.contains("B-EXPUNGE [b'1']"), "{out}");
+    assert!(out.contains(r"B-FETCH [b'1 (FLAGS (\\Flagged))']"), "{out}");
+    assert!(out.contains("B-EXISTS [b'2', b'1']"), "{out}");
+    assert!(out.contains(r"b'1 (UID 2 FLAGS (\\Flagged))']"), "{out}");
+}
