@@ -390,3 +390,73 @@ a.logout(); b.logout()
     assert!(out.contains("B-EXISTS [b'2', b'1']"), "{out}");
     assert!(out.contains(r"b'1 (UID 2 FLAGS (\\Flagged))']"), "{out}");
 }
+
+/// The npm modules installed by scripts/install-peers.
+fn node_modules() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node/node_modules");
+    assert!(
+        dir.join("imapflow").is_dir(),
+        "imapflow is not installed: run scripts/install-peers (npm install --prefix .tools/node imapflow)"
+    );
+    dir
+}
+
+#[test]
+fn imapflow_fetch_search_append_move_and_idle() {
+    let s = imap("127.0.0.1", false, None);
+    let port = s.server.addr.port();
+    let script = format!(
+        r#"
+const {{ ImapFlow }} = require('imapflow');
+const fs = require('fs');
+(async () => {{
+  const c = new ImapFlow({{ host: '127.0.0.1', port: {port}, secure: false, doSTARTTLS: false,
+    auth: {{ user: 'bob', pass: 'hungry' }}, logger: false }});
+  await c.connect();
+  const out = {{ msgs: [] }};
+  out.folders = (await c.list()).map(f => f.path + ':' + (f.specialUse || '')).sort();
+  const lock = await c.getMailboxLock('INBOX');
+  try {{
+    for await (const m of c.fetch('1:*', {{ uid: true, flags: true, envelope: true, source: true }})) {{
+      out.msgs.push([m.uid, m.envelope.subject, m.envelope.from[0].address, m.source.length]);
+    }}
+    out.unseen = await c.search({{ seen: false }}, {{ uid: true }});
+    out.append = (await c.append('INBOX', 'From: carol@x.org\r\nSubject: up\r\n\r\nhi\r\n', ['\\Seen'])).uid;
+    out.seen = await c.search({{ seen: true }}, {{ uid: true }});
+    out.move = [...(await c.messageMove('1', 'Trash', {{ uid: true }})).uidMap];
+    const exists = new Promise(resolve => c.on('exists', d => resolve(d.count)));
+    setTimeout(() => {{
+      const p = '{maildir}/new/1900000000.9_9.hamburger.edu';
+      fs.writeFileSync(p + '.tmp', 'Subject: late\r\n\r\nhi\r\n'); fs.renameSync(p + '.tmp', p);
+    }}, 1000);
+    c.idle();
+    out.idle_exists = await exists;
+  }} finally {{ lock.release(); }}
+  await c.logout();
+  console.log(JSON.stringify(out));
+}})().catch(e => {{ console.error(e); process.exit(1); }});
+"#,
+        maildir = s.maildir.display()
+    );
+    let o = tool("node")
+        .env("NODE_PATH", node_modules())
+        .args(["-e", &script])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "imapflow failed:\n{out}\n{}",
+        stderr(&o)
+    );
+    let has = |needle: &str| assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    has(r#""Sent:\\Sent""#);
+    has(r#""Trash:\\Trash""#);
+    has(r#"[1,"one","alice@crepes.fr",105]"#);
+    has(r#"[2,"two","alice@crepes.fr",78]"#);
+    has(r#""unseen":[1,2]"#);
+    has(r#""append":3"#);
+    has(r#""seen":[3]"#);
+    has(r#""move":[[1,1]]"#);
+    has(r#""idle_exists":3"#);
+}
