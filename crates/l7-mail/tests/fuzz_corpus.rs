@@ -3,7 +3,9 @@
 //! same checks the fuzz targets make.
 
 use l7_mail::message::Message;
+use l7_mail::queue::QueueEnvelope;
 use l7_mail::smtp::command::Command;
+use l7_mail::smtp::reply::Reply;
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
@@ -40,6 +42,30 @@ fn mail_message_corpus() {
                 .fields()
                 .iter()
                 .for_each(|f| drop(f.value()));
+        }
+    }
+}
+
+#[test]
+fn mail_smtp_reply_corpus() {
+    for data in corpus("mail_smtp_reply") {
+        if let Ok((reply, used)) = Reply::parse(&data) {
+            assert!(used <= data.len());
+            let mut wire = Vec::new();
+            reply.emit(&mut wire);
+            assert_eq!(Reply::parse(&wire).unwrap().0, reply);
+        }
+    }
+}
+
+#[test]
+fn mail_queue_envelope_corpus() {
+    for data in corpus("mail_queue_envelope") {
+        if let Ok(envelope) = QueueEnvelope::parse(&data) {
+            assert_eq!(
+                QueueEnvelope::parse(&envelope.to_bytes()).unwrap(),
+                envelope
+            );
         }
     }
 }
