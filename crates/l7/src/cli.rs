@@ -504,7 +504,7 @@ pub struct MailServeArgs {
     /// Largest message accepted (SIZE).
     #[arg(long, default_value = "25MiB", value_parser = size)]
     pub max_size: u64,
-    /// Read the whole server description from a TOML file (see docs/mail.md); other flags are ignored.
+    /// Read the whole server from a TOML file: hostname, domains, users, users_file, aliases, maildirs or catch_all, queue, max_size, [[listen]] role (mx, submission, submissions) and address, [tls] cert/key, [relay] resolver or smarthost, mx_port, retry, max_age. Other flags are then ignored.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Also listen for submission with STARTTLS + AUTH (port 587).
