@@ -3,7 +3,9 @@
 //! same checks the fuzz targets make.
 
 use l7_mail::message::Message;
+use l7_mail::queue::QueueEnvelope;
 use l7_mail::smtp::command::Command;
+use l7_mail::smtp::reply::Reply;
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
@@ -45,6 +47,18 @@ fn mail_message_corpus() {
 }
 
 #[test]
+fn mail_smtp_reply_corpus() {
+    for data in corpus("mail_smtp_reply") {
+        if let Ok((reply, used)) = Reply::parse(&data) {
+            assert!(used <= data.len());
+            let mut wire = Vec::new();
+            reply.emit(&mut wire);
+            assert_eq!(Reply::parse(&wire).unwrap().0, reply);
+        }
+    }
+}
+
+#[test]
 fn mail_pop3_session_corpus() {
     use l7_mail::pop3::{Maildrop, Pop3Config, Pop3Event, Pop3Session};
     use l7_wire::Instant;
@@ -60,6 +74,18 @@ fn mail_pop3_session_corpus() {
             }
         }
         while s.poll_transmit().is_some() {}
+    }
+}
+
+#[test]
+fn mail_queue_envelope_corpus() {
+    for data in corpus("mail_queue_envelope") {
+        if let Ok(envelope) = QueueEnvelope::parse(&data) {
+            assert_eq!(
+                QueueEnvelope::parse(&envelope.to_bytes()).unwrap(),
+                envelope
+            );
+        }
     }
 }
 

@@ -1,10 +1,14 @@
 //! The world: a TOML file naming hosts, their loopback addresses and the
 //! services they run ([`file`]); how ports move when standard ones may not be
 //! bound ([`ports`]); the state file a running world leaves for l7's clients
-//! ([`state`]); and starting every service of a world ([`start`]).
+//! ([`state`]); the world's certificate authority ([`ca`]); starting
+//! every service of a world ([`start`]), mail servers with their accounts
+//! ([`mail`]).
 #![forbid(unsafe_code)]
 
+pub mod ca;
 pub mod file;
+pub mod mail;
 pub mod ports;
 pub mod start;
 pub mod state;

@@ -396,12 +396,91 @@ pub enum MailCmd {
     /// Example: l7 mail serve --domain hamburger.edu --user bob@hamburger.edu --maildirs ./mail --listen 127.0.0.1:2525
     /// or:      l7 mail serve --catch-all --maildir ./caught --listen 127.0.0.1:2525
     /// then:    swaks --server 127.0.0.1:2525 --to bob@hamburger.edu
-    Serve(MailServeArgs),
+    Serve(Box<MailServeArgs>),
+    /// Compose a message and submit it (RFC 5322, MIME for attachments).
+    ///
+    /// Example: l7 mail send --from alice@crepes.fr --to bob@hamburger.edu --subject Hi --body "Do you like ketchup?"
+    /// (in a running world the submission server and alice's password come from the state file)
+    Send(MailSendArgs),
+    /// List the outbound queue, or retry every queued message now.
+    ///
+    /// Example: l7 mail queue --queue ./queue --flush
+    Queue(MailQueueArgs),
+    /// Manage the accounts that may submit mail (passwords hashed with argon2id).
+    #[command(subcommand)]
+    User(MailUserCmd),
     /// Fetch a mailbox over POP3 or IMAP: print the messages, or save them to a Maildir.
     ///
     /// Example: l7 mail fetch --pop3 --server 127.0.0.1:110 --user bob@hamburger.edu --password hungry --keep
     /// or:      L7_MAIL_PASSWORD=hungry l7 mail fetch --user bob@hamburger.edu -o ./bob-mail
     Fetch(MailFetchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailUserCmd {
+    /// Add a user or change a password (read from --password, else from stdin).
+    ///
+    /// Example: echo ketchup | l7 mail user add alice@crepes.fr --users-file users
+    Add(MailUserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailUserAddArgs {
+    /// The address, user@domain.
+    pub address: String,
+    /// The password (default: the first line of stdin).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// The users file.
+    #[arg(long, value_name = "FILE", default_value = "users")]
+    pub users_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MailQueueArgs {
+    /// The queue directory (as given to `l7 mail serve --queue`; its default there is maildirs/.queue).
+    #[arg(long, value_name = "DIR", default_value = "maildirs/.queue")]
+    pub queue: PathBuf,
+    /// Make every queued message due now (a running server retries within seconds).
+    #[arg(long)]
+    pub flush: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MailSendArgs {
+    /// The sender (MAIL FROM and From:).
+    #[arg(long)]
+    pub from: String,
+    /// A recipient; repeatable.
+    #[arg(long, required = true)]
+    pub to: Vec<String>,
+    /// The subject.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The text of the message.
+    #[arg(long, conflicts_with = "file")]
+    pub body: Option<String>,
+    /// Read the text of the message from a file.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Attach a file; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Submission server HOST:PORT (default: the sender's server in the running world).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Log in as this user (default: the sender, when a password is known).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// The password (default: the running world's, else $L7_MAIL_PASSWORD).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Connect with TLS at once (port 465) instead of STARTTLS.
+    #[arg(long)]
+    pub tls: bool,
+    /// Trust these CA certificates (PEM) instead of accepting any certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -465,6 +544,42 @@ pub struct MailServeArgs {
     /// Largest message accepted (SIZE).
     #[arg(long, default_value = "25MiB", value_parser = size)]
     pub max_size: u64,
+    /// Read the whole server from a TOML file: hostname, domains, users, users_file, aliases, maildirs or catch_all, queue, max_size, [[listen]] role (mx, submission, submissions) and address, [tls] cert/key, [relay] resolver or smarthost, mx_port, retry, max_age. Other flags are then ignored.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also listen for submission with STARTTLS + AUTH (port 587).
+    #[arg(long, value_name = "ADDR")]
+    pub submission: Option<String>,
+    /// Also listen for submission over implicit TLS (port 465).
+    #[arg(long, value_name = "ADDR")]
+    pub submissions: Option<String>,
+    /// TLS certificate chain (PEM); without one a self-signed certificate is made.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The durable queue's directory (default: .queue inside --maildirs, or DIR.queue beside a catch-all --maildir DIR).
+    #[arg(long, value_name = "DIR")]
+    pub queue: Option<PathBuf>,
+    /// Accounts allowed to AUTH (made with `l7 mail user add`).
+    #[arg(long, value_name = "FILE")]
+    pub users_file: Option<PathBuf>,
+    /// DNS resolver for MX lookups (default: the running world's, else the system's).
+    #[arg(long, value_name = "ADDR")]
+    pub resolver: Option<String>,
+    /// Relay every outgoing message to this host instead of looking up MX records.
+    #[arg(long, value_name = "ADDR")]
+    pub smarthost: Option<String>,
+    /// Port of the receiving mail servers.
+    #[arg(long, default_value_t = 25)]
+    pub mx_port: u16,
+    /// Give up on (and bounce) a message still undelivered after this long.
+    #[arg(long, default_value = "5d", value_parser = duration)]
+    pub max_age: Duration,
+    /// Delay before the first retry (doubling up to 4 hours).
+    #[arg(long, default_value = "5m", value_parser = duration)]
+    pub retry: Duration,
     /// Also serve POP3 on this address (STLS when --tls-cert is given), e.g. 127.0.0.1:110.
     #[arg(long, value_name = "ADDR")]
     pub pop3: Option<String>,
@@ -477,15 +592,6 @@ pub struct MailServeArgs {
     /// Also serve IMAP over implicit TLS on this address (port 993); needs --tls-cert.
     #[arg(long, value_name = "ADDR", requires = "tls_cert")]
     pub imaps: Option<String>,
-    /// The users file (address:argon2id-hash lines) that POP3 and IMAP logins are checked against.
-    #[arg(long, value_name = "FILE")]
-    pub accounts: Option<PathBuf>,
-    /// Certificate chain (PEM) for POP3/IMAP STLS/STARTTLS and their implicit-TLS ports.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// The certificate's private key (PEM).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
 }
 
 /// A size flag value such as `25MiB`.

@@ -247,3 +247,13 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// python3 with the PyPI peers scripts/install-peers put in .tools/python.
+pub fn python_peer() -> Command {
+    let mut c = tool("python3");
+    c.env(
+        "PYTHONPATH",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/python"),
+    );
+    c
+}

@@ -160,7 +160,7 @@ fn fetch_from_l7_pop3_and_imap() {
             "bob@hamburger.edu",
             "--maildirs",
             &root_s,
-            "--accounts",
+            "--users-file",
             &users_s,
             "--listen",
             &smtp_s,

@@ -47,7 +47,7 @@ fn pop(listen_ip: &str, tls: bool) -> (Pop, Option<(SocketAddr, String)>) {
     args.extend([
         "--maildirs".into(),
         root.display().to_string(),
-        "--accounts".into(),
+        "--users-file".into(),
         accounts.display().to_string(),
         "--listen".into(),
         format!("127.0.0.1:{smtp}"),

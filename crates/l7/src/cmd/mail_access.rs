@@ -38,7 +38,7 @@ pub async fn start(
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let Some(accounts_file) = &a.accounts else {
+    let Some(accounts_file) = &a.users_file else {
         bail!(
             "POP3/IMAP need users to log in: pass --accounts FILE (lines of address:argon2id-hash)"
         );

@@ -8,7 +8,10 @@ mod echo;
 mod http;
 mod mail;
 mod mail_access;
+mod mail_config;
 mod mail_fetch;
+mod mail_queue;
+mod mail_send;
 mod ping;
 mod rtt;
 mod tracker;
@@ -17,7 +20,9 @@ mod world;
 
 use l7_net::Shutdown;
 
-use crate::cli::{ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, TrackerCmd, WorldCmd};
+use crate::cli::{
+    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, MailUserCmd, TrackerCmd, WorldCmd,
+};
 
 /// Runs the command; the returned code becomes the exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -30,7 +35,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ping(p) => ping::run(p, &g).await,
         Command::Rtt(a) => rtt::run(a, &g).await,
         Command::Http(HttpCmd::Serve(a)) => http::serve(a, &g).await,
-        Command::Mail(MailCmd::Serve(a)) => mail::serve(a, &g).await,
+        Command::Mail(MailCmd::Serve(a)) => mail::serve(*a, &g).await,
+        Command::Mail(MailCmd::Send(a)) => mail_send::run(a, &g).await,
+        Command::Mail(MailCmd::Queue(a)) => mail_queue::queue(a, &g),
+        Command::Mail(MailCmd::User(MailUserCmd::Add(a))) => mail_queue::user_add(a, &g),
         Command::Mail(MailCmd::Fetch(a)) => mail_fetch::run(a, &g).await,
         Command::Tracker(TrackerCmd::Serve(a)) => tracker::serve(a, &g).await,
         Command::Dns(DnsCmd::Serve(a)) => dns::serve(a, &g).await,

@@ -5,6 +5,7 @@
 use std::net::Ipv4Addr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use l7_world::ca::WorldCa;
 use l7_world::state::{HostState, WorldState, default_path};
 use l7_world::{PortPlan, World, start};
 
@@ -28,6 +29,8 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
             .parent()
             .map_or_else(|| ".".into(), |d| d.join("data").join(&world.name))
     });
+    // The CA outlives restarts so clients trust it once.
+    let ca = WorldCa::load_or_create(&data.join("ca")).map_err(anyhow::Error::msg)?;
     let shutdown = shutdown_on_signals()?;
     let mut running = start::start(&world, plan, &data, &shutdown).await;
     let state = WorldState {
@@ -40,6 +43,8 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
             .as_secs(),
         hosts: running.hosts.clone(),
         data: data.clone(),
+        mail_accounts: running.mail_accounts.clone(),
+        ca_cert: Some(ca.cert_path().to_path_buf()),
     };
     if let Err(e) = state.write(&state_path) {
         eprintln!(
@@ -60,7 +65,12 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
     } else {
         print_banner(&world, plan, &running.hosts, failed);
         print_tour(&running.hosts);
+        print_mail_accounts(&running.mail_accounts);
         println!("\nstate file: {}", state_path.display());
+        println!(
+            "world CA: {}   (trust it: curl --cacert FILE, SSL_CERT_FILE=FILE)",
+            ca.cert_path().display()
+        );
         println!(
             "data (Maildirs...): {}   (Ctrl-C stops the world)",
             data.display()
@@ -111,6 +121,26 @@ fn print_banner(world: &World, plan: PortPlan, hosts: &[HostState], failed: usiz
                 }
             }
         }
+    }
+}
+
+/// The world's mail accounts and how to use them.
+fn print_mail_accounts(accounts: &[l7_world::state::MailAccount]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!("\nMail accounts (submission with STARTTLS + AUTH; l7's clients know these):");
+    for a in accounts {
+        println!(
+            "  {:<22} password {}   server {}:{}",
+            a.address, a.password, a.server, a.submission_port
+        );
+    }
+    if let (Some(from), Some(to)) = (accounts.first(), accounts.get(1)) {
+        println!(
+            "  l7 mail send --from {} --to {} --subject Hello --body \"Do you like ketchup?\" --trace",
+            from.address, to.address
+        );
     }
 }
 
