@@ -495,13 +495,14 @@ pub struct MailFetchArgs {
     #[arg(long, default_value = "INBOX", requires = "imap")]
     pub folder: String,
     /// The server, HOST:PORT (a world host name works while a world runs);
-    /// by default 127.0.0.1:110 for POP3 and 127.0.0.1:143 for IMAP.
+    /// by default the user's server in the running world, else 127.0.0.1:110
+    /// for POP3 and 127.0.0.1:143 for IMAP.
     #[arg(long)]
     pub server: Option<String>,
     /// The account, e.g. bob@hamburger.edu.
     #[arg(long)]
     pub user: String,
-    /// Its password (or set L7_MAIL_PASSWORD, which keeps it out of `ps`).
+    /// Its password (default: the running world's, else $L7_MAIL_PASSWORD).
     #[arg(long)]
     pub password: Option<String>,
     /// Leave the messages on the server (download-and-keep); by default they are deleted.
