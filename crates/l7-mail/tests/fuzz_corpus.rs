@@ -110,3 +110,16 @@ fn mail_imap_command_corpus() {
         while s.poll_transmit().is_some() {}
     }
 }
+
+#[test]
+fn mail_imap_bodystructure_corpus() {
+    use l7_mail::imap::bodystructure::bodystructure;
+    use l7_mail::imap::envelope::envelope;
+    for data in corpus("mail_imap_bodystructure") {
+        let (mut out, mut env) = (Vec::new(), Vec::new());
+        bodystructure(&mut out, &data);
+        envelope(&mut env, &data);
+        assert!(out.starts_with(b"(") && out.ends_with(b")"));
+        assert!(env.starts_with(b"(") && env.ends_with(b")"));
+    }
+}

@@ -1,5 +1,6 @@
-//! `l7 mail serve --imap` driven by Python's imaplib: login, LIST with
-//! special-use folders, SELECT, SEARCH, FETCH (BODY.PEEK, ENVELOPE, flags),
+//! `l7 mail serve --imap` driven by Python's imaplib and npm imapflow: login,
+//! LIST with special-use folders, SELECT, SEARCH, FETCH (BODY.PEEK,
+//! ENVELOPE, BODYSTRUCTURE, flags),
 //! STORE and EXPUNGE, APPEND with a literal, COPY/MOVE with UIDPLUS codes,
 //! IDLE seeing a delivery, STARTTLS, and UIDs that survive a restart; and
 //! mbsync (isync) syncing a mailbox both ways, after which a further sync
@@ -417,8 +418,8 @@ const fs = require('fs');
   out.folders = (await c.list()).map(f => f.path + ':' + (f.specialUse || '')).sort();
   const lock = await c.getMailboxLock('INBOX');
   try {{
-    for await (const m of c.fetch('1:*', {{ uid: true, flags: true, envelope: true, source: true }})) {{
-      out.msgs.push([m.uid, m.envelope.subject, m.envelope.from[0].address, m.source.length]);
+    for await (const m of c.fetch('1:*', {{ uid: true, flags: true, envelope: true, source: true, bodyStructure: true }})) {{
+      out.msgs.push([m.uid, m.envelope.subject, m.envelope.from[0].address, m.source.length, m.bodyStructure.type, m.bodyStructure.size]);
     }}
     out.unseen = await c.search({{ seen: false }}, {{ uid: true }});
     out.append = (await c.append('INBOX', 'From: carol@x.org\r\nSubject: up\r\n\r\nhi\r\n', ['\\Seen'])).uid;
@@ -452,8 +453,8 @@ const fs = require('fs');
     let has = |needle: &str| assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     has(r#""Sent:\\Sent""#);
     has(r#""Trash:\\Trash""#);
-    has(r#"[1,"one","alice@crepes.fr",105]"#);
-    has(r#"[2,"two","alice@crepes.fr",78]"#);
+    has(r#"[1,"one","alice@crepes.fr",105,"text/plain",43]"#);
+    has(r#"[2,"two","alice@crepes.fr",78,"text/plain",16]"#);
     has(r#""unseen":[1,2]"#);
     has(r#""append":3"#);
     has(r#""seen":[3]"#);

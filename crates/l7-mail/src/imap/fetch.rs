@@ -1,9 +1,10 @@
 //! FETCH data items (RFC 3501 §6.4.5, §7.4.2): which items a client asked
 //! for, and each one rendered for a message — FLAGS, UID, INTERNALDATE,
-//! RFC822.SIZE, RFC822, RFC822.HEADER, RFC822.TEXT, ENVELOPE and
+//! RFC822.SIZE, RFC822, RFC822.HEADER, RFC822.TEXT, ENVELOPE, BODYSTRUCTURE and
 //! BODY[section]<partial> / BODY.PEEK (sections: whole, HEADER, TEXT,
 //! HEADER.FIELDS (...), HEADER.FIELDS.NOT (...)).
 
+use super::bodystructure::bodystructure;
 use super::envelope::envelope;
 use super::mailbox::Message;
 use super::parser::Value;
@@ -40,6 +41,8 @@ pub enum Item {
     Size,
     /// ENVELOPE.
     Envelope,
+    /// BODYSTRUCTURE, or BODY without a section (the same tree here).
+    Structure(&'static str),
     /// BODY[section]<partial>, BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT.
     Body {
         /// Which part.
@@ -119,13 +122,21 @@ fn item(atom: &str) -> Option<Vec<Item>> {
         "INTERNALDATE" => vec![Item::InternalDate],
         "RFC822.SIZE" => vec![Item::Size],
         "ENVELOPE" => vec![Item::Envelope],
+        "BODYSTRUCTURE" => vec![Item::Structure("BODYSTRUCTURE")],
+        "BODY" => vec![Item::Structure("BODY")],
         "RFC822" => vec![body(Section::Full, false, "RFC822")],
         "RFC822.HEADER" => vec![body(Section::Header, true, "RFC822.HEADER")],
         "RFC822.TEXT" => vec![body(Section::Text, false, "RFC822.TEXT")],
         // RFC 3501 §6.4.5 macros.
         "ALL" => vec![Item::Flags, Item::InternalDate, Item::Size, Item::Envelope],
         "FAST" => vec![Item::Flags, Item::InternalDate, Item::Size],
-        "FULL" => vec![Item::Flags, Item::InternalDate, Item::Size, Item::Envelope],
+        "FULL" => vec![
+            Item::Flags,
+            Item::InternalDate,
+            Item::Size,
+            Item::Envelope,
+            Item::Structure("BODY"),
+        ],
         _ => {
             if let Some(spec) = upper.strip_prefix("BODY.PEEK") {
                 vec![body_item(&atom[atom.len() - spec.len()..], true)?]
@@ -241,6 +252,11 @@ pub fn render(out: &mut Vec<u8>, items: &[Item], m: &Message, text: Option<&[u8]
                 out.extend_from_slice(b"ENVELOPE ");
                 envelope(out, text.unwrap_or_default());
             }
+            Item::Structure(label) => {
+                out.extend_from_slice(label.as_bytes());
+                out.push(b' ');
+                bodystructure(out, text.unwrap_or_default());
+            }
             Item::Body {
                 section,
                 partial,
@@ -267,7 +283,7 @@ pub fn render(out: &mut Vec<u8>, items: &[Item], m: &Message, text: Option<&[u8]
 pub fn needs_text(items: &[Item]) -> bool {
     items
         .iter()
-        .any(|i| matches!(i, Item::Body { .. } | Item::Envelope))
+        .any(|i| matches!(i, Item::Body { .. } | Item::Envelope | Item::Structure(_)))
 }
 
 #[cfg(test)]

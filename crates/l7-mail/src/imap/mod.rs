@@ -8,6 +8,7 @@
 //! `poll_timeout`.
 
 pub mod any_state;
+pub mod bodystructure;
 pub mod client;
 pub mod envelope;
 pub mod fetch;
