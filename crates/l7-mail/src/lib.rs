@@ -15,11 +15,13 @@
 //! and queues bounces.
 //!
 //! Mail access reads the Maildirs that [`store`] writes: [`pop3`] serves a
-//! locked maildrop snapshot (deletions only at QUIT).
+//! locked maildrop snapshot (deletions only at QUIT), [`imap`] mailboxes
+//! over Maildir++ folders with persistent UIDs.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod base64;
+pub mod imap;
 pub mod message;
 pub mod pop3;
 pub mod queue;

@@ -3,7 +3,9 @@
 //! same checks the fuzz targets make.
 
 use l7_mail::message::Message;
+use l7_mail::queue::QueueEnvelope;
 use l7_mail::smtp::command::Command;
+use l7_mail::smtp::reply::Reply;
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
@@ -45,6 +47,18 @@ fn mail_message_corpus() {
 }
 
 #[test]
+fn mail_smtp_reply_corpus() {
+    for data in corpus("mail_smtp_reply") {
+        if let Ok((reply, used)) = Reply::parse(&data) {
+            assert!(used <= data.len());
+            let mut wire = Vec::new();
+            reply.emit(&mut wire);
+            assert_eq!(Reply::parse(&wire).unwrap().0, reply);
+        }
+    }
+}
+
+#[test]
 fn mail_pop3_session_corpus() {
     use l7_mail::pop3::{Maildrop, Pop3Config, Pop3Event, Pop3Session};
     use l7_wire::Instant;
@@ -60,5 +74,52 @@ fn mail_pop3_session_corpus() {
             }
         }
         while s.poll_transmit().is_some() {}
+    }
+}
+
+#[test]
+fn mail_queue_envelope_corpus() {
+    for data in corpus("mail_queue_envelope") {
+        if let Ok(envelope) = QueueEnvelope::parse(&data) {
+            assert_eq!(
+                QueueEnvelope::parse(&envelope.to_bytes()).unwrap(),
+                envelope
+            );
+        }
+    }
+}
+
+#[test]
+fn mail_imap_command_corpus() {
+    use l7_mail::imap::parser::{self, Frame};
+    use l7_mail::imap::{ImapConfig, ImapEvent, ImapSession};
+    use l7_wire::Instant;
+    for data in corpus("mail_imap_command") {
+        if let Ok(Frame::Complete(n)) = parser::frame(&data) {
+            let _ = parser::parse(&data[..n]);
+        }
+        let mut config = ImapConfig::new("fuzz");
+        config.plaintext_auth = true;
+        let mut s = ImapSession::new(config, Instant::ZERO, false);
+        s.handle_input(Instant::ZERO, &data);
+        while let Some(event) = s.poll_event() {
+            if let ImapEvent::Authenticate { .. } = event {
+                s.login_accepted(Instant::ZERO, "/dev/null/l7-fuzz".into());
+            }
+        }
+        while s.poll_transmit().is_some() {}
+    }
+}
+
+#[test]
+fn mail_imap_bodystructure_corpus() {
+    use l7_mail::imap::bodystructure::bodystructure;
+    use l7_mail::imap::envelope::envelope;
+    for data in corpus("mail_imap_bodystructure") {
+        let (mut out, mut env) = (Vec::new(), Vec::new());
+        bodystructure(&mut out, &data);
+        envelope(&mut env, &data);
+        assert!(out.starts_with(b"(") && out.ends_with(b")"));
+        assert!(env.starts_with(b"(") && env.ends_with(b")"));
     }
 }

@@ -9,6 +9,7 @@
 pub mod ca;
 pub mod file;
 pub mod mail;
+pub mod mail_access;
 pub mod ports;
 pub mod sites;
 pub mod start;

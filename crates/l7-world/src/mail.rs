@@ -109,6 +109,15 @@ pub async fn start(
             submission_port: listeners.submission.map_or(0, |a| a.port()),
         });
     }
+    crate::mail_access::start(
+        host,
+        listeners.mx,
+        domains,
+        accounts.clone(),
+        shutdown,
+        tasks,
+    )
+    .await?;
     let mut bind = vec![(Role::Mx, listeners.mx)];
     bind.extend(listeners.submission.map(|a| (Role::Submission, a)));
     bind.extend(listeners.submissions.map(|a| (Role::Submissions, a)));

@@ -435,7 +435,7 @@ pub enum MailCmd {
     /// Manage the accounts that may submit mail (passwords hashed with argon2id).
     #[command(subcommand)]
     User(MailUserCmd),
-    /// Fetch a mailbox over POP3: print the messages, or save them to a Maildir.
+    /// Fetch a mailbox over POP3 or IMAP: print the messages, or save them to a Maildir.
     ///
     /// Example: l7 mail fetch --pop3 --server 127.0.0.1:110 --user bob@hamburger.edu --password hungry --keep
     /// or:      L7_MAIL_PASSWORD=hungry l7 mail fetch --user bob@hamburger.edu -o ./bob-mail
@@ -511,16 +511,24 @@ pub struct MailSendArgs {
 
 #[derive(Debug, Args)]
 pub struct MailFetchArgs {
-    /// Use POP3 (the default, and for now the only protocol).
-    #[arg(long)]
+    /// Use POP3 (the default).
+    #[arg(long, conflicts_with = "imap")]
     pub pop3: bool,
-    /// The server, HOST:PORT (a world host name works while a world runs).
-    #[arg(long, default_value = "127.0.0.1:110")]
-    pub server: String,
+    /// Use IMAP.
+    #[arg(long)]
+    pub imap: bool,
+    /// The IMAP folder to fetch.
+    #[arg(long, default_value = "INBOX", requires = "imap")]
+    pub folder: String,
+    /// The server, HOST:PORT (a world host name works while a world runs);
+    /// by default the user's server in the running world, else 127.0.0.1:110
+    /// for POP3 and 127.0.0.1:143 for IMAP.
+    #[arg(long)]
+    pub server: Option<String>,
     /// The account, e.g. bob@hamburger.edu.
     #[arg(long)]
     pub user: String,
-    /// Its password (or set L7_MAIL_PASSWORD, which keeps it out of `ps`).
+    /// Its password (default: the running world's, else $L7_MAIL_PASSWORD).
     #[arg(long)]
     pub password: Option<String>,
     /// Leave the messages on the server (download-and-keep); by default they are deleted.
@@ -563,7 +571,7 @@ pub struct MailServeArgs {
     /// Largest message accepted (SIZE).
     #[arg(long, default_value = "25MiB", value_parser = size)]
     pub max_size: u64,
-    /// Read the whole server description from a TOML file (see docs/mail.md); other flags are ignored.
+    /// Read the whole server from a TOML file: hostname, domains, users, users_file, aliases, maildirs or catch_all, queue, max_size, [[listen]] role (mx, submission, submissions) and address, [tls] cert/key, [relay] resolver or smarthost, mx_port, retry, max_age. Other flags are then ignored.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Also listen for submission with STARTTLS + AUTH (port 587).
@@ -605,6 +613,12 @@ pub struct MailServeArgs {
     /// Also serve POP3 over implicit TLS on this address (port 995); needs --tls-cert.
     #[arg(long, value_name = "ADDR", requires = "tls_cert")]
     pub pop3s: Option<String>,
+    /// Also serve IMAP on this address (STARTTLS when --tls-cert is given), e.g. 127.0.0.1:143.
+    #[arg(long, value_name = "ADDR")]
+    pub imap: Option<String>,
+    /// Also serve IMAP over implicit TLS on this address (port 993); needs --tls-cert.
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub imaps: Option<String>,
 }
 
 /// A size flag value such as `25MiB`.

@@ -1,6 +1,6 @@
-//! `l7 mail fetch` against a POP3 server we did not write (Dovecot, run in
-//! the foreground with its own config over a scratch Maildir) and against
-//! `l7 mail serve --pop3`: download-and-keep leaves the messages, the
+//! `l7 mail fetch` against POP3 and IMAP servers we did not write (Dovecot,
+//! run in the foreground with its own config over a scratch Maildir) and
+//! against `l7 mail serve --pop3 --imap`: download-and-keep leaves the messages, the
 //! default deletes them, and `-o` saves into a Maildir.
 
 use std::net::SocketAddr;
@@ -33,9 +33,7 @@ fn count(maildir: &Path) -> usize {
 
 fn fetch(server: SocketAddr, user: &str, extra: &[&str]) -> String {
     let server = server.to_string();
-    let mut args = vec![
-        "mail", "fetch", "--pop3", "--server", &server, "--user", user,
-    ];
+    let mut args = vec!["mail", "fetch", "--server", &server, "--user", user];
     args.extend_from_slice(extra);
     let o = l7_with_stdin(&args, b"");
     assert!(
@@ -56,21 +54,20 @@ fn saved(dir: &Path) -> Vec<String> {
     v
 }
 
-#[test]
-fn fetch_from_dovecot_keep_then_delete() {
-    let dir = Scratch::new("fetch-dovecot");
-    let maildir = dir.join("mail");
-    deliver_two(&maildir);
-    let port = free_port();
+/// Dovecot in the foreground over `maildir` (password "hungry" for
+/// anyone), serving POP3 and IMAP; returns it and the IMAP address.
+fn dovecot(dir: &Scratch, maildir: &Path) -> (Server, SocketAddr) {
+    let (pop3, imap) = (free_port(), free_port());
     let conf = dir.join("dovecot.conf");
     std::fs::write(
         &conf,
         format!(
-            "protocols = pop3\nlisten = 127.0.0.1\nbase_dir = {base}/run\nstate_dir = {base}/state\n\
+            "protocols = pop3 imap\nlisten = 127.0.0.1\nbase_dir = {base}/run\nstate_dir = {base}/state\n\
              log_path = /dev/stderr\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain\n\
              passdb {{\n  driver = static\n  args = password=hungry\n}}\n\
              userdb {{\n  driver = static\n  args = uid=65534 gid=65534 home={base} mail=maildir:{mail}\n}}\n\
-             service pop3-login {{\n  inet_listener pop3 {{\n    port = {port}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
              first_valid_uid = 0\npop3_uidl_format = %f\n",
             base = dir.0.display(),
             mail = maildir.display(),
@@ -84,37 +81,61 @@ fn fetch_from_dovecot_keep_then_delete() {
         .output()
         .unwrap();
     assert!(o.status.success(), "chown: {}", stderr(&o));
-    let mut dovecot = Server::command(
+    let server = Server::command(
         tool("dovecot").arg("-F").arg("-c").arg(&conf),
-        SocketAddr::from(([127, 0, 0, 1], port)),
+        SocketAddr::from(([127, 0, 0, 1], pop3)),
         false,
     );
-    let out_dir = dir.join("fetched");
-    let out = out_dir.display().to_string();
-    let log = fetch(
-        dovecot.addr,
-        "bob",
-        &["--password", "hungry", "--keep", "-o", &out],
-    );
-    assert!(log.contains("fetched 2 messages"), "{log}");
-    let got = saved(&out_dir);
-    assert_eq!(got.len(), 2);
-    assert!(
-        got[0].contains("Subject: ketchup") && got[0].contains("\r\n.leading dot\r\n"),
-        "{got:?}"
-    );
-    assert_eq!(count(&maildir), 2, "--keep leaves them on the server");
-    let printed = fetch(dovecot.addr, "bob", &["--password", "hungry"]);
-    assert!(
-        printed.contains("Subject: pickles") && printed.contains("body 2"),
-        "{printed}"
-    );
-    assert_eq!(count(&maildir), 0, "without --keep they are deleted");
-    dovecot.terminate();
+    (server, SocketAddr::from(([127, 0, 0, 1], imap)))
 }
 
 #[test]
-fn fetch_from_l7_pop3() {
+fn fetch_from_dovecot_keep_then_delete() {
+    for protocol in ["--pop3", "--imap"] {
+        let dir = Scratch::new(&format!("fetch-dovecot{protocol}"));
+        let maildir = dir.join("mail");
+        deliver_two(&maildir);
+        let (mut dovecot, imap) = dovecot(&dir, &maildir);
+        let server = if protocol == "--imap" {
+            imap
+        } else {
+            dovecot.addr
+        };
+        let out_dir = dir.join("fetched");
+        let out = out_dir.display().to_string();
+        let log = fetch(
+            server,
+            "bob",
+            &[protocol, "--password", "hungry", "--keep", "-o", &out],
+        );
+        assert!(log.contains("fetched 2 messages"), "{protocol}: {log}");
+        let got = saved(&out_dir);
+        assert_eq!(got.len(), 2);
+        assert!(
+            got[0].contains("Subject: ketchup") && got[0].contains("\r\n.leading dot\r\n"),
+            "{protocol}: {got:?}"
+        );
+        assert_eq!(
+            count(&maildir),
+            2,
+            "{protocol}: --keep leaves them on the server"
+        );
+        let printed = fetch(server, "bob", &[protocol, "--password", "hungry"]);
+        assert!(
+            printed.contains("Subject: pickles") && printed.contains("body 2"),
+            "{protocol}: {printed}"
+        );
+        assert_eq!(
+            count(&maildir),
+            0,
+            "{protocol}: without --keep they are deleted"
+        );
+        dovecot.terminate();
+    }
+}
+
+#[test]
+fn fetch_from_l7_pop3_and_imap() {
     let dir = Scratch::new("fetch-l7");
     let root = dir.join("maildirs");
     let maildir = root.join("hamburger.edu/bob");
@@ -125,7 +146,8 @@ fn fetch_from_l7_pop3() {
         .add("bob@hamburger.edu", "hungry", &[3; SALT_LEN])
         .unwrap();
     accounts.save(&users).unwrap();
-    let (smtp, pop3) = (free_port(), free_port());
+    let (smtp, pop3, imap) = (free_port(), free_port(), free_port());
+    let imap_s = format!("127.0.0.1:{imap}");
     let (root_s, users_s) = (root.display().to_string(), users.display().to_string());
     let (smtp_s, pop3_s) = (format!("127.0.0.1:{smtp}"), format!("127.0.0.1:{pop3}"));
     let server = Server::l7(
@@ -144,6 +166,8 @@ fn fetch_from_l7_pop3() {
             &smtp_s,
             "--pop3",
             &pop3_s,
+            "--imap",
+            &imap_s,
         ],
         SocketAddr::from(([127, 0, 0, 1], pop3)),
         false,
@@ -183,6 +207,20 @@ fn fetch_from_l7_pop3() {
     );
     assert!(kept.contains("Subject: pickles"), "{kept}");
     assert_eq!(count(&maildir), 2);
-    fetch(server.addr, "bob@hamburger.edu", &["--password", "hungry"]);
-    assert_eq!(count(&maildir), 0);
+    let imap_addr = SocketAddr::from(([127, 0, 0, 1], imap));
+    let over_imap = fetch(
+        imap_addr,
+        "bob",
+        &["--imap", "--password", "hungry", "--keep"],
+    );
+    assert!(
+        over_imap.contains("--- message 2 (UID 2) ---"),
+        "{over_imap}"
+    );
+    assert!(
+        over_imap.contains("\r\n.leading dot\r\n") || over_imap.contains("\n.leading dot"),
+        "{over_imap}"
+    );
+    fetch(imap_addr, "bob", &["--imap", "--password", "hungry"]);
+    assert_eq!(count(&maildir), 0, "IMAP delete mode expunged both");
 }

@@ -471,3 +471,46 @@ fn kill_9_during_smtp_source_loses_and_duplicates_nothing() {
         "the queue drained after the restart"
     );
 }
+
+#[test]
+fn a_config_file_describes_domains_aliases_and_listeners() {
+    let dir = Scratch::new(&format!("config-{}", free_port()));
+    let (mx, sub) = (free_port(), free_port());
+    let config = dir.join("mail.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "hostname = \"mail.crepes.fr\"\ndomains = [\"crepes.fr\"]\nusers = [\"alice@crepes.fr\"]\n\
+             maildirs = \"m\"\n[aliases]\n\"chef@crepes.fr\" = [\"alice@crepes.fr\"]\n\
+             [[listen]]\nrole = \"mx\"\naddress = \"127.0.0.1:{mx}\"\n\
+             [[listen]]\nrole = \"submission\"\naddress = \"127.0.0.1:{sub}\"\n\
+             [relay]\nresolver = \"127.0.0.1:9\"\n"
+        ),
+    )
+    .unwrap();
+    let at = SocketAddr::from(([127, 0, 0, 1], mx));
+    let _s = Server::l7(
+        &["mail", "serve", "--config", config.to_str().unwrap()],
+        at,
+        false,
+    );
+    let o = tool("swaks")
+        .args([
+            "--server",
+            &at.to_string(),
+            "--from",
+            "bob@hamburger.edu",
+            "--to",
+            "chef@crepes.fr",
+        ])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("<-  250 2.0.0"), "{}", stdout(&o));
+    // The submission listener from the file answers too, offering STARTTLS.
+    let (mut w, mut r) = session(SocketAddr::from(([127, 0, 0, 1], sub)));
+    reply(&mut r);
+    w.write_all(b"EHLO x\r\n").unwrap();
+    assert!(reply(&mut r).contains("STARTTLS"));
+    let got = wait_files(&dir.join("m/crepes.fr/alice/new"), 1);
+    assert_eq!(got.len(), 1, "the alias reached alice");
+}

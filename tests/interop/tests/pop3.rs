@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use l7_interop::*;
-use l7_mail::accounts::{Accounts, SALT_LEN};
-use l7_mail::store::{Maildir, UniqueName};
+
+mod mail_access_common;
+use mail_access_common::{deliver_two, make_cert, write_accounts};
 
 /// A hamburger.edu mail server with POP3, bob's password "hungry" and two
 /// messages in his Maildir.
@@ -18,52 +19,6 @@ pub struct Pop {
     pub dir: Scratch,
     pub server: Server,
     pub maildir: PathBuf,
-}
-
-fn write_accounts(path: &Path) {
-    let mut accounts = Accounts::new();
-    accounts
-        .add("bob@hamburger.edu", "hungry", &[5; SALT_LEN])
-        .unwrap();
-    accounts.save(path).unwrap();
-}
-
-/// A self-signed certificate for 127.0.0.1 and localhost (openssl).
-fn make_cert(dir: &Scratch) -> (String, String) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let o = tool("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-        ])
-        .args(["-nodes", "-days", "2", "-subj", "/CN=hamburger.edu"])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "openssl: {}", stderr(&o));
-    (cert.display().to_string(), key.display().to_string())
-}
-
-fn deliver_two(maildir: &Path) {
-    let md = Maildir::create(maildir).unwrap();
-    md.deliver(
-        &UniqueName::new(1_700_000_001, 1, 1, "hamburger.edu"),
-        b"From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\nSubject: one\r\n\r\nDo you like ketchup?\r\n.How about pickles?\r\n",
-    )
-    .unwrap();
-    md.deliver(
-        &UniqueName::new(1_700_000_002, 1, 2, "hamburger.edu"),
-        b"From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\nSubject: two\r\n\r\nSecond message\r\n",
-    )
-    .unwrap();
 }
 
 /// Starts the server; `listen_ip` 0.0.0.0 makes it refuse plaintext logins

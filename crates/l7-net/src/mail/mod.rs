@@ -4,13 +4,14 @@
 //! ([`delivery`]: local Maildirs, relaying via MX lookup [`mx`] and the
 //! SMTP client driver [`outbound`]), over connections that can turn into
 //! TLS ([`conn`]); [`setup`] starts one from its description. The mail
-//! access servers read the same Maildirs ([`pop3`], sharing [`access`]),
-//! and [`fetch`] is the fetching client.
+//! access servers read the Maildirs ([`pop3`], [`imap`], sharing
+//! [`access`]), and [`fetch`] is the fetching client.
 
 pub mod access;
 pub mod conn;
 pub mod delivery;
 pub mod fetch;
+pub mod imap;
 pub mod inbound;
 pub mod mx;
 pub mod outbound;

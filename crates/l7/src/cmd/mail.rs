@@ -1,7 +1,8 @@
 //! `l7 mail serve`: a mail server — inbound MX, submission (587 with
 //! STARTTLS, 465 with implicit TLS), the durable queue and its delivery
-//! workers — described by flags or a TOML file (see `mail_config`), and the
-//! POP3/IMAP servers of [`super::mail_access`] over the same Maildirs.
+//! workers — described by flags or a TOML file (see `mail_config`).
+//! The POP3/IMAP servers of [`super::mail_access`] run beside it over the
+//! same Maildirs.
 
 use l7_net::mail::service::{Mailboxes, Role};
 use l7_net::mail::setup;

@@ -1,5 +1,5 @@
-//! The mail access side of `l7 mail serve`: binds the POP3 (and POP3S)
-//! listeners over the same Maildirs SMTP delivers into, with the accounts
+//! The mail access side of `l7 mail serve`: binds the POP3, POP3S, IMAP
+//! and IMAPS listeners over the same Maildirs SMTP delivers into, with the accounts
 //! file for logins, and runs them until the shared shutdown.
 
 use std::net::SocketAddr;
@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use l7_mail::accounts::Accounts;
 use l7_net::Shutdown;
 use l7_net::mail::access::MailAccess;
+use l7_net::mail::imap::{self, ImapServer};
 use l7_net::mail::pop3::{self, Pop3Server};
 use l7_net::tcp::{ConnLimits, bind_tcp};
 use l7_net::tls;
@@ -24,11 +25,16 @@ pub async fn start(
     g: &Global,
     shutdown: &Shutdown,
 ) -> anyhow::Result<Vec<String>> {
-    let wanted: Vec<(&str, SocketAddr)> = [("pop3", &a.pop3), ("pop3s", &a.pop3s)]
-        .into_iter()
-        .filter_map(|(proto, at)| at.as_deref().map(|at| (proto, at)))
-        .map(|(proto, at)| addr::listen(at).map(|at| (proto, at)))
-        .collect::<anyhow::Result<_>>()?;
+    let wanted: Vec<(&str, SocketAddr)> = [
+        ("pop3", &a.pop3),
+        ("pop3s", &a.pop3s),
+        ("imap", &a.imap),
+        ("imaps", &a.imaps),
+    ]
+    .into_iter()
+    .filter_map(|(proto, at)| at.as_deref().map(|at| (proto, at)))
+    .map(|(proto, at)| addr::listen(at).map(|at| (proto, at)))
+    .collect::<anyhow::Result<_>>()?;
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
@@ -57,14 +63,29 @@ pub async fn start(
     let mut labels = Vec::new();
     for (proto, at) in wanted {
         let listener = bind_tcp(at).await?;
-        let server = Arc::new(Pop3Server::new(access.clone(), a.hostname.clone()));
-        tokio::spawn(pop3::serve(
-            listener,
-            server,
-            proto == "pop3s",
-            ConnLimits::default(),
-            shutdown.clone(),
-        ));
+        let (limits, stop) = (ConnLimits::default(), shutdown.clone());
+        if proto.starts_with("pop3") {
+            let server = Arc::new(Pop3Server::new(access.clone(), a.hostname.clone()));
+            tokio::spawn(pop3::serve(
+                listener,
+                server,
+                proto == "pop3s",
+                limits,
+                stop,
+            ));
+        } else {
+            let server = Arc::new(ImapServer {
+                access: access.clone(),
+                hostname: a.hostname.clone(),
+            });
+            tokio::spawn(imap::serve(
+                listener,
+                server,
+                proto == "imaps",
+                limits,
+                stop,
+            ));
+        }
         labels.push(format!("{proto} {at}"));
     }
     Ok(labels)

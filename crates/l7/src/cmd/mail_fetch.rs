@@ -1,5 +1,5 @@
 //! `l7 mail fetch`: the fetching user agent. Retrieves a mailbox over POP3
-//! (download-and-delete, or download-and-keep with `--keep`) and prints each
+//! or IMAP (download-and-delete, or download-and-keep with `--keep`) and prints each
 //! message, or saves it into a Maildir with `-o`.
 
 use std::io::Write;
@@ -7,24 +7,39 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use l7_mail::store::{Maildir, UniqueName};
-use l7_net::mail::fetch::{FetchPop3, Fetched, fetch_pop3};
+use l7_net::mail::fetch::imap::fetch_imap;
+use l7_net::mail::fetch::pop3::fetch_pop3;
+use l7_net::mail::fetch::{FetchOptions, Fetched};
+use l7_world::state::{WorldState, default_path};
 
 use crate::addr;
 use crate::cli::{Global, MailFetchArgs};
 
 pub async fn run(a: MailFetchArgs, g: &Global) -> anyhow::Result<i32> {
-    let password = match a.password.clone() {
-        Some(p) => p,
-        None => match std::env::var("L7_MAIL_PASSWORD") {
-            Ok(p) => p,
-            Err(_) => bail!(
-                "no password for {}: pass --password or set L7_MAIL_PASSWORD",
-                a.user
-            ),
-        },
+    // In a running world the user's server and password are in the state file.
+    let world = WorldState::load_running(&default_path());
+    let account = world.as_ref().and_then(|w| {
+        w.mail_accounts
+            .iter()
+            .find(|acc| acc.address.eq_ignore_ascii_case(&a.user))
+    });
+    let password = match (&a.password, account, std::env::var("L7_MAIL_PASSWORD")) {
+        (Some(p), _, _) => p.clone(),
+        (None, Some(acc), _) => acc.password.clone(),
+        (None, None, Ok(p)) => p,
+        (None, None, Err(_)) => bail!(
+            "no password for {}: pass --password or set L7_MAIL_PASSWORD (in a running world, use an account it made)",
+            a.user
+        ),
     };
-    let server = addr::resolve(&a.server).await?;
-    let opts = FetchPop3 {
+    let port = if a.imap { 143 } else { 110 };
+    let target = match (&a.server, account, &world) {
+        (Some(s), _, _) => s.clone(),
+        (None, Some(acc), Some(w)) => format!("{}:{}", acc.server, w.ports.port(port)),
+        _ => format!("127.0.0.1:{port}"),
+    };
+    let server = addr::resolve(&target).await?;
+    let opts = FetchOptions {
         server,
         user: a.user.clone(),
         password,
@@ -58,20 +73,25 @@ pub async fn run(a: MailFetchArgs, g: &Global) -> anyhow::Result<i32> {
             None if json => {
                 crate::output::json_line(&serde_json::json!({
                     "number": m.number,
-                    "uidl": m.uid,
+                    "uid": m.uid,
                     "message": String::from_utf8_lossy(&m.bytes),
                 }));
                 Ok(())
             }
             None => {
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "--- message {} (UIDL {}) ---", m.number, m.uid)?;
+                let id = if a.imap { "UID" } else { "UIDL" };
+                writeln!(out, "--- message {} ({id} {}) ---", m.number, m.uid)?;
                 out.write_all(&m.bytes)?;
                 out.flush()
             }
         }
     };
-    let count = fetch_pop3(&opts, save).await?;
+    let count = if a.imap {
+        fetch_imap(&opts, &a.folder, save).await?
+    } else {
+        fetch_pop3(&opts, save).await?
+    };
     let what = if a.keep {
         "kept on the server"
     } else {

@@ -1,0 +1,169 @@
+//! The BODYSTRUCTURE and BODY fetch items (RFC 3501 §7.4.2): the MIME tree
+//! of a message (RFC 2045, RFC 2046) — for each leaf its type, subtype,
+//! parameters, id, description, encoding, size (and lines for text), for
+//! each multipart its parts and subtype. Nesting is bounded by
+//! [`MAX_DEPTH`]; a malformed part is described as what its header says
+//! with the bytes it has, never an error.
+
+use super::envelope::nstring;
+use crate::message::Headers;
+
+/// Deepest multipart nesting described; deeper parts become opaque leaves.
+pub const MAX_DEPTH: usize = 16;
+/// Most parts described per multipart.
+pub const MAX_PARTS: usize = 256;
+
+/// `type/subtype; a=b; c="d"` → ("TYPE", "SUBTYPE", [(a, b), (c, d)]).
+fn content_type(value: Option<String>) -> (String, String, Vec<(String, String)>) {
+    let value = value.unwrap_or_default();
+    let mut pieces = value.split(';');
+    let (t, s) = pieces
+        .next()
+        .and_then(|ts| ts.trim().split_once('/'))
+        .map(|(t, s)| (t.trim().to_ascii_uppercase(), s.trim().to_ascii_uppercase()))
+        .filter(|(t, s)| !t.is_empty() && !s.is_empty())
+        .unwrap_or_else(|| ("TEXT".into(), "PLAIN".into()));
+    let params = pieces
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.trim().to_ascii_uppercase(),
+                v.trim().trim_matches('"').to_string(),
+            )
+        })
+        .take(32)
+        .collect();
+    (t, s, params)
+}
+
+fn split_header(part: &[u8]) -> (&[u8], &[u8]) {
+    match part.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(p) => (&part[..p + 4], &part[p + 4..]),
+        None if part.starts_with(b"\r\n") => (&part[..2], &part[2..]),
+        None => (part, &[]),
+    }
+}
+
+/// The parts of a multipart body between `--boundary` lines (RFC 2046 §5.1.1).
+fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+    let delimiter = format!("--{boundary}");
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut at = 0;
+    while at < body.len() && out.len() < MAX_PARTS {
+        let line_end = body[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(body.len(), |p| at + p + 1);
+        let line = body[at..line_end]
+            .strip_suffix(b"\r\n")
+            .unwrap_or(&body[at..line_end]);
+        if line.starts_with(delimiter.as_bytes()) {
+            if let Some(s) = start {
+                // The CRLF before the delimiter belongs to the delimiter.
+                let end = if at >= 2 && body[..at].ends_with(b"\r\n") {
+                    at - 2
+                } else {
+                    at
+                };
+                out.push(&body[s..end.max(s)]);
+            }
+            if line[delimiter.len()..].starts_with(b"--") {
+                return out;
+            }
+            start = Some(line_end);
+        }
+        at = line_end;
+    }
+    out
+}
+
+fn write(out: &mut Vec<u8>, part: &[u8], depth: usize) {
+    let (header, body) = split_header(part);
+    let headers = Headers::parse(header).map(|(h, _)| h).unwrap_or_default();
+    let (t, s, params) = content_type(headers.value("Content-Type"));
+    out.push(b'(');
+    if t == "MULTIPART" && depth < MAX_DEPTH {
+        let boundary = params
+            .iter()
+            .find(|(k, _)| k == "BOUNDARY")
+            .map(|(_, v)| v.clone());
+        let children = boundary.map(|b| parts(body, &b)).unwrap_or_default();
+        if children.is_empty() {
+            // RFC 3501 requires at least one part: describe the body as text.
+            write(out, b"\r\n", depth + 1);
+        }
+        for child in children {
+            write(out, child, depth + 1);
+        }
+        out.push(b' ');
+        nstring(out, Some(&s));
+        out.push(b')');
+        return;
+    }
+    nstring(out, Some(&t));
+    out.push(b' ');
+    nstring(out, Some(&s));
+    out.push(b' ');
+    let params: Vec<_> = params.iter().filter(|(k, _)| k != "BOUNDARY").collect();
+    if params.is_empty() {
+        out.extend_from_slice(b"NIL");
+    } else {
+        out.push(b'(');
+        for (i, (k, v)) in params.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            nstring(out, Some(k));
+            out.push(b' ');
+            nstring(out, Some(v));
+        }
+        out.push(b')');
+    }
+    for field in ["Content-ID", "Content-Description"] {
+        out.push(b' ');
+        nstring(out, headers.value(field).as_deref());
+    }
+    out.push(b' ');
+    let encoding = headers
+        .value("Content-Transfer-Encoding")
+        .map_or("7BIT".to_string(), |e| e.trim().to_ascii_uppercase());
+    nstring(out, Some(&encoding));
+    out.extend_from_slice(format!(" {}", body.len()).as_bytes());
+    if t == "TEXT" {
+        let lines = body.iter().filter(|&&b| b == b'\n').count();
+        out.extend_from_slice(format!(" {lines}").as_bytes());
+    }
+    out.push(b')');
+}
+
+/// Appends the BODYSTRUCTURE of a CRLF message.
+pub fn bodystructure(out: &mut Vec<u8>, message: &[u8]) {
+    write(out, message, 0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(m: &[u8]) -> String {
+        let mut out = Vec::new();
+        bodystructure(&mut out, m);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn single_and_multipart() {
+        assert_eq!(
+            of(b"Subject: x\r\n\r\nhello\r\nworld\r\n"),
+            "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 14 2)"
+        );
+        let m = b"Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n--b1\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGI+aGk8L2I+\r\n--b1--\r\n";
+        assert_eq!(
+            of(m),
+            "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 2 0)(\"TEXT\" \"HTML\" NIL NIL NIL \"BASE64\" 12 0) \"ALTERNATIVE\")"
+        );
+        // A multipart without its boundary still yields a valid structure.
+        assert!(of(b"Content-Type: multipart/mixed\r\n\r\nx\r\n").starts_with("((\"TEXT\""));
+    }
+}

@@ -1,0 +1,321 @@
+//! An IMAP mailbox over a Maildir (RFC 3501 §2.3.1): messages keep UIDs
+//! that only grow, under a UIDVALIDITY, persisted in the Maildir's
+//! `l7-uidlist` (written to a temporary file, fsynced and renamed, so a
+//! crash leaves the old list or the new one). Flags live in the standard
+//! Maildir file-name info `:2,DFRST` (maildir(5)), so mutt and Dovecot read
+//! the same flags.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::pop3::maildrop::{to_crlf, unique_name};
+
+/// The file holding UIDVALIDITY, UIDNEXT and the UID of each message.
+pub const UIDLIST: &str = "l7-uidlist";
+/// Most messages one mailbox shows.
+pub const MAX_MESSAGES: usize = 1_000_000;
+
+/// The system flags (RFC 3501 §2.3.2) with their Maildir letters.
+pub const FLAGS: [(&str, char); 5] = [
+    ("\\Draft", 'D'),
+    ("\\Flagged", 'F'),
+    ("\\Answered", 'R'),
+    ("\\Seen", 'S'),
+    ("\\Deleted", 'T'),
+];
+
+/// One message of a selected mailbox.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Its UID.
+    pub uid: u32,
+    /// Maildir letters of its flags, sorted (`FS`).
+    pub flags: String,
+    /// Its size with CRLF line ends.
+    pub size: u64,
+    /// When it arrived (unix seconds, from the unique name or mtime).
+    pub internal_date: i64,
+    base: String,
+    path: PathBuf,
+}
+
+impl Message {
+    /// Flag names as IMAP writes them.
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        FLAGS
+            .iter()
+            .filter(|(_, l)| self.flags.contains(*l))
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// True if the flag letter is set.
+    pub fn has(&self, letter: char) -> bool {
+        self.flags.contains(letter)
+    }
+}
+
+/// A Maildir opened as an IMAP mailbox.
+#[derive(Debug)]
+pub struct Mailbox {
+    dir: PathBuf,
+    /// UIDVALIDITY (RFC 3501 §2.3.1.1).
+    pub uidvalidity: u32,
+    /// The UID the next new message gets.
+    pub uidnext: u32,
+    /// The messages, in UID order (sequence number = index + 1).
+    pub messages: Vec<Message>,
+}
+
+fn letters_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut l: Vec<char> = name
+        .split_once(":2,")
+        .map(|(_, f)| f.chars().filter(char::is_ascii_uppercase).collect())
+        .unwrap_or_default();
+    l.sort_unstable();
+    l.dedup();
+    l.into_iter().collect()
+}
+
+fn arrival(base: &str, path: &Path) -> i64 {
+    base.split('.')
+        .next()
+        .and_then(|t| t.parse().ok())
+        .or_else(|| {
+            fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64)
+        })
+        .unwrap_or(0)
+}
+
+fn files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    match fs::read_dir(dir) {
+        Ok(rd) => Ok(rd
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| !unique_name(p).starts_with('.'))
+            .collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+impl Mailbox {
+    /// Opens the Maildir at `dir`, assigning UIDs to new messages and
+    /// saving the UID list. `now_unix` becomes the UIDVALIDITY of a
+    /// mailbox seen for the first time.
+    pub fn open(dir: &Path, now_unix: i64) -> io::Result<Mailbox> {
+        let mut mailbox = Mailbox {
+            dir: dir.to_path_buf(),
+            uidvalidity: u32::try_from(now_unix.max(1)).unwrap_or(1),
+            uidnext: 1,
+            messages: Vec::new(),
+        };
+        mailbox.rescan()?;
+        Ok(mailbox)
+    }
+
+    fn load_uids(&mut self) -> io::Result<HashMap<String, u32>> {
+        let mut uids = HashMap::new();
+        let text = match fs::read_to_string(self.dir.join(UIDLIST)) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(uids),
+            Err(e) => return Err(e),
+        };
+        let mut lines = text.lines();
+        if let Some(head) = lines.next() {
+            let mut f = head.split(' ');
+            if let (Some("1"), Some(v), Some(n)) = (f.next(), f.next(), f.next()) {
+                self.uidvalidity = v.parse().unwrap_or(self.uidvalidity);
+                self.uidnext = n.parse().unwrap_or(1);
+            }
+        }
+        for line in lines {
+            if let Some((uid, base)) = line.split_once(' ')
+                && let Ok(uid) = uid.parse()
+            {
+                uids.insert(base.to_string(), uid);
+            }
+        }
+        Ok(uids)
+    }
+
+    fn save_uids(&self) -> io::Result<()> {
+        let mut text = format!("1 {} {}\n", self.uidvalidity, self.uidnext);
+        for m in &self.messages {
+            text.push_str(&format!("{} {}\n", m.uid, m.base));
+        }
+        let tmp = self.dir.join(format!("{UIDLIST}.tmp"));
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, self.dir.join(UIDLIST))
+    }
+
+    /// Reads the Maildir again: new deliveries get UIDs, files removed by
+    /// others disappear, flags follow the file names. Returns the sequence
+    /// numbers (as before the rescan, descending) of messages that vanished.
+    pub fn rescan(&mut self) -> io::Result<Vec<u32>> {
+        fs::create_dir_all(self.dir.join("cur"))?;
+        fs::create_dir_all(self.dir.join("new"))?;
+        fs::create_dir_all(self.dir.join("tmp"))?;
+        let known = self.load_uids()?;
+        let mut paths = files(&self.dir.join("cur"))?;
+        paths.extend(files(&self.dir.join("new"))?);
+        paths.sort_by_key(|p| unique_name(p));
+        let mut found: Vec<Message> = Vec::with_capacity(paths.len());
+        let mut fresh = Vec::new();
+        for path in paths.into_iter().take(MAX_MESSAGES) {
+            let base = unique_name(&path);
+            let size = match fs::read(&path) {
+                Ok(raw) => to_crlf(&raw).len() as u64,
+                Err(_) => continue,
+            };
+            let message = Message {
+                uid: 0,
+                flags: letters_of(&path),
+                size,
+                internal_date: arrival(&base, &path),
+                base: base.clone(),
+                path,
+            };
+            match known.get(&base) {
+                Some(&uid) => found.push(Message { uid, ..message }),
+                None => fresh.push(message),
+            }
+        }
+        found.sort_by_key(|m| m.uid);
+        let changed = !fresh.is_empty() || found.len() != known.len();
+        for mut m in fresh {
+            m.uid = self.uidnext;
+            self.uidnext += 1;
+            found.push(m);
+        }
+        let mut vanished: Vec<u32> = self
+            .messages
+            .iter()
+            .zip(1u32..)
+            .filter(|(m, _)| !found.iter().any(|f| f.uid == m.uid))
+            .map(|(_, n)| n)
+            .collect();
+        vanished.reverse();
+        self.messages = found;
+        if changed || !self.dir.join(UIDLIST).exists() {
+            self.save_uids()?;
+        }
+        Ok(vanished)
+    }
+
+    /// The message text with CRLF line ends.
+    pub fn read(&self, index: usize) -> io::Result<Vec<u8>> {
+        let m = self
+            .messages
+            .get(index)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))?;
+        fs::read(&m.path).map(|raw| to_crlf(&raw))
+    }
+
+    /// Sets the flags of a message (Maildir letters), renaming its file
+    /// into `cur/` with the new info part.
+    pub fn set_flags(&mut self, index: usize, letters: &str) -> io::Result<()> {
+        let Some(m) = self.messages.get_mut(index) else {
+            return Ok(());
+        };
+        let mut l: Vec<char> = letters.chars().collect();
+        l.sort_unstable();
+        l.dedup();
+        let letters: String = l.into_iter().collect();
+        let target = self
+            .dir
+            .join("cur")
+            .join(format!("{}:2,{}", m.base, letters));
+        if target != m.path {
+            fs::rename(&m.path, &target)?;
+            m.path = target;
+        }
+        m.flags = letters;
+        Ok(())
+    }
+
+    /// Removes the messages flagged `\Deleted` (only those at `only`'s
+    /// indexes, when given: UID EXPUNGE, MOVE); returns their sequence
+    /// numbers, highest first (the order EXPUNGE responses go out in).
+    pub fn expunge(&mut self, only: Option<&[usize]>) -> io::Result<Vec<u32>> {
+        let doomed = |i: usize, m: &Message| m.has('T') && only.is_none_or(|o| o.contains(&i));
+        let mut gone = Vec::new();
+        for (i, m) in self.messages.iter().enumerate().rev() {
+            if doomed(i, m) {
+                match fs::remove_file(&m.path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+                gone.push(i as u32 + 1);
+            }
+        }
+        let mut i = 0;
+        self.messages.retain(|m| {
+            i += 1;
+            !doomed(i - 1, m)
+        });
+        self.save_uids()?;
+        Ok(gone)
+    }
+
+    /// Adds a message (APPEND, COPY): written to `tmp/`, fsynced, renamed
+    /// into `cur/` with its flags; returns its UID.
+    pub fn append(&mut self, unique: &str, letters: &str, bytes: &[u8]) -> io::Result<u32> {
+        let tmp = self.dir.join("tmp").join(unique);
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(
+            &tmp,
+            self.dir.join("cur").join(format!("{unique}:2,{letters}")),
+        )?;
+        let before = self.uidnext;
+        self.rescan()?;
+        Ok(before)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Maildir, UniqueName};
+
+    #[test]
+    fn uids_survive_reopen_and_grow() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = Maildir::create(dir.path()).unwrap();
+        md.deliver(&UniqueName::new(10, 1, 1, "h"), b"a\n").unwrap();
+        md.deliver(&UniqueName::new(11, 1, 2, "h"), b"b\n").unwrap();
+        let mut mb = Mailbox::open(dir.path(), 1234).unwrap();
+        assert_eq!((mb.uidvalidity, mb.uidnext), (1234, 3));
+        assert_eq!(
+            mb.messages.iter().map(|m| m.uid).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        mb.set_flags(0, "TS").unwrap();
+        assert_eq!(mb.messages[0].flag_names(), ["\\Seen", "\\Deleted"]);
+        assert_eq!(mb.expunge(None).unwrap(), [1]);
+        md.deliver(&UniqueName::new(12, 1, 3, "h"), b"c\n").unwrap();
+        let again = Mailbox::open(dir.path(), 9999).unwrap();
+        assert_eq!(again.uidvalidity, 1234, "UIDVALIDITY is kept");
+        assert_eq!(
+            again.messages.iter().map(|m| m.uid).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert_eq!(again.read(0).unwrap(), b"b\r\n");
+    }
+}

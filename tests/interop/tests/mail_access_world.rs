@@ -1,0 +1,107 @@
+//! The end of the course's e-mail scenario in a running world: bob reads
+//! alice's message from hamburger.edu with `l7 mail fetch --imap` and
+//! `--pop3` (server and password from the state file, no flags), and with
+//! Python's imaplib using the password `l7 up` made.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use l7_interop::*;
+use l7_mail::store::{Maildir, UniqueName};
+
+#[test]
+fn bob_reads_alices_message_over_imap_and_pop3() {
+    let dir = std::env::temp_dir().join(format!("l7-mail-access-world-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("world.json");
+    let data = dir.join("data");
+    let child = Command::new(l7_bin())
+        .args([
+            "up",
+            "--state",
+            state.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let echo = "127.0.50.1:12000".parse().unwrap();
+    let mut up = Server::from_child(child, echo, false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !state.exists() {
+        assert!(Instant::now() < deadline, "no state file");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let bob = st["mail_accounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["address"] == "bob@hamburger.edu"))
+        .unwrap_or_else(|| panic!("no account for bob in the state file: {st}"))
+        .clone();
+    let password = bob["password"].as_str().unwrap().to_string();
+    // alice's message, as SMTP delivers it into bob's Maildir.
+    Maildir::create(data.join("hamburger.edu/maildirs/hamburger.edu/bob"))
+        .unwrap()
+        .deliver(
+            &UniqueName::new(1_800_000_000, 1, 1, "hamburger.edu"),
+            b"From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\nSubject: ketchup\r\n\r\nDo you like ketchup?\r\nHow about pickles?\r\n",
+        )
+        .unwrap();
+    let fetch = |protocol: &str| {
+        let o = Command::new(l7_bin())
+            .env("L7_STATE", &state)
+            .args([
+                "mail",
+                "fetch",
+                protocol,
+                "--user",
+                "bob@hamburger.edu",
+                "--keep",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{protocol}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        stdout(&o)
+    };
+    for protocol in ["--imap", "--pop3"] {
+        let out = fetch(protocol);
+        assert!(
+            out.contains("Subject: ketchup") && out.contains("How about pickles?"),
+            "{protocol}: {out}"
+        );
+    }
+    // A client we did not write: imaplib, on hamburger.edu's IMAP port.
+    // Port 143, or 10143 when the world runs without root (the port plan).
+    let imap_port = if std::net::TcpStream::connect("127.0.20.2:143").is_ok() {
+        143
+    } else {
+        10143
+    };
+    let o = tool("python3")
+        .args([
+            "-c",
+            &format!(
+                r#"
+import imaplib
+m = imaplib.IMAP4("127.0.20.2", {imap_port}, timeout=30)
+m.login("bob@hamburger.edu", "{password}"); m.select("INBOX")
+print(m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")[1][0][1].decode().strip())
+m.logout()
+"#
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o).trim(), "Subject: ketchup");
+    assert!(up.terminate().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
