@@ -21,6 +21,7 @@ needs smtp-source:postfix taskset:util-linux script:bsdutils
 build_release
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/l7-smtp-bench.XXXXXX")
+chmod 755 "$work" # Postfix's daemons run as user postfix
 pf_port=$((20000 + RANDOM % 20000))
 l7_port=$((pf_port + 1))
 cleanup() {
@@ -94,7 +95,7 @@ CF
 postfix_setup
 # Postfix prints its fatal errors only to a terminal: give it one.
 taskset -c 0 script -qc "postfix -c $work/pf/conf start-fg" /dev/null > "$work/pf/fg.log" 2>&1 &
-wait_port 127.0.0.1 "$pf_port"
+wait_port 127.0.0.1 "$pf_port" || { tail -5 "$work/pf/maillog"; exit 1; }
 
 taskset -c 0 env RUST_LOG=warn "$L7" mail serve --hostname bench.test --catch-all \
   --maildir "$work/l7/caught" --queue "$work/l7/queue" --listen "127.0.0.1:$l7_port" &

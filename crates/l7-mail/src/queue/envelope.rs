@@ -142,7 +142,8 @@ impl QueueEnvelope {
                 "attempts" => attempts = Some(rest.parse().map_err(|_| bad(line))?),
                 "next" => next = Some(rest.parse().map_err(|_| bad(line))?),
                 "sender" => sender = Some(ReversePath::parse(rest).map_err(|_| bad(line))?),
-                "error" => last_error = Some(rest.to_string()),
+                // Control characters are written as spaces; read them so too.
+                "error" => last_error = Some(one_line(rest)),
                 "rcpt" => recipients.push(parse_recipient(rest).ok_or_else(|| bad(line))?),
                 _ => return Err(bad(line)),
             }
@@ -179,7 +180,7 @@ fn parse_recipient(rest: &str) -> Option<QueuedRecipient> {
             let (status, diagnostic) = tail.split_once(' ').unwrap_or((tail, ""));
             RecipientState::Failed {
                 status: EnhancedStatus::parse(status)?,
-                diagnostic: diagnostic.to_string(),
+                diagnostic: one_line(diagnostic),
             }
         }
         _ => return None,
