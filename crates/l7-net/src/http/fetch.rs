@@ -276,7 +276,8 @@ enum Body {
     H2(super::client_h2::H2Body),
 }
 
-fn unix_now() -> u64 {
+/// Wall-clock Unix seconds (cookies and caches count in them).
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
