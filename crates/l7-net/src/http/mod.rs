@@ -2,7 +2,8 @@
 //! Combined Log Format access log ([`access_log`]), and the client side
 //! ([`client`] for HTTP/1.1 and tunnels, [`client_h2`] for HTTP/2,
 //! [`client_tls`] for the trust roots, [`fetch`] for connection reuse,
-//! cookies and redirects, [`cached`] for fetches through an RFC 9111 cache).
+//! cookies and redirects, [`cached`] for fetches through an RFC 9111 cache), and the
+//! caching forward and reverse [`proxy`].
 
 pub mod access_log;
 pub mod cached;
@@ -10,4 +11,5 @@ pub mod client;
 pub mod client_h2;
 pub mod client_tls;
 pub mod fetch;
+pub mod proxy;
 pub mod server;

@@ -11,6 +11,7 @@ mod get_page;
 mod http;
 mod mail;
 mod ping;
+mod proxy;
 mod rtt;
 mod tracker;
 mod up;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::World(WorldCmd::Status(a)) => world::status(a, &g),
         Command::World(WorldCmd::Hosts(a)) => world::hosts(a, &g),
         Command::Get(a) => get::run(a, &g).await,
+        Command::Proxy(a) => proxy::run(a, &g).await,
     }
 }
 
