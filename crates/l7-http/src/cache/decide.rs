@@ -4,6 +4,7 @@
 //! invalidate (§4.4). Time is passed in (Unix seconds).
 
 use super::{CacheControl, CacheKind, Entry, Exchange, current_age, freshness_lifetime};
+use crate::wire::date::parse_http_date;
 use crate::wire::{Headers, ResponseHead};
 
 /// What to do with a stored entry for a request.
@@ -85,6 +86,30 @@ pub fn conditional_fields(stored: &ResponseHead<'_>) -> Headers<'static> {
         h.append("If-Modified-Since", lm.to_vec());
     }
     h
+}
+
+/// RFC 9110 §13.1.1, §13.1.3, §13.2.2: whether a client's conditional GET
+/// or HEAD is answered 304 by the stored response — If-None-Match (weak
+/// comparison, `*`) when present, else If-Modified-Since against the
+/// stored Last-Modified.
+pub fn not_modified(stored: &ResponseHead<'_>, request: &Headers<'_>) -> bool {
+    if request.contains("if-none-match") {
+        let Some(etag) = stored.headers.get("etag") else {
+            return false;
+        };
+        let weak = |t: &[u8]| t.strip_prefix(b"W/").unwrap_or(t).to_vec();
+        return request
+            .list("if-none-match")
+            .any(|t| t == b"*" || weak(t) == weak(etag));
+    }
+    let since = request
+        .get_str("if-modified-since")
+        .and_then(parse_http_date);
+    let modified = stored
+        .headers
+        .get_str("last-modified")
+        .and_then(parse_http_date);
+    matches!((since, modified), (Some(s), Some(m)) if m <= s)
 }
 
 /// Fields a 304 does not replace: they describe the stored body (§4.3.4)
@@ -282,6 +307,35 @@ mod tests {
         let mut other = ResponseHead::new(304);
         other.headers.append("ETag", &b"\"v2\""[..]);
         assert!(!validates(&e, &other));
+    }
+
+    #[test]
+    fn client_conditions_against_the_stored_response() {
+        let e = entry(&[
+            ("ETag", "W/\"v1\""),
+            ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ]);
+        assert!(not_modified(
+            &e.head,
+            &req(&[("If-None-Match", "\"v0\", \"v1\"")])
+        ));
+        assert!(!not_modified(&e.head, &req(&[("If-None-Match", "\"v2\"")])));
+        assert!(!not_modified(
+            &e.head,
+            &req(&[
+                ("If-None-Match", "\"v2\""),
+                ("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")
+            ])
+        ));
+        assert!(not_modified(
+            &e.head,
+            &req(&[("If-Modified-Since", "Mon, 07 Nov 1994 08:49:37 GMT")])
+        ));
+        assert!(!not_modified(
+            &e.head,
+            &req(&[("If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT")])
+        ));
+        assert!(!not_modified(&e.head, &req(&[])));
     }
 
     #[test]

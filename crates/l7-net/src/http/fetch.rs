@@ -179,19 +179,39 @@ impl Fetcher {
         }
     }
 
+    /// Sends on the origin's kept connection, or a new one. A kept
+    /// connection the server closed while idle fails before any response:
+    /// an idempotent request is then retried once on a new connection
+    /// (RFC 9112 §9.3.1).
     async fn send(
         &mut self,
         request: &Request,
         obs: &mut dyn Observer,
     ) -> Result<(Response, Body), GetError> {
         let key = self.key(&request.url);
-        if !self.conns.contains_key(&key) {
-            let conn = self.open(&request.url, obs).await?;
-            self.conns.insert(key.clone(), conn);
+        let reused = self.conns.contains_key(&key);
+        match self.try_send(&key, request, obs).await {
+            Err(_) if reused && idempotent(&request.method) => {
+                obs.note("the kept connection was closed: retrying on a new one");
+                self.try_send(&key, request, obs).await
+            }
+            other => other,
         }
+    }
+
+    async fn try_send(
+        &mut self,
+        key: &str,
+        request: &Request,
+        obs: &mut dyn Observer,
+    ) -> Result<(Response, Body), GetError> {
+        let mut conn = match self.conns.remove(key) {
+            Some(c) => c,
+            None => self.open(&request.url, obs).await?,
+        };
         let via_proxy = self.config.proxy.is_some() && !request.url.tls;
-        let result = match self.conns.get_mut(&key) {
-            Some(Conn::H1(c)) => {
+        let result = match &mut conn {
+            Conn::H1(c) => {
                 let head = request.head(via_proxy);
                 obs.request(&head, false);
                 let mut bytes = Vec::new();
@@ -200,22 +220,15 @@ impl Fetcher {
                     .await
                     .map(|r| (r, Body::H1))
             }
-            Some(Conn::H2(c)) => {
+            Conn::H2(c) => {
                 obs.request(&request.head(false), true);
                 c.send(request).await.map(|(r, b)| (r, Body::H2(b)))
             }
-            None => unreachable!("inserted above"),
         };
-        match result {
-            Ok((response, body)) => {
-                obs.response(&response);
-                Ok((response, body))
-            }
-            Err(e) => {
-                self.conns.remove(&key);
-                Err(e)
-            }
-        }
+        let (response, body) = result?;
+        self.conns.insert(key.to_string(), conn);
+        obs.response(&response);
+        Ok((response, body))
     }
 
     async fn read_body(
@@ -274,6 +287,14 @@ impl Fetcher {
 enum Body {
     H1,
     H2(super::client_h2::H2Body),
+}
+
+/// RFC 9110 §9.2.2: methods that may be sent twice with the effect of once.
+fn idempotent(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
+    )
 }
 
 /// Wall-clock Unix seconds (cookies and caches count in them).

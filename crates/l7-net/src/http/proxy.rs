@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use l7_http::cache::decide::not_modified;
 use l7_http::cache::{CacheKind, DiskStore};
 use l7_http::client::{Request, Url};
 use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
@@ -261,11 +262,21 @@ async fn answer(
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let mut response = fetched.response.head;
+            let mut body = collect.0;
+            // A stored answer meets the client's own conditions: 304.
+            if outcome != Outcome::Miss
+                && response.status == 200
+                && not_modified(&response, &head.headers)
+            {
+                response.status = 304;
+                response.reason = "Not Modified".into();
+                body.clear();
+            }
             remove_hop_by_hop(&mut response.headers);
             response.headers.remove("content-length");
             response.headers.append("Via", VIA.as_bytes());
             response.headers.set("X-Cache", outcome.as_str().as_bytes());
-            (response, collect.0)
+            (response, body)
         }
         Err(GetError::Net(NetError::Timeout { .. })) => {
             text(504, "the origin did not answer in time\n")
