@@ -151,6 +151,11 @@ pub enum Service {
         /// Seed of the loss; random when absent.
         seed: Option<u64>,
     },
+    /// The caching proxy (the course's institutional web cache).
+    Proxy {
+        /// Port number.
+        port: u16,
+    },
 }
 
 impl Service {
@@ -165,6 +170,7 @@ impl Service {
             Service::Resolver { .. } => "resolver",
             Service::Smtp { .. } => "smtp",
             Service::Tracker { .. } => "tracker",
+            Service::Proxy { .. } => "proxy",
         }
     }
 
@@ -178,7 +184,8 @@ impl Service {
             | Service::Dns { port, .. }
             | Service::Resolver { port, .. }
             | Service::Smtp { port, .. }
-            | Service::Tracker { port } => *port,
+            | Service::Tracker { port }
+            | Service::Proxy { port } => *port,
         }
     }
 
@@ -199,6 +206,7 @@ impl Service {
             Service::Ping { .. } => vec!["udp"],
             Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
             Service::Tracker { .. } => vec!["tcp", "udp"],
+            Service::Proxy { .. } => vec!["tcp"],
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod ca;
 pub mod file;
 pub mod ports;
 pub mod start;
+mod start_proxy;
 pub mod state;
 
 pub use file::{Host, Service, World};
