@@ -11,10 +11,10 @@ use std::sync::Mutex;
 
 use super::client::{GetError, Response};
 use super::fetch::{Fetched, Fetcher, Observer, unix_now};
-use l7_http::cache::decide::{Reuse, freshen, invalidated, reuse, validates};
+use l7_http::cache::decide::{Reuse, freshen, invalidated, request_control, reuse, validates};
 use l7_http::cache::{CacheKind, DiskStore, Entry, Exchange, Times, secondary_key, storable};
 use l7_http::client::{Request, Url};
-use l7_http::wire::RequestHead;
+use l7_http::wire::{RequestHead, ResponseHead};
 
 /// Bodies larger than this pass through without being stored.
 const MAX_STORED_BODY: usize = 32 << 20;
@@ -66,6 +66,25 @@ pub async fn fetch(
         (Some(entry), Some(Reuse::Fresh { age })) => {
             obs.note(&format!("served from the cache (fresh, age {age}s)"));
             return Ok((serve(entry, age, &request, obs), Outcome::Hit));
+        }
+        // §5.2.1.7: only-if-cached never goes to the origin.
+        _ if request_control(&sent_fields).only_if_cached => {
+            obs.note("only-if-cached and nothing fresh stored: 504");
+            let mut head = ResponseHead::new(504);
+            head.headers.append("Content-Length", &b"0"[..]);
+            let response = Response {
+                interim: Vec::new(),
+                head,
+                http2: false,
+                reusable: true,
+            };
+            obs.response(&response);
+            let fetched = Fetched {
+                request,
+                response,
+                body_bytes: 0,
+            };
+            return Ok((fetched, Outcome::Miss));
         }
         (Some(_), Some(Reuse::Revalidate(conditions))) => {
             obs.note("stored response is stale: revalidating");
