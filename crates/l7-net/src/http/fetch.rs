@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use l7_http::client::redirect::{MAX_REDIRECTS, next_request};
-use l7_http::client::{Request, Url};
+use l7_http::client::{ClientError, Request, Url};
 use l7_http::cookie::{CookieJar, SetCookie};
 use l7_http::wire::RequestHead;
 use rustls::ClientConfig;
@@ -179,10 +179,10 @@ impl Fetcher {
         }
     }
 
-    /// Sends on the origin's kept connection, or a new one. A kept
-    /// connection the server closed while idle fails before any response:
-    /// an idempotent request is then retried once on a new connection
-    /// (RFC 9112 §9.3.1).
+    /// Sends on the origin's kept connection, or a new one. When the
+    /// connection fails before any response (a kept one the server closed
+    /// while idle, or a server that hung up), an idempotent request is
+    /// retried once on a new connection (RFC 9112 §9.3.1).
     async fn send(
         &mut self,
         request: &Request,
@@ -191,8 +191,8 @@ impl Fetcher {
         let key = self.key(&request.url);
         let reused = self.conns.contains_key(&key);
         match self.try_send(&key, request, obs).await {
-            Err(_) if reused && idempotent(&request.method) => {
-                obs.note("the kept connection was closed: retrying on a new one");
+            Err(e) if (reused || hung_up(&e)) && idempotent(&request.method) => {
+                obs.note(&format!("{e}: retrying once on a new connection"));
                 self.try_send(&key, request, obs).await
             }
             other => other,
@@ -287,6 +287,18 @@ impl Fetcher {
 enum Body {
     H1,
     H2(super::client_h2::H2Body),
+}
+
+/// The server closed the connection without sending a response.
+fn hung_up(e: &GetError) -> bool {
+    matches!(
+        e,
+        GetError::Net(NetError::Closed(_))
+            | GetError::Http {
+                source: ClientError::Closed,
+                ..
+            }
+    )
 }
 
 /// RFC 9110 §9.2.2: methods that may be sent twice with the effect of once.
