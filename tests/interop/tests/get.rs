@@ -33,7 +33,7 @@ fn nginx() -> Nginx {
     }
     page.push_str("</body></html>\n");
     std::fs::write(root.join("page.html"), page).unwrap();
-    for sub in ["fresh", "stale"] {
+    for sub in ["fresh", "stale", "sie"] {
         std::fs::create_dir_all(root.join(sub)).unwrap();
         std::fs::write(root.join(sub).join("o.txt"), format!("{sub} object\n")).unwrap();
     }
@@ -62,6 +62,7 @@ http {{
     root {d}/www;
     location /fresh/ {{ expires 1h; }}
     location /stale/ {{ add_header Cache-Control "no-cache"; }}
+    location /sie/ {{ add_header Cache-Control "max-age=1, stale-if-error=3600"; }}
     location = /old {{ return 301 /a.txt; }}
     location = /login {{ add_header Set-Cookie "session=1678; Path=/; Max-Age=3600"; return 200 "welcome\n"; }}
     location = /whoami {{ return 200 "cookie=$http_cookie\n"; }}
@@ -495,4 +496,22 @@ fn reverse_proxy_in_front_of_nginx() {
     let second = run();
     assert!(second.contains("X-Cache: HIT"), "{second}");
     assert!(second.ends_with("fresh object\n"));
+}
+
+#[test]
+fn proxy_serves_stale_if_error_when_the_origin_is_gone() {
+    let mut n = nginx();
+    let p = proxy(&n, &[]);
+    let url = format!("http://127.0.0.1:{}/sie/o.txt", n.http);
+    assert!(curl_via(&p, &[&url]).contains("X-Cache: MISS"));
+    n.server.terminate();
+    // Let the one-second freshness run out.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let stale = curl_via(&p, &[&url]);
+    assert!(stale.starts_with("HTTP/1.1 200"), "{stale}");
+    assert!(stale.contains("X-Cache: STALE"), "{stale}");
+    assert!(stale.ends_with("sie object\n"), "{stale}");
+    // Without stale-if-error the failure shows.
+    let fresh_url = format!("http://127.0.0.1:{}/a.txt", n.http);
+    assert!(curl_via(&p, &[&fresh_url]).starts_with("HTTP/1.1 502"));
 }

@@ -66,6 +66,28 @@ pub fn reuse(
     Some(Reuse::Revalidate(conditional_fields(&entry.head)))
 }
 
+/// RFC 5861 §4: whether a stale `entry` may answer at `now` because the
+/// origin failed (an error or a 5xx), by the response's or the request's
+/// `stale-if-error`, unless the response forbids serving it stale.
+pub fn stale_if_error(entry: &Entry, request: &Headers<'_>, kind: CacheKind, now: u64) -> bool {
+    let res = entry.control();
+    let window = res
+        .stale_if_error
+        .or(request_control(request).stale_if_error);
+    let Some(window) = window else { return false };
+    if res.must_revalidate || res.no_cache || (kind == CacheKind::Shared && res.proxy_revalidate) {
+        return false;
+    }
+    let x = Exchange {
+        method: "GET",
+        request,
+        status: entry.head.status,
+        response: &entry.head.headers,
+    };
+    let lifetime = freshness_lifetime(&x, kind, entry.times.response_time);
+    current_age(&entry.head.headers, entry.times, now) < lifetime.saturating_add(window)
+}
+
 /// The request's directives; `Pragma: no-cache` counts as `no-cache` when
 /// there is no Cache-Control (§5.4).
 pub fn request_control(request: &Headers<'_>) -> CacheControl {
@@ -336,6 +358,27 @@ mod tests {
             &req(&[("If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT")])
         ));
         assert!(!not_modified(&e.head, &req(&[])));
+    }
+
+    #[test]
+    fn stale_if_error_window() {
+        let e = entry(&[("Cache-Control", "max-age=60, stale-if-error=100")]);
+        let none = req(&[]);
+        assert!(stale_if_error(&e, &none, CacheKind::Shared, 1150));
+        assert!(!stale_if_error(&e, &none, CacheKind::Shared, 1170));
+        let strict = entry(&[(
+            "Cache-Control",
+            "max-age=60, stale-if-error=100, must-revalidate",
+        )]);
+        assert!(!stale_if_error(&strict, &none, CacheKind::Shared, 1100));
+        let plain = entry(&[("Cache-Control", "max-age=60")]);
+        assert!(!stale_if_error(&plain, &none, CacheKind::Shared, 1100));
+        assert!(stale_if_error(
+            &plain,
+            &req(&[("Cache-Control", "stale-if-error=50")]),
+            CacheKind::Shared,
+            1100
+        ));
     }
 
     #[test]

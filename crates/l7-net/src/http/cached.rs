@@ -11,8 +11,12 @@ use std::sync::Mutex;
 
 use super::client::{GetError, Response};
 use super::fetch::{Fetched, Fetcher, Observer, unix_now};
-use l7_http::cache::decide::{Reuse, freshen, invalidated, request_control, reuse, validates};
-use l7_http::cache::{CacheKind, DiskStore, Entry, Exchange, Times, secondary_key, storable};
+use l7_http::cache::decide::{
+    Reuse, freshen, invalidated, request_control, reuse, stale_if_error, validates,
+};
+use l7_http::cache::{
+    CacheKind, DiskStore, Entry, Exchange, Times, current_age, secondary_key, storable,
+};
 use l7_http::client::{Request, Url};
 use l7_http::wire::{RequestHead, ResponseHead};
 
@@ -28,6 +32,8 @@ pub enum Outcome {
     Miss,
     /// From the store, after the origin answered 304.
     Revalidated,
+    /// From the store, stale, because the origin failed (stale-if-error).
+    Stale,
 }
 
 impl Outcome {
@@ -37,6 +43,7 @@ impl Outcome {
             Outcome::Hit => "HIT",
             Outcome::Miss => "MISS",
             Outcome::Revalidated => "REVALIDATED",
+            Outcome::Stale => "STALE",
         }
     }
 }
@@ -103,8 +110,22 @@ pub async fn fetch(
         body: Some(Vec::new()),
     };
     let request_time = unix_now();
-    let fetched = fetcher.fetch(request.clone(), &mut tee).await?;
+    let result = fetcher.fetch(request.clone(), &mut tee).await;
     let response_time = unix_now();
+    let failed = match &result {
+        Err(_) => true,
+        Ok(f) => f.response.head.status >= 500,
+    };
+    if let Some(entry) = &stored
+        && failed
+        && stale_if_error(entry, &sent_fields, kind, response_time)
+    {
+        let age = current_age(&entry.head.headers, entry.times, response_time);
+        tee.inner
+            .note("the origin failed: serving the stale stored response (stale-if-error)");
+        return Ok((serve(entry, age, &request, tee.inner), Outcome::Stale));
+    }
+    let fetched = result?;
     let Tee {
         inner: obs,
         held,
@@ -114,6 +135,13 @@ pub async fn fetch(
     let head = &fetched.response.head;
     if let Some(refs) = invalidated(&request.method, head.status, &head.headers) {
         invalidate(&mut lock(store), &request.url, &refs);
+        return Ok((fetched, Outcome::Miss));
+    }
+    if let Some(h) = held.as_ref().filter(|h| h.head.status >= 500) {
+        obs.response(h);
+        if let Some(b) = &body {
+            let _ = obs.body(b);
+        }
         return Ok((fetched, Outcome::Miss));
     }
     if let (Some(mut entry), Some(_)) = (stored, held) {
@@ -218,6 +246,11 @@ impl Observer for Tee<'_> {
         if self.revalidating && response.head.status == 304 {
             self.held = Some(response.clone());
             self.inner.note("origin answered 304 Not Modified");
+            return;
+        }
+        if self.revalidating && response.head.status >= 500 {
+            // Held until stale-if-error is decided; passed on after.
+            self.held = Some(response.clone());
             return;
         }
         self.inner.response(response);

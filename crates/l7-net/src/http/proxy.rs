@@ -65,6 +65,7 @@ pub struct Proxy {
     hits: AtomicU64,
     misses: AtomicU64,
     revalidated: AtomicU64,
+    stale: AtomicU64,
 }
 
 impl Proxy {
@@ -76,6 +77,7 @@ impl Proxy {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             revalidated: AtomicU64::new(0),
+            stale: AtomicU64::new(0),
         }
     }
 }
@@ -259,12 +261,14 @@ async fn answer(
                 Outcome::Hit => &proxy.hits,
                 Outcome::Miss => &proxy.misses,
                 Outcome::Revalidated => &proxy.revalidated,
+                Outcome::Stale => &proxy.stale,
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let mut response = fetched.response.head;
             let mut body = collect.0;
             // A stored answer meets the client's own conditions: 304.
             if outcome != Outcome::Miss
+                && outcome != Outcome::Stale
                 && response.status == 200
                 && not_modified(&response, &head.headers)
             {
@@ -290,10 +294,11 @@ fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
     text(
         200,
         &format!(
-            "hits {}\nmisses {}\nrevalidated {}\nstored_bytes {bytes}\n",
+            "hits {}\nmisses {}\nrevalidated {}\nstale {}\nstored_bytes {bytes}\n",
             proxy.hits.load(Ordering::Relaxed),
             proxy.misses.load(Ordering::Relaxed),
             proxy.revalidated.load(Ordering::Relaxed),
+            proxy.stale.load(Ordering::Relaxed),
         ),
     )
 }
