@@ -97,7 +97,7 @@ pub fn drive_client(data: &[u8]) {
 /// Parses `data` as a response head and runs every cache decision on it:
 /// Cache-Control, storability, freshness, age, reuse, 304 merge.
 pub fn drive_cache(data: &[u8]) {
-    use crate::cache::decide::{freshen, reuse, validates};
+    use crate::cache::decide::{freshen, not_modified, reuse, stale_if_error, validates};
     use crate::cache::{
         CacheControl, CacheKind, Entry, Exchange, Times, current_age, secondary_key,
     };
@@ -130,6 +130,8 @@ pub fn drive_cache(data: &[u8]) {
             body: Vec::new(),
         };
         let _ = reuse(&entry, "GET", &request, kind, u64::MAX);
+        let _ = stale_if_error(&entry, &request, kind, u64::MAX);
+        let _ = not_modified(&entry.head, &request);
         if validates(&entry, &head) {
             freshen(&mut entry, &head, 0, u64::MAX);
         }

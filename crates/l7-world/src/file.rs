@@ -170,6 +170,11 @@ pub enum Service {
         #[serde(default)]
         demo_shop: bool,
     },
+    /// The caching proxy (the course's institutional web cache).
+    Proxy {
+        /// Port number.
+        port: u16,
+    },
 }
 
 impl Service {
@@ -185,6 +190,7 @@ impl Service {
             Service::Smtp { .. } => "smtp",
             Service::Tracker { .. } => "tracker",
             Service::Web { .. } => "web",
+            Service::Proxy { .. } => "proxy",
         }
     }
 
@@ -199,7 +205,8 @@ impl Service {
             | Service::Resolver { port, .. }
             | Service::Smtp { port, .. }
             | Service::Tracker { port }
-            | Service::Web { port, .. } => *port,
+            | Service::Web { port, .. }
+            | Service::Proxy { port } => *port,
         }
     }
 
@@ -237,6 +244,7 @@ impl Service {
             Service::Ping { .. } => vec!["udp"],
             Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
             Service::Tracker { .. } => vec!["tcp", "udp"],
+            Service::Proxy { .. } => vec!["tcp"],
         }
     }
 }

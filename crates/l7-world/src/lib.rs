@@ -13,6 +13,7 @@ pub mod mail_access;
 pub mod ports;
 pub mod sites;
 pub mod start;
+mod start_proxy;
 pub mod state;
 
 pub use file::{Host, Service, World};

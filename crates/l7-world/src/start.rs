@@ -287,6 +287,9 @@ async fn start_service(
             tasks.spawn(dns_resolver::serve_udp(s, handle.clone(), sd.clone()));
             tasks.spawn(dns_resolver::serve_tcp(l, handle, tcp_limits, sd));
         }
+        Service::Proxy { .. } => {
+            crate::start_proxy::start(ctx.world, ctx.plan, ctx.data, addr, shutdown, tasks).await?;
+        }
     }
     Ok(())
 }

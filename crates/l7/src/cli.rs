@@ -78,6 +78,11 @@ pub enum Command {
     /// deterministic simulator, with plots.
     #[command(subcommand)]
     Sim(SimCmd),
+    /// The web cache: a caching forward proxy (or reverse proxy with --origin).
+    ///
+    /// Example: l7 proxy --listen 127.0.0.1:3128
+    /// then:    curl -x http://127.0.0.1:3128 http://gaia.cs.umass.edu/
+    Proxy(ProxyArgs),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -974,4 +979,33 @@ pub struct SimP2pArgs {
     /// Write a plot (.svg or .png).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+}
+
+/// `l7 proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3128")]
+    pub listen: String,
+    /// Where the cache keeps its entries (kept across restarts).
+    #[arg(long, value_name = "DIR", default_value = "l7-proxy-cache")]
+    pub cache_dir: PathBuf,
+    /// Reverse-proxy mode: send every request to this origin (http://).
+    #[arg(long, value_name = "URL")]
+    pub origin: Option<String>,
+    /// Most bytes the cache keeps on disk (least recently used go first).
+    #[arg(long, default_value = "1GiB", value_parser = size)]
+    pub max_size: u64,
+    /// Clients allowed to use the proxy (default loopback only); repeatable.
+    #[arg(long = "allow", value_name = "ADDR[/LEN]")]
+    pub allow: Vec<String>,
+    /// Clients allowed to PURGE (default loopback only); repeatable.
+    #[arg(long = "purge-from", value_name = "ADDR[/LEN]")]
+    pub purge_from: Vec<String>,
+    /// Ports CONNECT tunnels may reach; repeatable.
+    #[arg(long = "connect-port", value_name = "PORT", default_value = "443")]
+    pub connect_ports: Vec<u16>,
+    /// Bound on reaching an origin, and on its silences.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
 }

@@ -1,7 +1,8 @@
 //! `l7 get` against real servers we did not write: nginx (HTTP/1.1,
 //! chunked gzip, redirects, cookies, TLS with HTTP/2 by ALPN, h2c with
 //! prior knowledge, a page with 10 images) and Python's http.server
-//! (HTTP/1.0 responses).
+//! (HTTP/1.0 responses); and `l7 proxy` between real clients (curl -x,
+//! Python's http.client) and nginx.
 
 use std::net::SocketAddr;
 use std::process::{Command, Output};
@@ -32,7 +33,7 @@ fn nginx() -> Nginx {
     }
     page.push_str("</body></html>\n");
     std::fs::write(root.join("page.html"), page).unwrap();
-    for sub in ["fresh", "stale"] {
+    for sub in ["fresh", "stale", "sie"] {
         std::fs::create_dir_all(root.join(sub)).unwrap();
         std::fs::write(root.join(sub).join("o.txt"), format!("{sub} object\n")).unwrap();
     }
@@ -61,6 +62,7 @@ http {{
     root {d}/www;
     location /fresh/ {{ expires 1h; }}
     location /stale/ {{ add_header Cache-Control "no-cache"; }}
+    location /sie/ {{ add_header Cache-Control "max-age=1, stale-if-error=3600"; }}
     location = /old {{ return 301 /a.txt; }}
     location = /login {{ add_header Set-Cookie "session=1678; Path=/; Max-Age=3600"; return 200 "welcome\n"; }}
     location = /whoami {{ return 200 "cookie=$http_cookie\n"; }}
@@ -359,4 +361,157 @@ fn private_cache_serves_fresh_and_revalidates_stale() {
     assert_eq!(body, "fresh object\n");
     assert!(err.contains("* served from the cache (fresh"), "{err}");
     assert!(!err.contains("* connected"), "{err}");
+}
+
+fn proxy(n: &Nginx, extra: &[&str]) -> Server {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let cache = n.dir.join(&format!("proxy-cache-{port}"));
+    let https = n.https.to_string();
+    let mut args = vec![
+        "proxy",
+        "--listen",
+        &listen,
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--connect-port",
+        &https,
+    ];
+    args.extend_from_slice(extra);
+    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
+}
+
+fn curl_via(proxy: &Server, args: &[&str]) -> String {
+    let p = format!("http://{}", proxy.addr);
+    stdout(
+        &tool("curl")
+            .args(["-s", "-i", "--max-time", "20", "-x", &p])
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn proxy_caches_for_curl_and_purges() {
+    let n = nginx();
+    let p = proxy(&n, &[]);
+    let url = format!("http://127.0.0.1:{}/fresh/o.txt", n.http);
+    let first = curl_via(&p, &[&url]);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(first.contains("X-Cache: MISS"), "{first}");
+    assert!(first.contains("Via: 1.1 l7"), "{first}");
+    assert!(first.ends_with("fresh object\n"), "{first}");
+    let second = curl_via(&p, &[&url]);
+    assert!(second.contains("X-Cache: HIT"), "{second}");
+    assert!(second.contains("Age: "), "{second}");
+    assert!(second.ends_with("fresh object\n"), "{second}");
+    // no-cache objects are revalidated with the stored validators.
+    let stale = format!("http://127.0.0.1:{}/stale/o.txt", n.http);
+    assert!(curl_via(&p, &[&stale]).contains("X-Cache: MISS"));
+    let again = curl_via(&p, &[&stale]);
+    assert!(again.contains("X-Cache: REVALIDATED"), "{again}");
+    assert!(again.ends_with("stale object\n"), "{again}");
+    // PURGE from loopback (allowed) removes the entry.
+    let purged = curl_via(&p, &["-X", "PURGE", &url]);
+    assert!(purged.starts_with("HTTP/1.1 200"), "{purged}");
+    assert!(curl_via(&p, &[&url]).contains("X-Cache: MISS"));
+    // The status page counts.
+    let status = stdout(
+        &tool("curl")
+            .args(["-s", &format!("http://{}/l7-proxy-status", p.addr)])
+            .output()
+            .unwrap(),
+    );
+    assert!(status.contains("hits 1\n"), "{status}");
+}
+
+#[test]
+fn proxy_tunnels_https_only_to_allowed_ports() {
+    let n = nginx();
+    let p = proxy(&n, &[]);
+    let ca = n.dir.join("ca.pem");
+    let url = format!("https://localhost:{}/a.txt", n.https);
+    let out = curl_via(&p, &["--cacert", ca.to_str().unwrap(), &url]);
+    assert!(out.contains("0123456789abcdefghij"), "{out}");
+    // l7 get through the same proxy, over the tunnel, with HTTP/2 inside.
+    let proxy_url = format!("http://{}", p.addr);
+    let got = get(&[
+        "-v",
+        "--http2",
+        "--proxy",
+        &proxy_url,
+        "--cacert",
+        ca.to_str().unwrap(),
+        &url,
+    ]);
+    assert_eq!(stdout(&got), "0123456789abcdefghij\n", "{}", stderr(&got));
+    assert!(stderr(&got).contains("< HTTP/2 200"));
+    // The plain HTTP port is not an allowed tunnel target.
+    let refused = curl_via(&p, &["-p", &format!("http://127.0.0.1:{}/a.txt", n.http)]);
+    assert!(refused.contains("403"), "{refused}");
+}
+
+#[test]
+fn proxy_serves_python_http_client_and_l7_get() {
+    let n = nginx();
+    let p = proxy(&n, &[]);
+    let url = format!("http://127.0.0.1:{}/fresh/o.txt", n.http);
+    let script = format!(
+        "import http.client\nc = http.client.HTTPConnection('127.0.0.1', {})\nfor i in range(2):\n    c.request('GET', '{url}')\n    r = c.getresponse()\n    print(r.status, r.getheader('X-Cache'), r.read().decode().strip())\n",
+        p.addr.port()
+    );
+    let out = tool("python3").args(["-c", &script]).output().unwrap();
+    assert_eq!(
+        stdout(&out),
+        "200 MISS fresh object\n200 HIT fresh object\n",
+        "{}",
+        stderr(&out)
+    );
+    let got = get(&["-v", "--proxy", &format!("http://{}", p.addr), &url]);
+    assert_eq!(stdout(&got), "fresh object\n");
+    assert!(
+        stderr(&got).contains(&format!("> GET {url} HTTP/1.1")),
+        "{}",
+        stderr(&got)
+    );
+    assert!(stderr(&got).contains("< X-Cache: HIT"));
+}
+
+#[test]
+fn reverse_proxy_in_front_of_nginx() {
+    let n = nginx();
+    let origin = format!("http://127.0.0.1:{}", n.http);
+    let p = proxy(&n, &["--origin", &origin]);
+    let url = format!("http://{}/fresh/o.txt", p.addr);
+    let run = || {
+        stdout(
+            &tool("curl")
+                .args(["-s", "-i", "--max-time", "20", &url])
+                .output()
+                .unwrap(),
+        )
+    };
+    assert!(run().contains("X-Cache: MISS"));
+    let second = run();
+    assert!(second.contains("X-Cache: HIT"), "{second}");
+    assert!(second.ends_with("fresh object\n"));
+}
+
+#[test]
+fn proxy_serves_stale_if_error_when_the_origin_is_gone() {
+    let mut n = nginx();
+    let p = proxy(&n, &[]);
+    let url = format!("http://127.0.0.1:{}/sie/o.txt", n.http);
+    assert!(curl_via(&p, &[&url]).contains("X-Cache: MISS"));
+    n.server.terminate();
+    // Let the one-second freshness run out.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let stale = curl_via(&p, &[&url]);
+    assert!(stale.starts_with("HTTP/1.1 200"), "{stale}");
+    assert!(stale.contains("X-Cache: STALE"), "{stale}");
+    assert!(stale.ends_with("sie object\n"), "{stale}");
+    // Without stale-if-error the failure shows.
+    let fresh_url = format!("http://127.0.0.1:{}/a.txt", n.http);
+    assert!(curl_via(&p, &[&fresh_url]).starts_with("HTTP/1.1 502"));
 }

@@ -37,6 +37,8 @@ pub struct CacheControl {
     pub must_understand: bool,
     /// `immutable` (RFC 8246).
     pub immutable: bool,
+    /// `stale-if-error=N` (RFC 5861 §4).
+    pub stale_if_error: Option<u64>,
 }
 
 impl CacheControl {
@@ -80,6 +82,9 @@ impl CacheControl {
             "public" => self.public = true,
             "must-understand" => self.must_understand = true,
             "immutable" => self.immutable = true,
+            "stale-if-error" => {
+                self.stale_if_error.get_or_insert_with(delta);
+            }
             _ => {}
         }
     }
@@ -159,6 +164,7 @@ mod tests {
         );
         assert_eq!(cc("max-stale=5").max_stale, Some(Some(5)));
         assert!(cc(",,private,,").private);
+        assert_eq!(cc("stale-if-error=60").stale_if_error, Some(60));
         assert_eq!(cc(""), CacheControl::default());
     }
 }

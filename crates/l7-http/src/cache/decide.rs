@@ -4,6 +4,7 @@
 //! invalidate (§4.4). Time is passed in (Unix seconds).
 
 use super::{CacheControl, CacheKind, Entry, Exchange, current_age, freshness_lifetime};
+use crate::wire::date::parse_http_date;
 use crate::wire::{Headers, ResponseHead};
 
 /// What to do with a stored entry for a request.
@@ -65,6 +66,28 @@ pub fn reuse(
     Some(Reuse::Revalidate(conditional_fields(&entry.head)))
 }
 
+/// RFC 5861 §4: whether a stale `entry` may answer at `now` because the
+/// origin failed (an error or a 5xx), by the response's or the request's
+/// `stale-if-error`, unless the response forbids serving it stale.
+pub fn stale_if_error(entry: &Entry, request: &Headers<'_>, kind: CacheKind, now: u64) -> bool {
+    let res = entry.control();
+    let window = res
+        .stale_if_error
+        .or(request_control(request).stale_if_error);
+    let Some(window) = window else { return false };
+    if res.must_revalidate || res.no_cache || (kind == CacheKind::Shared && res.proxy_revalidate) {
+        return false;
+    }
+    let x = Exchange {
+        method: "GET",
+        request,
+        status: entry.head.status,
+        response: &entry.head.headers,
+    };
+    let lifetime = freshness_lifetime(&x, kind, entry.times.response_time);
+    current_age(&entry.head.headers, entry.times, now) < lifetime.saturating_add(window)
+}
+
 /// The request's directives; `Pragma: no-cache` counts as `no-cache` when
 /// there is no Cache-Control (§5.4).
 pub fn request_control(request: &Headers<'_>) -> CacheControl {
@@ -85,6 +108,30 @@ pub fn conditional_fields(stored: &ResponseHead<'_>) -> Headers<'static> {
         h.append("If-Modified-Since", lm.to_vec());
     }
     h
+}
+
+/// RFC 9110 §13.1.1, §13.1.3, §13.2.2: whether a client's conditional GET
+/// or HEAD is answered 304 by the stored response — If-None-Match (weak
+/// comparison, `*`) when present, else If-Modified-Since against the
+/// stored Last-Modified.
+pub fn not_modified(stored: &ResponseHead<'_>, request: &Headers<'_>) -> bool {
+    if request.contains("if-none-match") {
+        let Some(etag) = stored.headers.get("etag") else {
+            return false;
+        };
+        let weak = |t: &[u8]| t.strip_prefix(b"W/").unwrap_or(t).to_vec();
+        return request
+            .list("if-none-match")
+            .any(|t| t == b"*" || weak(t) == weak(etag));
+    }
+    let since = request
+        .get_str("if-modified-since")
+        .and_then(parse_http_date);
+    let modified = stored
+        .headers
+        .get_str("last-modified")
+        .and_then(parse_http_date);
+    matches!((since, modified), (Some(s), Some(m)) if m <= s)
 }
 
 /// Fields a 304 does not replace: they describe the stored body (§4.3.4)
@@ -282,6 +329,56 @@ mod tests {
         let mut other = ResponseHead::new(304);
         other.headers.append("ETag", &b"\"v2\""[..]);
         assert!(!validates(&e, &other));
+    }
+
+    #[test]
+    fn client_conditions_against_the_stored_response() {
+        let e = entry(&[
+            ("ETag", "W/\"v1\""),
+            ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ]);
+        assert!(not_modified(
+            &e.head,
+            &req(&[("If-None-Match", "\"v0\", \"v1\"")])
+        ));
+        assert!(!not_modified(&e.head, &req(&[("If-None-Match", "\"v2\"")])));
+        assert!(!not_modified(
+            &e.head,
+            &req(&[
+                ("If-None-Match", "\"v2\""),
+                ("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT")
+            ])
+        ));
+        assert!(not_modified(
+            &e.head,
+            &req(&[("If-Modified-Since", "Mon, 07 Nov 1994 08:49:37 GMT")])
+        ));
+        assert!(!not_modified(
+            &e.head,
+            &req(&[("If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT")])
+        ));
+        assert!(!not_modified(&e.head, &req(&[])));
+    }
+
+    #[test]
+    fn stale_if_error_window() {
+        let e = entry(&[("Cache-Control", "max-age=60, stale-if-error=100")]);
+        let none = req(&[]);
+        assert!(stale_if_error(&e, &none, CacheKind::Shared, 1150));
+        assert!(!stale_if_error(&e, &none, CacheKind::Shared, 1170));
+        let strict = entry(&[(
+            "Cache-Control",
+            "max-age=60, stale-if-error=100, must-revalidate",
+        )]);
+        assert!(!stale_if_error(&strict, &none, CacheKind::Shared, 1100));
+        let plain = entry(&[("Cache-Control", "max-age=60")]);
+        assert!(!stale_if_error(&plain, &none, CacheKind::Shared, 1100));
+        assert!(stale_if_error(
+            &plain,
+            &req(&[("Cache-Control", "stale-if-error=50")]),
+            CacheKind::Shared,
+            1100
+        ));
     }
 
     #[test]

@@ -72,11 +72,6 @@ pub fn freshness_lifetime(x: &Exchange<'_>, kind: CacheKind, response_time: u64)
     if !storable(x, kind) || res.no_cache || pragma {
         return 0;
     }
-    // A shared cache does not hand out a cookie to other users unless the
-    // origin says the response is public.
-    if shared && x.response.contains("set-cookie") && !res.public && !res.immutable {
-        return 0;
-    }
     if x.response.get_str("vary").map(str::trim) == Some("*") {
         return 0;
     }
@@ -118,12 +113,24 @@ pub struct Times {
     pub response_time: u64,
 }
 
+/// Age given to a response whose Age field is invalid: older than any
+/// freshness lifetime, so it is never served without revalidation.
+pub const INVALID_AGE: u64 = u64::MAX / 4;
+
 /// §4.2.3: the current age in seconds of a stored response at `now`.
+/// An Age that is not one field of digits (§5.1) makes the response stale.
 pub fn current_age(response: &Headers<'_>, times: Times, now: u64) -> u64 {
-    let age_value = response
-        .get_str("age")
-        .and_then(|a| a.trim().parse::<u64>().ok())
-        .unwrap_or(0);
+    let mut ages = response.get_all("age");
+    let age_value = match (ages.next(), ages.next()) {
+        (None, _) => 0,
+        (Some(v), None) if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => {
+            std::str::from_utf8(v)
+                .ok()
+                .and_then(|a| a.parse::<u64>().ok())
+                .unwrap_or(INVALID_AGE)
+        }
+        _ => return INVALID_AGE,
+    };
     let date_value = date_value(response).unwrap_or(times.response_time);
     let apparent_age = times.response_time.saturating_sub(date_value);
     let response_delay = times.response_time.saturating_sub(times.request_time);

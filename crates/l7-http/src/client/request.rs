@@ -22,6 +22,9 @@ pub struct Request {
     pub headers: Headers<'static>,
     /// The body (empty for most GETs).
     pub body: Vec<u8>,
+    /// Add User-Agent and Accept when missing (a proxy forwarding a
+    /// client's request does not).
+    pub defaults: bool,
 }
 
 impl Request {
@@ -33,6 +36,7 @@ impl Request {
             version: Version::Http11,
             headers: Headers::new(),
             body: Vec::new(),
+            defaults: true,
         }
     }
 
@@ -56,10 +60,10 @@ impl Request {
         if !self.headers.contains("host") {
             h.append("Host", self.url.authority().into_bytes());
         }
-        if !self.headers.contains("user-agent") {
+        if self.defaults && !self.headers.contains("user-agent") {
             h.append("User-Agent", USER_AGENT.as_bytes());
         }
-        if !self.headers.contains("accept") {
+        if self.defaults && !self.headers.contains("accept") {
             h.append("Accept", &b"*/*"[..]);
         }
         // §8.6: a body is announced by its length; POST and PUT say 0 too.

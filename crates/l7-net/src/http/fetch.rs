@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use l7_http::client::redirect::{MAX_REDIRECTS, next_request};
-use l7_http::client::{Request, Url};
+use l7_http::client::{ClientError, Request, Url};
 use l7_http::cookie::{CookieJar, SetCookie};
 use l7_http::wire::RequestHead;
 use rustls::ClientConfig;
@@ -179,19 +179,39 @@ impl Fetcher {
         }
     }
 
+    /// Sends on the origin's kept connection, or a new one. When the
+    /// connection fails before any response (a kept one the server closed
+    /// while idle, or a server that hung up), an idempotent request is
+    /// retried once on a new connection (RFC 9112 §9.3.1).
     async fn send(
         &mut self,
         request: &Request,
         obs: &mut dyn Observer,
     ) -> Result<(Response, Body), GetError> {
         let key = self.key(&request.url);
-        if !self.conns.contains_key(&key) {
-            let conn = self.open(&request.url, obs).await?;
-            self.conns.insert(key.clone(), conn);
+        let reused = self.conns.contains_key(&key);
+        match self.try_send(&key, request, obs).await {
+            Err(e) if (reused || hung_up(&e)) && idempotent(&request.method) => {
+                obs.note(&format!("{e}: retrying once on a new connection"));
+                self.try_send(&key, request, obs).await
+            }
+            other => other,
         }
+    }
+
+    async fn try_send(
+        &mut self,
+        key: &str,
+        request: &Request,
+        obs: &mut dyn Observer,
+    ) -> Result<(Response, Body), GetError> {
+        let mut conn = match self.conns.remove(key) {
+            Some(c) => c,
+            None => self.open(&request.url, obs).await?,
+        };
         let via_proxy = self.config.proxy.is_some() && !request.url.tls;
-        let result = match self.conns.get_mut(&key) {
-            Some(Conn::H1(c)) => {
+        let result = match &mut conn {
+            Conn::H1(c) => {
                 let head = request.head(via_proxy);
                 obs.request(&head, false);
                 let mut bytes = Vec::new();
@@ -200,22 +220,15 @@ impl Fetcher {
                     .await
                     .map(|r| (r, Body::H1))
             }
-            Some(Conn::H2(c)) => {
+            Conn::H2(c) => {
                 obs.request(&request.head(false), true);
                 c.send(request).await.map(|(r, b)| (r, Body::H2(b)))
             }
-            None => unreachable!("inserted above"),
         };
-        match result {
-            Ok((response, body)) => {
-                obs.response(&response);
-                Ok((response, body))
-            }
-            Err(e) => {
-                self.conns.remove(&key);
-                Err(e)
-            }
-        }
+        let (response, body) = result?;
+        self.conns.insert(key.to_string(), conn);
+        obs.response(&response);
+        Ok((response, body))
     }
 
     async fn read_body(
@@ -276,7 +289,28 @@ enum Body {
     H2(super::client_h2::H2Body),
 }
 
-fn unix_now() -> u64 {
+/// The server closed the connection without sending a response.
+fn hung_up(e: &GetError) -> bool {
+    matches!(
+        e,
+        GetError::Net(NetError::Closed(_))
+            | GetError::Http {
+                source: ClientError::Closed,
+                ..
+            }
+    )
+}
+
+/// RFC 9110 §9.2.2: methods that may be sent twice with the effect of once.
+fn idempotent(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "OPTIONS" | "TRACE" | "PUT" | "DELETE"
+    )
+}
+
+/// Wall-clock Unix seconds (cookies and caches count in them).
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

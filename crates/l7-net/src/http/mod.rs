@@ -3,14 +3,17 @@
 //! cookie demo shop with its SQLite database ([`shop`]), and the client side
 //! ([`client`] for HTTP/1.1 and tunnels, [`client_h2`] for HTTP/2,
 //! [`client_tls`] for the trust roots, [`fetch`] for connection reuse,
-//! cookies and redirects).
+//! cookies and redirects, [`cached`] for fetches through an RFC 9111 cache), and the
+//! caching forward and reverse [`proxy`].
 
 pub mod access_log;
+pub mod cached;
 pub mod client;
 pub mod client_h2;
 pub mod client_tls;
 pub mod fetch;
 pub mod h2;
 mod prefixed;
+pub mod proxy;
 pub mod server;
 pub mod shop;

@@ -49,9 +49,8 @@ pub async fn run(a: GetArgs, g: &Global) -> anyhow::Result<i32> {
         progress: None,
         to_terminal: a.output.is_none() && std::io::stdout().is_terminal(),
     };
-    let fetched = super::get_cache::fetch(a.cache.as_deref(), &mut fetcher, request, &mut printer)
-        .await
-        .map_err(|e| anyhow!(e))?;
+    let fetched =
+        super::get_cache::fetch(a.cache.as_deref(), &mut fetcher, request, &mut printer).await?;
     printer.out.flush().context("cannot write the body")?;
     if let Some(p) = printer.progress.take() {
         p.finish_and_clear();
@@ -164,7 +163,7 @@ pub fn resolver() -> Resolver {
 
 fn load_jar(path: &Path) -> anyhow::Result<CookieJar> {
     match std::fs::read_to_string(path) {
-        Ok(text) => CookieJar::load_netscape(&text, unix_now())
+        Ok(text) => CookieJar::load_netscape(&text, l7_net::http::fetch::unix_now())
             .map_err(|e| anyhow!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(CookieJar::new()),
         Err(e) => Err(e).with_context(|| format!("cannot read the cookie jar {}", path.display())),
@@ -174,12 +173,6 @@ fn load_jar(path: &Path) -> anyhow::Result<CookieJar> {
 fn save_jar(path: &Path, jar: &CookieJar) -> anyhow::Result<()> {
     std::fs::write(path, jar.save_netscape())
         .with_context(|| format!("cannot write the cookie jar {}", path.display()))
-}
-
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Prints what `l7 get` shows: the transcript (stderr), the body or head.

@@ -16,6 +16,7 @@ mod mail_fetch;
 mod mail_queue;
 mod mail_send;
 mod ping;
+mod proxy;
 mod rtt;
 mod sim;
 mod torrent;
@@ -62,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sim(SimCmd::P2p(a)) => sim::p2p(a, &g),
         Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
         Command::Sim(SimCmd::Dns(a)) => sim::dns(a, &g),
+        Command::Proxy(a) => proxy::run(a, &g).await,
     }
 }
 

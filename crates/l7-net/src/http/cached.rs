@@ -1,0 +1,274 @@
+//! A fetch through an HTTP cache, driven by l7-http's RFC 9111 core and
+//! shared by `l7 get --cache` (a private cache) and `l7 proxy` (a shared
+//! one): a fresh stored response is served without the network, a stale
+//! one is revalidated (If-None-Match / If-Modified-Since) and a 304
+//! freshens it, a storable new response is stored, and an unsafe method
+//! invalidates what it changed (§4.4). The store is locked only between
+//! awaits, never across one.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use super::client::{GetError, Response};
+use super::fetch::{Fetched, Fetcher, Observer, unix_now};
+use l7_http::cache::decide::{
+    Reuse, freshen, invalidated, request_control, reuse, stale_if_error, validates,
+};
+use l7_http::cache::{
+    CacheKind, DiskStore, Entry, Exchange, Times, current_age, secondary_key, storable,
+};
+use l7_http::client::{Request, Url};
+use l7_http::wire::{RequestHead, ResponseHead};
+
+/// Bodies larger than this pass through without being stored.
+const MAX_STORED_BODY: usize = 32 << 20;
+
+/// How a cached fetch was answered (the proxy's X-Cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// From the store, fresh.
+    Hit,
+    /// From the origin.
+    Miss,
+    /// From the store, after the origin answered 304.
+    Revalidated,
+    /// From the store, stale, because the origin failed (stale-if-error).
+    Stale,
+}
+
+impl Outcome {
+    /// The X-Cache field value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Hit => "HIT",
+            Outcome::Miss => "MISS",
+            Outcome::Revalidated => "REVALIDATED",
+            Outcome::Stale => "STALE",
+        }
+    }
+}
+
+/// The store's key for a URL.
+pub fn key(url: &Url) -> String {
+    format!("GET {url}")
+}
+
+/// Fetches `request` through the cache `store` of the given kind.
+pub async fn fetch(
+    store: &Mutex<DiskStore>,
+    kind: CacheKind,
+    fetcher: &mut Fetcher,
+    request: Request,
+    obs: &mut dyn Observer,
+) -> Result<(Fetched, Outcome), GetError> {
+    let key = key(&request.url);
+    let sent_fields = request.head(false).headers;
+    let now = unix_now();
+    let stored = lock(store).get(&key, &sent_fields);
+    let decision = stored
+        .as_ref()
+        .and_then(|e| reuse(e, &request.method, &sent_fields, kind, now));
+    let mut request = request;
+    match (&stored, decision) {
+        (Some(entry), Some(Reuse::Fresh { age })) => {
+            obs.note(&format!("served from the cache (fresh, age {age}s)"));
+            return Ok((serve(entry, age, &request, obs), Outcome::Hit));
+        }
+        // §5.2.1.7: only-if-cached never goes to the origin.
+        _ if request_control(&sent_fields).only_if_cached => {
+            obs.note("only-if-cached and nothing fresh stored: 504");
+            let mut head = ResponseHead::new(504);
+            head.headers.append("Content-Length", &b"0"[..]);
+            let response = Response {
+                interim: Vec::new(),
+                head,
+                http2: false,
+                reusable: true,
+            };
+            obs.response(&response);
+            let fetched = Fetched {
+                request,
+                response,
+                body_bytes: 0,
+            };
+            return Ok((fetched, Outcome::Miss));
+        }
+        (Some(_), Some(Reuse::Revalidate(conditions))) => {
+            obs.note("stored response is stale: revalidating");
+            for (name, value) in conditions.iter() {
+                if !request.headers.contains(name) {
+                    request.headers.append(name.to_string(), value.to_vec());
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut tee = Tee {
+        inner: obs,
+        revalidating: stored.is_some(),
+        held: None,
+        body: Some(Vec::new()),
+    };
+    let request_time = unix_now();
+    let result = fetcher.fetch(request.clone(), &mut tee).await;
+    let response_time = unix_now();
+    let failed = match &result {
+        Err(_) => true,
+        Ok(f) => f.response.head.status >= 500,
+    };
+    if let Some(entry) = &stored
+        && failed
+        && stale_if_error(entry, &sent_fields, kind, response_time)
+    {
+        let age = current_age(&entry.head.headers, entry.times, response_time);
+        tee.inner
+            .note("the origin failed: serving the stale stored response (stale-if-error)");
+        return Ok((serve(entry, age, &request, tee.inner), Outcome::Stale));
+    }
+    let fetched = result?;
+    let Tee {
+        inner: obs,
+        held,
+        body,
+        ..
+    } = tee;
+    let head = &fetched.response.head;
+    if let Some(refs) = invalidated(&request.method, head.status, &head.headers) {
+        invalidate(&mut lock(store), &request.url, &refs);
+        return Ok((fetched, Outcome::Miss));
+    }
+    if let Some(h) = held.as_ref().filter(|h| h.head.status >= 500) {
+        obs.response(h);
+        if let Some(b) = &body {
+            let _ = obs.body(b);
+        }
+        return Ok((fetched, Outcome::Miss));
+    }
+    if let (Some(mut entry), Some(_)) = (stored, held) {
+        if validates(&entry, head) {
+            freshen(&mut entry, head, request_time, response_time);
+            let _ = lock(store).put(&entry);
+            obs.note("not modified: serving the stored response");
+            return Ok((serve(&entry, 0, &request, obs), Outcome::Revalidated));
+        }
+        let _ = lock(store).remove(&key);
+        return Ok((fetched, Outcome::Miss));
+    }
+    let exchange = Exchange {
+        method: &request.method,
+        request: &sent_fields,
+        status: head.status,
+        response: &head.headers,
+    };
+    // Only what was asked for is stored, not the target of a redirect.
+    if request.method == "GET"
+        && fetched.request.url == request.url
+        && storable(&exchange, kind)
+        && let Some(body) = body
+    {
+        let entry = Entry {
+            key,
+            vary: secondary_key(&head.headers, &sent_fields),
+            times: Times {
+                request_time,
+                response_time,
+            },
+            head: head.clone(),
+            body,
+        };
+        if lock(store).put(&entry).is_ok() {
+            obs.note("stored in the cache");
+        }
+    }
+    Ok((fetched, Outcome::Miss))
+}
+
+/// The store, even if another task panicked while holding it (the store's
+/// files are always whole, so its state stays usable).
+pub fn lock(store: &Mutex<DiskStore>) -> std::sync::MutexGuard<'_, DiskStore> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Answers from a stored entry with its current Age.
+fn serve(entry: &Entry, age: u64, request: &Request, obs: &mut dyn Observer) -> Fetched {
+    let mut head = entry.head.clone();
+    head.headers.set("Age", age.to_string().into_bytes());
+    let response = Response {
+        interim: Vec::new(),
+        head,
+        http2: false,
+        reusable: true,
+    };
+    obs.response(&response);
+    if request.method != "HEAD" {
+        let _ = obs.body(&entry.body);
+    }
+    Fetched {
+        request: request.clone(),
+        response,
+        body_bytes: entry.body.len() as u64,
+    }
+}
+
+/// §4.4: the target and the same-origin Location / Content-Location.
+fn invalidate(store: &mut DiskStore, target: &Url, refs: &[String]) {
+    store.remove(&key(target));
+    for r in refs {
+        if let Ok(u) = target.join(r)
+            && u.host == target.host
+            && u.port == target.port
+            && u.tls == target.tls
+        {
+            store.remove(&key(&u));
+        }
+    }
+}
+
+/// Passes a fetch through to the user's observer while keeping a copy of
+/// the body for the store; holds back a 304 that answers a revalidation.
+struct Tee<'a> {
+    inner: &'a mut dyn Observer,
+    revalidating: bool,
+    held: Option<Response>,
+    body: Option<Vec<u8>>,
+}
+
+impl Observer for Tee<'_> {
+    fn connected(&mut self, peer: SocketAddr, url: &Url, protocol: &str) {
+        self.inner.connected(peer, url, protocol);
+    }
+    fn request(&mut self, head: &RequestHead<'_>, http2: bool) {
+        self.inner.request(head, http2);
+    }
+    fn response(&mut self, response: &Response) {
+        if self.revalidating && response.head.status == 304 {
+            self.held = Some(response.clone());
+            self.inner.note("origin answered 304 Not Modified");
+            return;
+        }
+        if self.revalidating && response.head.status >= 500 {
+            // Held until stale-if-error is decided; passed on after.
+            self.held = Some(response.clone());
+            return;
+        }
+        self.inner.response(response);
+    }
+    fn body(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(b) = &mut self.body {
+            if b.len() + bytes.len() > MAX_STORED_BODY {
+                self.body = None;
+            } else {
+                b.extend_from_slice(bytes);
+            }
+        }
+        if self.held.is_some() {
+            return Ok(());
+        }
+        self.inner.body(bytes)
+    }
+    fn note(&mut self, text: &str) {
+        self.inner.note(text);
+    }
+}

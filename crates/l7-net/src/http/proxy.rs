@@ -1,0 +1,371 @@
+//! `l7 proxy`: the course's web cache as a forward proxy (absolute-form
+//! requests for http://, CONNECT tunnels for https://) or a reverse proxy
+//! in front of one origin, answering from a shared RFC 9111 cache (the
+//! same [`cached`](super::cached) driver as `l7 get --cache`). Every answer
+//! carries `Via` and `X-Cache`; PURGE removes an entry, only from allowed
+//! addresses; only allowed clients may use the proxy at all (no open relay),
+//! and tunnels only reach allowed ports.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use l7_http::cache::decide::not_modified;
+use l7_http::cache::{CacheKind, DiskStore};
+use l7_http::client::{Request, Url};
+use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
+use l7_http::wire::framing::remove_hop_by_hop;
+use l7_http::wire::{RequestHead, ResponseHead, Version};
+use l7_wire::Instant;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::cached::{self, Outcome};
+use super::client::{GetError, Response};
+use super::fetch::{FetchConfig, Fetcher, Observer, Resolver};
+use crate::prefix::Prefix;
+use crate::tcp::{self, ConnLimits};
+use crate::{NetError, Shutdown};
+
+/// The Via pseudonym of this proxy (RFC 9110 §7.6.3).
+const VIA: &str = "1.1 l7";
+/// Largest response body relayed (bodies are held whole while relayed).
+const MAX_RELAYED_BODY: usize = 64 << 20;
+/// A client that stops reading for this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A tunnel lasts at most this long.
+const TUNNEL_MAX: Duration = Duration::from_secs(300);
+/// The proxy's own status page (origin-form requests in forward mode).
+pub const STATUS_PATH: &str = "/l7-proxy-status";
+
+/// What a proxy does and for whom.
+pub struct ProxyConfig {
+    /// Reverse-proxy mode: every request goes to this origin.
+    pub origin: Option<Url>,
+    /// Clients allowed to use the proxy.
+    pub allow: Vec<Prefix>,
+    /// Clients allowed to PURGE.
+    pub purge_from: Vec<Prefix>,
+    /// Ports CONNECT may reach.
+    pub connect_ports: Vec<u16>,
+    /// How origins are reached.
+    pub fetch: FetchConfig,
+    /// How names are resolved.
+    pub resolver: Resolver,
+    /// Limits and timeouts towards clients.
+    pub server: ServerConfig,
+}
+
+/// A running proxy's shared state.
+pub struct Proxy {
+    config: ProxyConfig,
+    store: Mutex<DiskStore>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    revalidated: AtomicU64,
+    stale: AtomicU64,
+}
+
+impl Proxy {
+    /// A proxy over `store`.
+    pub fn new(config: ProxyConfig, store: DiskStore) -> Proxy {
+        Proxy {
+            config,
+            store: Mutex::new(store),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            revalidated: AtomicU64::new(0),
+            stale: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Serves clients on `listener` until shutdown.
+pub async fn serve(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    limits: ConnLimits,
+    shutdown: Shutdown,
+) {
+    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+        let proxy = proxy.clone();
+        async move { connection(stream, peer, proxy).await }
+    })
+    .await
+}
+
+/// Collects an upstream response body, bounded.
+#[derive(Default)]
+struct Collect(Vec<u8>);
+
+impl Observer for Collect {
+    fn response(&mut self, _response: &Response) {
+        self.0.clear();
+    }
+    fn body(&mut self, b: &[u8]) -> std::io::Result<()> {
+        if self.0.len() + b.len() > MAX_RELAYED_BODY {
+            return Err(std::io::Error::other("response body larger than 64 MiB"));
+        }
+        self.0.extend_from_slice(b);
+        Ok(())
+    }
+}
+
+async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) {
+    let epoch = std::time::Instant::now();
+    let now = || Instant::from_epoch(epoch.elapsed());
+    let mut http = ServerConnection::new(now(), proxy.config.server.clone());
+    let mut fetcher = Fetcher::new(
+        proxy.config.fetch.clone(),
+        proxy.config.resolver.clone(),
+        None,
+    );
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut pending: Option<(RequestHead<'static>, Vec<u8>)> = None;
+    loop {
+        while let Some(event) = http.poll_event() {
+            match event {
+                ServerEvent::Request(req) => {
+                    if req.head.method == "CONNECT" {
+                        let _ = flush(&mut http, &mut stream).await;
+                        tunnel(stream, peer, &req.head, &proxy).await;
+                        return;
+                    }
+                    http.want_body();
+                    pending = Some((req.head, Vec::new()));
+                }
+                ServerEvent::Body(d) => {
+                    if let Some((_, body)) = &mut pending {
+                        body.extend_from_slice(&d);
+                    }
+                }
+                ServerEvent::BodyEnd(_) => {
+                    if let Some((head, body)) = pending.take() {
+                        let (response, body) = answer(&proxy, peer, &mut fetcher, head, body).await;
+                        let t = now();
+                        if let Ok(true) = http.send_response(t, response, Some(body.len() as u64)) {
+                            let _ = http.send_body(t, &body);
+                        }
+                    }
+                }
+                ServerEvent::BodyAborted => pending = None,
+            }
+        }
+        if flush(&mut http, &mut stream).await.is_err() {
+            return;
+        }
+        if http.is_closing() {
+            let _ = stream.shutdown().await;
+            return;
+        }
+        let deadline = http
+            .poll_timeout()
+            .map(|t| tokio::time::Instant::from_std(epoch + t.since_epoch()));
+        if !http.wants_input() && deadline.is_none() {
+            return;
+        }
+        tokio::select! {
+            r = stream.read(&mut buf), if http.wants_input() => match r {
+                Ok(0) | Err(_) => http.handle_eof(now()),
+                Ok(n) => http.handle_input(now(), &buf[..n]),
+            },
+            _ = sleep_until(deadline) => http.handle_timeout(now()),
+        }
+    }
+}
+
+async fn flush(http: &mut ServerConnection, stream: &mut TcpStream) -> std::io::Result<()> {
+    while let Some(bytes) = http.poll_transmit() {
+        tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    }
+    Ok(())
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The response to one request (not CONNECT).
+async fn answer(
+    proxy: &Proxy,
+    peer: SocketAddr,
+    fetcher: &mut Fetcher,
+    head: RequestHead<'static>,
+    body: Vec<u8>,
+) -> (ResponseHead<'static>, Vec<u8>) {
+    let cfg = &proxy.config;
+    if !Prefix::any_contains(&cfg.allow, peer.ip()) {
+        return text(403, "this proxy does not serve your address\n");
+    }
+    let url = match &cfg.origin {
+        Some(origin) if head.target.starts_with('/') => origin.join(&head.target),
+        _ if head.target.starts_with('/') => {
+            return if head.target == STATUS_PATH {
+                status_page(proxy)
+            } else {
+                text(
+                    400,
+                    "send absolute-form requests (configure me as your HTTP proxy)\n",
+                )
+            };
+        }
+        _ => Url::parse(&head.target),
+    };
+    let url = match url {
+        Ok(u) if !u.tls => u,
+        Ok(_) => return text(400, "https:// goes through a CONNECT tunnel\n"),
+        Err(e) => return text(400, &format!("{e}\n")),
+    };
+    if head.method == "PURGE" {
+        if !Prefix::any_contains(&cfg.purge_from, peer.ip()) {
+            return text(403, "PURGE is not allowed from your address\n");
+        }
+        return if cached::lock(&proxy.store).remove(&cached::key(&url)) {
+            text(200, "purged\n")
+        } else {
+            text(404, "not in the cache\n")
+        };
+    }
+    let mut headers = head.headers.clone();
+    remove_hop_by_hop(&mut headers);
+    headers.remove("host");
+    headers.remove("proxy-authorization");
+    headers.append("Via", VIA.as_bytes());
+    let request = Request {
+        method: head.method.to_string(),
+        url,
+        version: Version::Http11,
+        headers,
+        body,
+        defaults: false,
+    };
+    let mut collect = Collect::default();
+    let result = cached::fetch(
+        &proxy.store,
+        CacheKind::Shared,
+        fetcher,
+        request,
+        &mut collect,
+    )
+    .await;
+    match result {
+        Ok((fetched, outcome)) => {
+            let counter = match outcome {
+                Outcome::Hit => &proxy.hits,
+                Outcome::Miss => &proxy.misses,
+                Outcome::Revalidated => &proxy.revalidated,
+                Outcome::Stale => &proxy.stale,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let mut response = fetched.response.head;
+            let mut body = collect.0;
+            // A stored answer meets the client's own conditions: 304.
+            if outcome != Outcome::Miss
+                && outcome != Outcome::Stale
+                && response.status == 200
+                && not_modified(&response, &head.headers)
+            {
+                response.status = 304;
+                response.reason = "Not Modified".into();
+                body.clear();
+            }
+            remove_hop_by_hop(&mut response.headers);
+            response.headers.remove("content-length");
+            response.headers.append("Via", VIA.as_bytes());
+            response.headers.set("X-Cache", outcome.as_str().as_bytes());
+            (response, body)
+        }
+        Err(GetError::Net(NetError::Timeout { .. })) => {
+            text(504, "the origin did not answer in time\n")
+        }
+        Err(e) => text(502, &format!("cannot reach the origin: {e}\n")),
+    }
+}
+
+fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
+    let bytes = cached::lock(&proxy.store).bytes();
+    text(
+        200,
+        &format!(
+            "hits {}\nmisses {}\nrevalidated {}\nstale {}\nstored_bytes {bytes}\n",
+            proxy.hits.load(Ordering::Relaxed),
+            proxy.misses.load(Ordering::Relaxed),
+            proxy.revalidated.load(Ordering::Relaxed),
+            proxy.stale.load(Ordering::Relaxed),
+        ),
+    )
+}
+
+fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
+    let mut head = ResponseHead::new(status);
+    head.headers
+        .append("Content-Type", &b"text/plain; charset=utf-8"[..]);
+    head.headers.append("Via", VIA.as_bytes());
+    (head, body.as_bytes().to_vec())
+}
+
+/// RFC 9110 §9.3.6: CONNECT opens a byte tunnel to an allowed port.
+async fn tunnel(mut client: TcpStream, peer: SocketAddr, head: &RequestHead<'_>, proxy: &Proxy) {
+    let cfg = &proxy.config;
+    let refuse = |status: u16, why: &str| {
+        let mut out = Vec::new();
+        let (mut h, body) = text(status, why);
+        h.headers
+            .append("Content-Length", body.len().to_string().into_bytes());
+        h.headers.append("Connection", &b"close"[..]);
+        h.emit(&mut out);
+        out.extend_from_slice(&body);
+        out
+    };
+    let target = head.target.to_string();
+    let parsed = target.rsplit_once(':').and_then(|(h, p)| {
+        Some((
+            h.trim_start_matches('[').trim_end_matches(']').to_string(),
+            p.parse::<u16>().ok()?,
+        ))
+    });
+    let reply = if !Prefix::any_contains(&cfg.allow, peer.ip()) {
+        Err(refuse(403, "this proxy does not serve your address\n"))
+    } else {
+        match parsed {
+            None => Err(refuse(400, "CONNECT needs host:port\n")),
+            Some((_, port)) if !cfg.connect_ports.contains(&port) => {
+                Err(refuse(403, "tunnels only reach the allowed ports\n"))
+            }
+            Some((host, port)) => match (cfg.resolver)(host, port).await {
+                Err(e) => Err(refuse(502, &format!("{e}\n"))),
+                Ok(addr) => {
+                    match tokio::time::timeout(cfg.fetch.connect_timeout, TcpStream::connect(addr))
+                        .await
+                    {
+                        Ok(Ok(up)) => Ok(up),
+                        _ => Err(refuse(502, &format!("cannot connect to {target}\n"))),
+                    }
+                }
+            },
+        }
+    };
+    match reply {
+        Err(bytes) => {
+            let _ = client.write_all(&bytes).await;
+        }
+        Ok(mut upstream) => {
+            let ok = format!("HTTP/1.1 200 Connection Established\r\nVia: {VIA}\r\n\r\n");
+            if client.write_all(ok.as_bytes()).await.is_err() {
+                return;
+            }
+            let _ = tokio::time::timeout(
+                TUNNEL_MAX,
+                tokio::io::copy_bidirectional(&mut client, &mut upstream),
+            )
+            .await;
+        }
+    }
+}
