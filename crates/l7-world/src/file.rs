@@ -151,6 +151,18 @@ pub enum Service {
         /// Seed of the loss; random when absent.
         seed: Option<u64>,
     },
+    /// A BitTorrent seed of a generated sample file (deterministic content),
+    /// announced to the world's tracker.
+    Seed {
+        /// Port number peers connect to.
+        port: u16,
+        /// The world host running the tracker.
+        tracker: String,
+        /// Name of the sample file.
+        file: String,
+        /// Its size in bytes.
+        size: u64,
+    },
 }
 
 impl Service {
@@ -165,6 +177,7 @@ impl Service {
             Service::Resolver { .. } => "resolver",
             Service::Smtp { .. } => "smtp",
             Service::Tracker { .. } => "tracker",
+            Service::Seed { .. } => "seed",
         }
     }
 
@@ -178,7 +191,8 @@ impl Service {
             | Service::Dns { port, .. }
             | Service::Resolver { port, .. }
             | Service::Smtp { port, .. }
-            | Service::Tracker { port } => *port,
+            | Service::Tracker { port }
+            | Service::Seed { port, .. } => *port,
         }
     }
 
@@ -199,6 +213,7 @@ impl Service {
             Service::Ping { .. } => vec!["udp"],
             Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
             Service::Tracker { .. } => vec!["tcp", "udp"],
+            Service::Seed { .. } => vec!["tcp"],
         }
     }
 }
