@@ -78,3 +78,35 @@ fn bt_peer_message_corpus() {
         let _ = conn.poll_transmit();
     }
 }
+
+#[test]
+fn bt_tracker_corpus() {
+    use l7_p2p::tracker::{
+        AnnounceRequest, AnnounceResponse, UdpRequest, UdpResponse, parse_scrape_response,
+    };
+    let mut accepted = 0;
+    for (path, data) in corpus("bt_tracker") {
+        let mut ok = false;
+        if let Ok(r) = UdpRequest::parse(&data) {
+            let mut out = Vec::new();
+            r.emit(&mut out);
+            assert_eq!(UdpRequest::parse(&out).ok(), Some(r), "{}", path.display());
+            ok = true;
+        }
+        for ipv6 in [false, true] {
+            if let Ok(r) = UdpResponse::parse(&data, ipv6) {
+                let mut out = Vec::new();
+                r.emit(&mut out);
+                assert_eq!(UdpResponse::parse(&out, ipv6).ok(), Some(r));
+                ok = true;
+            }
+        }
+        ok |= AnnounceResponse::parse(&data).is_ok();
+        ok |= parse_scrape_response(&data).is_ok();
+        if let Ok(q) = std::str::from_utf8(&data) {
+            ok |= AnnounceRequest::parse_query(q).is_ok();
+        }
+        accepted += usize::from(ok);
+    }
+    assert!(accepted > 0);
+}

@@ -370,4 +370,25 @@ fn senders_of_a_bad_piece_are_struck_even_after_leaving() {
     ]
     .concat();
     assert_eq!(sent, again);
+    // B sends the piece again and it passes: A's block differed from the good
+    // data, so A is proven corrupt and banned; B, honest, is not.
+    let whole = [
+        Message::Piece {
+            index: 0,
+            begin: 0,
+            data: data[..16384].to_vec(),
+        }
+        .to_bytes(),
+        good.to_bytes(),
+    ]
+    .concat();
+    leecher.handle_input(now, b, &whole);
+    let events: Vec<TorrentEvent> = std::iter::from_fn(|| leecher.poll_event()).collect();
+    assert!(
+        events.contains(&TorrentEvent::Banned(a_addr.ip())),
+        "{events:?}"
+    );
+    assert!(leecher.is_banned(a_addr.ip()));
+    assert!(!leecher.is_banned(b_addr.ip()));
+    assert!(leecher.is_complete());
 }

@@ -175,6 +175,18 @@ pub enum Service {
         /// Port number.
         port: u16,
     },
+    /// A BitTorrent seed of a generated sample file (deterministic content),
+    /// announced to the world's tracker.
+    Seed {
+        /// Port number peers connect to.
+        port: u16,
+        /// The world host running the tracker.
+        tracker: String,
+        /// Name of the sample file.
+        file: String,
+        /// Its size in bytes.
+        size: u64,
+    },
 }
 
 impl Service {
@@ -191,6 +203,7 @@ impl Service {
             Service::Tracker { .. } => "tracker",
             Service::Web { .. } => "web",
             Service::Proxy { .. } => "proxy",
+            Service::Seed { .. } => "seed",
         }
     }
 
@@ -206,7 +219,8 @@ impl Service {
             | Service::Smtp { port, .. }
             | Service::Tracker { port }
             | Service::Web { port, .. }
-            | Service::Proxy { port } => *port,
+            | Service::Proxy { port }
+            | Service::Seed { port, .. } => *port,
         }
     }
 
@@ -244,7 +258,7 @@ impl Service {
             Service::Ping { .. } => vec!["udp"],
             Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
             Service::Tracker { .. } => vec!["tcp", "udp"],
-            Service::Proxy { .. } => vec!["tcp"],
+            Service::Proxy { .. } | Service::Seed { .. } => vec!["tcp"],
         }
     }
 }

@@ -3,7 +3,8 @@
 //! bound ([`ports`]); the state file a running world leaves for l7's clients
 //! ([`state`]); the world's certificate authority ([`ca`]); the embedded
 //! web sites ([`sites`]); starting every service of a world ([`start`]),
-//! mail servers with their accounts ([`mail`]).
+//! mail servers with their accounts ([`mail`]), the BitTorrent sample seed
+//! ([`seed`]).
 #![forbid(unsafe_code)]
 
 pub mod ca;
@@ -11,6 +12,7 @@ pub mod file;
 pub mod mail;
 pub mod mail_access;
 pub mod ports;
+pub mod seed;
 pub mod sites;
 pub mod start;
 mod start_proxy;

@@ -290,6 +290,27 @@ async fn start_service(
         Service::Proxy { .. } => {
             crate::start_proxy::start(ctx.world, ctx.plan, ctx.data, addr, shutdown, tasks).await?;
         }
+        Service::Seed {
+            tracker,
+            file,
+            size,
+            ..
+        } => {
+            let t = ctx
+                .world
+                .host(tracker)
+                .ok_or_else(|| format!("no host {tracker}"))?;
+            let tracker_port = t
+                .services
+                .iter()
+                .find(|s| matches!(s, Service::Tracker { .. }))
+                .map(|s| ctx.plan.port(s.port()))
+                .ok_or_else(|| format!("{tracker} runs no tracker"))?;
+            let tracker_addr = SocketAddr::from((t.address, tracker_port));
+            let dir = ctx.data.to_path_buf();
+            let task = crate::seed::start(dir, file.clone(), *size, addr, tracker_addr, sd).await?;
+            tasks.spawn(task);
+        }
     }
     Ok(())
 }

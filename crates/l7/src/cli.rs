@@ -706,8 +706,9 @@ pub struct TorrentShowArgs {
 /// Flags `get` and `seed` share.
 #[derive(Debug, Args)]
 pub struct TorrentPeerArgs {
-    /// Where to accept peers (its IP is also the source of outgoing connections).
-    #[arg(long, default_value = "0.0.0.0:6881")]
+    /// Where to accept peers (its IP is also the source of outgoing
+    /// connections); port 0 picks a free one, which the trackers learn.
+    #[arg(long, default_value = "0.0.0.0:0")]
     pub listen: String,
     /// Most peer connections.
     #[arg(long, default_value_t = 50)]

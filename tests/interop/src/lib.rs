@@ -282,3 +282,10 @@ pub fn self_signed_cert(dir: &Scratch, name: &str) -> (PathBuf, PathBuf) {
     assert!(o.status.success(), "{}", stderr(&o));
     (cert, key)
 }
+
+/// Deterministic bytes that do not compress (file contents for transfer tests).
+pub fn pseudo_random(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_add(seed).wrapping_mul(2654435761) >> 13) as u8)
+        .collect()
+}

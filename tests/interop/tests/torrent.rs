@@ -7,19 +7,12 @@ use std::path::Path;
 
 use l7_interop::*;
 
-/// Deterministic, incompressible-looking bytes.
-fn sample(len: usize, seed: u32) -> Vec<u8> {
-    (0..len as u32)
-        .map(|i| (i.wrapping_add(seed).wrapping_mul(2654435761) >> 13) as u8)
-        .collect()
-}
-
 /// A directory with nested files, an empty one included.
 fn sample_tree(root: &Path) {
     std::fs::create_dir_all(root.join("sub/deeper")).unwrap();
-    std::fs::write(root.join("a.bin"), sample(300_000, 1)).unwrap();
-    std::fs::write(root.join("sub/b.txt"), sample(5_000, 2)).unwrap();
-    std::fs::write(root.join("sub/deeper/c.bin"), sample(700_001, 3)).unwrap();
+    std::fs::write(root.join("a.bin"), pseudo_random(300_000, 1)).unwrap();
+    std::fs::write(root.join("sub/b.txt"), pseudo_random(5_000, 2)).unwrap();
+    std::fs::write(root.join("sub/deeper/c.bin"), pseudo_random(700_001, 3)).unwrap();
     std::fs::write(root.join("sub/empty"), b"").unwrap();
 }
 
@@ -114,7 +107,7 @@ fn same_hash_everywhere(path: &Path, dir: &Scratch) -> serde_json::Value {
 fn single_file_torrents_agree_with_mktorrent_aria2_and_transmission() {
     let dir = Scratch::new("torrent-single");
     let file = dir.join("sample.bin");
-    std::fs::write(&file, sample(1_000_003, 7)).unwrap();
+    std::fs::write(&file, pseudo_random(1_000_003, 7)).unwrap();
     let shown = same_hash_everywhere(&file, &dir);
     assert_eq!(shown["name"], "sample.bin");
     assert_eq!(shown["bytes"], 1_000_003);

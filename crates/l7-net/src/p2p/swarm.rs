@@ -30,6 +30,8 @@ use crate::{NetError, Shutdown};
 const TICK: Duration = Duration::from_secs(1);
 /// A failed address is not dialed again for this long.
 const REDIAL_AFTER: Duration = Duration::from_secs(30);
+/// Peers given on the command line are dialed again this often while not connected.
+const STATIC_REDIAL: Duration = Duration::from_secs(10);
 /// Re-announce this soon while downloading with few peers.
 const HUNGRY_ANNOUNCE: Duration = Duration::from_secs(20);
 /// "Few peers".
@@ -112,6 +114,7 @@ pub async fn run(
         let _ = disk_tx.blocking_send(Input::Disk(d));
     }));
     e.synced = synced_at_start;
+    e.static_peers.clone_from(&config.peers);
     e.candidates.extend(config.peers.iter().copied());
     e.announce(Event::Started);
     e.dial_more();
@@ -167,6 +170,9 @@ struct Engine {
     peers: HashMap<PeerKey, PeerIo>,
     limits: Limits,
     candidates: VecDeque<SocketAddr>,
+    /// Peers from the command line: dialed again whenever not connected.
+    static_peers: Vec<SocketAddr>,
+    next_static_dial: tokio::time::Instant,
     dialing: HashSet<SocketAddr>,
     failed: BTreeMap<SocketAddr, tokio::time::Instant>,
     ourselves: HashSet<SocketAddr>,
@@ -225,6 +231,8 @@ impl Engine {
                 down: Arc::new(RateLimit::new(config.download_limit)),
             },
             candidates: VecDeque::new(),
+            static_peers: Vec::new(),
+            next_static_dial: tokio::time::Instant::now() + STATIC_REDIAL,
             dialing: HashSet::new(),
             failed: BTreeMap::new(),
             ourselves,
@@ -422,6 +430,15 @@ impl Engine {
             self.announce(Event::None);
         }
         self.failed.retain(|_, t| t.elapsed() < REDIAL_AFTER * 2);
+        if tokio::time::Instant::now() >= self.next_static_dial {
+            self.next_static_dial += STATIC_REDIAL;
+            for p in &self.static_peers {
+                // A static peer that refused is tried again on this schedule.
+                self.failed.remove(p);
+            }
+            self.candidates.extend(self.static_peers.iter().copied());
+            self.dial_more();
+        }
         on_progress(&self.progress());
     }
 

@@ -343,11 +343,32 @@ impl PeerConn {
             | Message::Port(_)
             | Message::Suggest(_)
             | Message::AllowedFast(_) => {}
-            Message::Bitfield(_) | Message::HaveAll | Message::HaveNone if !first => {
+            // BEP 3 puts the bitfield first only, but aria2 later sends a whole
+            // BITFIELD in place of a batch of HAVEs: read a late one as those
+            // HAVEs (a peer's pieces never disappear), and a late HAVE NONE as nothing.
+            Message::Bitfield(bits) if !first => {
+                let late = Bitfield::from_bytes(&bits, n)?;
+                for i in late.ones() {
+                    if !self.bitfield.get(i) {
+                        self.bitfield.set(i);
+                        events.push(PeerEvent::Have(i));
+                    }
+                }
+            }
+            Message::HaveAll | Message::HaveNone if !first && !self.fast() => {
                 return Err(PeerError::Protocol(
-                    "bitfield after the first message".into(),
+                    "fast extension message without the fast bit".into(),
                 ));
             }
+            Message::HaveAll if !first => {
+                for i in 0..n {
+                    if !self.bitfield.get(i) {
+                        self.bitfield.set(i);
+                        events.push(PeerEvent::Have(i));
+                    }
+                }
+            }
+            Message::HaveNone if !first => {}
             Message::HaveAll | Message::HaveNone if !self.fast() => {
                 return Err(PeerError::Protocol(
                     "fast extension message without the fast bit".into(),
@@ -550,10 +571,22 @@ mod tests {
             PeerEvent::Bitfield(Bitfield::from_bytes(&[0b1010_0000], 3).unwrap())
         );
         assert_eq!(events[3], PeerEvent::Unchoked);
-        // A second bitfield is a violation.
+        // A later bitfield (as aria2 sends) reads as HAVEs of its new pieces;
+        // pieces never disappear, and spare bits are still a violation.
+        assert_eq!(
+            c.handle_input(
+                Instant::ZERO,
+                &bytes(&[Message::Bitfield(vec![0b0110_0000])])
+            ),
+            Ok(vec![PeerEvent::Have(1)])
+        );
+        assert_eq!(c.bitfield.count(), 3);
         assert!(
-            c.handle_input(Instant::ZERO, &bytes(&[Message::Bitfield(vec![0])]))
-                .is_err()
+            c.handle_input(
+                Instant::ZERO,
+                &bytes(&[Message::Bitfield(vec![0b0001_0000])])
+            )
+            .is_err()
         );
     }
 

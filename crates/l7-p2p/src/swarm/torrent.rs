@@ -1,9 +1,12 @@
 //! The torrent engine: owns the piece picker, the choker and every peer
 //! session, and turns their decisions into messages. It verifies each
 //! completed piece against its SHA-1 before announcing HAVE; a bad piece is
-//! fetched again and the peers that sent it get a strike (a peer that sent
-//! the whole bad piece alone is banned at once; [`MAX_STRIKES`] bans anyone),
-//! even if they disconnected before the piece completed.
+//! fetched again and the peers that sent it get a strike, even if they
+//! disconnected before the piece completed. A peer that sent the whole bad
+//! piece alone is banned at once. When several sent blocks of it, the hash of
+//! each block is kept: once the piece passes, the peers whose blocks differ
+//! from the good data are proven corrupt and banned (libtorrent's "smart
+//! ban"), so an honest peer that shared a bad piece with a liar is never banned.
 //! Sans-IO: the driver feeds bytes and time and carries out [`TorrentEvent`]s
 //! (write verified pieces, read blocks to upload, close connections) in the
 //! order they are emitted — a piece's `PieceVerified` always precedes any
@@ -23,8 +26,12 @@ use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePi
 use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
 use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
 
-/// Strikes (bad pieces shared with others) that get a peer's address banned.
+/// Strikes that ban an address: given at once to a peer proven to have sent
+/// corrupt data (sole sender of a bad piece, or a block that differed from
+/// the piece's good data); a bad piece shared with others adds one.
 pub const MAX_STRIKES: u32 = 3;
+/// Failed pieces whose block hashes are kept to find the liar (bounds memory).
+const MAX_SUSPECT_PIECES: usize = 256;
 /// How many departed peers' addresses are remembered, so that a peer that
 /// sent bad blocks and left before the piece completed is still struck.
 const DEPARTED_MEMORY: usize = 1024;
@@ -153,6 +160,10 @@ pub struct Torrent {
     /// Bytes of pieces being downloaded.
     buffers: BTreeMap<u32, Vec<u8>>,
     strikes: BTreeMap<IpAddr, u32>,
+    /// Who sent each accepted block of the pieces being downloaded.
+    senders: BTreeMap<u32, Vec<(BlockRef, PeerKey)>>,
+    /// For failed pieces: each block's sender and the SHA-1 of what it sent.
+    suspects: BTreeMap<u32, Vec<(BlockRef, IpAddr, [u8; 20])>>,
     banned: BTreeSet<IpAddr>,
     departed: VecDeque<(PeerKey, IpAddr)>,
     events: VecDeque<TorrentEvent>,
@@ -188,6 +199,8 @@ impl Torrent {
             sessions: BTreeMap::new(),
             buffers: BTreeMap::new(),
             strikes: BTreeMap::new(),
+            senders: BTreeMap::new(),
+            suspects: BTreeMap::new(),
             banned: BTreeSet::new(),
             departed: VecDeque::new(),
             events: VecDeque::new(),
@@ -500,6 +513,10 @@ impl Torrent {
             return;
         };
         self.downloaded += u64::from(block.length);
+        self.senders
+            .entry(block.index)
+            .or_default()
+            .push((block, peer));
         for other in cancel {
             if let Some(c) = self.conn(other) {
                 c.send(now, &Message::Cancel(block));
@@ -520,8 +537,16 @@ impl Torrent {
     /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
     fn verify(&mut self, now: Instant, index: u32) {
         let data = self.buffers.remove(&index).unwrap_or_default();
+        let senders = self.senders.remove(&index).unwrap_or_default();
         if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&data)) {
             self.picker.piece_passed(index);
+            // Smart ban: whoever sent a block that differs from the good data lied.
+            for (b, ip, h) in self.suspects.remove(&index).unwrap_or_default() {
+                if block_of(&data, b).map(hash_piece) != Some(h) {
+                    self.strikes.insert(ip, MAX_STRIKES);
+                    self.ban(ip);
+                }
+            }
             self.events
                 .push_back(TorrentEvent::PieceVerified { index, data });
             let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
@@ -545,9 +570,19 @@ impl Torrent {
                 let Some(ip) = self.ip_of(p) else { continue };
                 let strikes = self.strikes.entry(ip).or_insert(0);
                 *strikes += if sole_sender { MAX_STRIKES } else { 1 };
-                if *strikes >= MAX_STRIKES {
+                if sole_sender {
                     self.ban(ip);
                 }
+            }
+            if !sole_sender && self.suspects.len() < MAX_SUSPECT_PIECES {
+                let kept = senders
+                    .into_iter()
+                    .filter_map(|(b, p)| {
+                        let ip = self.ip_of(p)?;
+                        Some((b, ip, hash_piece(block_of(&data, b)?)))
+                    })
+                    .collect();
+                self.suspects.insert(index, kept);
             }
         }
     }
@@ -724,4 +759,9 @@ impl Torrent {
     pub fn poll_event(&mut self) -> Option<TorrentEvent> {
         self.events.pop_front()
     }
+}
+
+/// The bytes of block `b` inside its piece's `data`.
+fn block_of(data: &[u8], b: BlockRef) -> Option<&[u8]> {
+    data.get(b.begin as usize..b.begin as usize + b.length as usize)
 }

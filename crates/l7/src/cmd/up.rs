@@ -64,7 +64,7 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
         json_line(&v);
     } else {
         print_banner(&world, plan, &running.hosts, failed);
-        print_tour(&running.hosts);
+        print_tour(&running.hosts, &data);
         print_mail_accounts(&running.mail_accounts);
         println!("\nstate file: {}", state_path.display());
         println!(
@@ -145,7 +145,7 @@ fn print_mail_accounts(accounts: &[l7_world::state::MailAccount]) {
 }
 
 /// Commands that work against the running services, with l7 and real tools.
-fn print_tour(hosts: &[HostState]) {
+fn print_tour(hosts: &[HostState], data: &std::path::Path) {
     let find = |role: &str, transport: &str| -> Option<(String, Ipv4Addr, u16)> {
         hosts.iter().find_map(|h| {
             h.services
@@ -241,6 +241,13 @@ fn print_tour(hosts: &[HostState]) {
         tour.push((
             format!("mktorrent -a http://{ip}:{port}/announce FILE"),
             "then seed and fetch it with aria2c, via the world's tracker".into(),
+        ));
+    }
+    if let Some((name, _, _)) = find("seed", "tcp") {
+        let torrent = data.join(&name).join(l7_world::seed::TORRENT_FILE);
+        tour.push((
+            format!("l7 torrent get {} -o downloads", torrent.display()),
+            format!("64 MiB from {name}, through the world's tracker"),
         ));
     }
     tour.push(("l7 world status".into(), "what runs where".into()));
