@@ -84,7 +84,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 start_static() {
   if [ "$1" = l7 ]; then
     taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" http serve --root "$2/www" \
-      --listen "127.0.0.1:$3" --access-log off >/dev/null &
+      --listen "127.0.0.1:$3" --access-log off >/dev/null 2>&1 &
   else
     taskset -c 0 nginx -p "$2/nginx" -c "$2/nginx/nginx.conf" >/dev/null 2>&1 &
   fi
