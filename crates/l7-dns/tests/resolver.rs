@@ -564,3 +564,36 @@ fn dname_redirects_and_cname_loops_are_cut_short() {
         w.log
     );
 }
+
+#[test]
+fn identical_questions_in_flight_share_one_walk() {
+    let mut w = World::new();
+    let mut r = w.resolver();
+    let q = |name: &str| Question::new(name.parse().unwrap(), RecordType::A);
+    for token in 1..=50 {
+        // The name's case differs: still the same question (RFC 4343).
+        let name = if token % 2 == 0 {
+            "www.example.com"
+        } else {
+            "WWW.example.COM"
+        };
+        r.start(w.now, q(name), token);
+    }
+    r.start(w.now, q("short.example.com"), 99);
+    let events = w.run(&mut r);
+    // One walk (root, com, example.com) for the fifty, and one for the other
+    // question, which started at the same time.
+    assert_eq!(servers_asked(&w).len(), 6, "{:?}", w.log);
+    let mut tokens: Vec<u64> = events.iter().map(|e| e.token).collect();
+    tokens.sort_unstable();
+    assert_eq!(tokens, (1..=50).chain([99]).collect::<Vec<_>>());
+    for e in events.iter().filter(|e| e.token != 99) {
+        assert_eq!(addresses(&e.response), ["192.0.2.80"]);
+    }
+    assert_eq!(r.active(), 0);
+    // Once answered, the question is no longer "in flight": it comes from the cache.
+    w.log.clear();
+    r.start(w.now, q("www.example.com"), 100);
+    assert_eq!(w.run(&mut r).len(), 1);
+    assert!(w.log.is_empty());
+}

@@ -114,3 +114,66 @@ pub fn drive_client(data: &[u8]) {
         let _ = reader.take_leftover();
     }
 }
+
+/// Parses `data` as a response head and runs every cache decision on it:
+/// Cache-Control, storability, freshness, age, reuse, 304 merge.
+pub fn drive_cache(data: &[u8]) {
+    use crate::cache::decide::{freshen, reuse, validates};
+    use crate::cache::{
+        CacheControl, CacheKind, Entry, Exchange, Times, current_age, secondary_key,
+    };
+    let Ok((head, _)) = ResponseHead::parse(data) else {
+        let mut h = crate::wire::Headers::new();
+        h.append("Cache-Control", data.to_vec());
+        let _ = CacheControl::parse(&h);
+        return;
+    };
+    let head = head.into_owned();
+    let request = head.headers.clone();
+    for kind in [CacheKind::Private, CacheKind::Shared] {
+        let x = Exchange {
+            method: "GET",
+            request: &request,
+            status: head.status,
+            response: &head.headers,
+        };
+        let _ = crate::cache::freshness_lifetime(&x, kind, u64::MAX / 2);
+        let times = Times {
+            request_time: u64::MAX,
+            response_time: 0,
+        };
+        let _ = current_age(&head.headers, times, u64::MAX);
+        let mut entry = Entry {
+            key: "GET http://a/".into(),
+            vary: secondary_key(&head.headers, &request),
+            times,
+            head: head.clone(),
+            body: Vec::new(),
+        };
+        let _ = reuse(&entry, "GET", &request, kind, u64::MAX);
+        if validates(&entry, &head) {
+            freshen(&mut entry, &head, 0, u64::MAX);
+        }
+    }
+}
+
+/// Decodes `data` as a stored cache entry; whatever decodes must encode
+/// back to an entry that decodes the same.
+pub fn drive_cache_entry(data: &[u8]) {
+    if let Ok(entry) = crate::cache::Entry::decode(data) {
+        let again = crate::cache::Entry::decode(&entry.encode());
+        assert_eq!(again.as_ref(), Ok(&entry), "entry did not round-trip");
+    }
+}
+
+/// Parses `data` as a URL and as an HTML page; resolves every reference.
+pub fn drive_url_and_page(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let base = crate::client::Url::parse(&text)
+        .unwrap_or_else(|_| crate::client::Url::parse("http://a/b/c").expect("a valid URL"));
+    for r in crate::client::page::references(&text) {
+        if let Ok(u) = base.join(&r) {
+            assert!(u.path_and_query.starts_with('/'));
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! time in and take bytes and events out.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod client;
 pub mod cookie;
 pub mod files;

@@ -37,3 +37,24 @@ fn http_chunked_corpus() {
         l7_http::fuzz_support::drive_chunked(&input);
     }
 }
+
+#[test]
+fn http_cache_corpus() {
+    for input in corpus("http_cache") {
+        l7_http::fuzz_support::drive_cache(&input);
+    }
+}
+
+#[test]
+fn http_cache_entry_corpus() {
+    for input in corpus("http_cache_entry") {
+        l7_http::fuzz_support::drive_cache_entry(&input);
+    }
+}
+
+#[test]
+fn http_client_url_corpus() {
+    for input in corpus("http_client_url") {
+        l7_http::fuzz_support::drive_url_and_page(&input);
+    }
+}

@@ -14,13 +14,14 @@
 //! results to [`queue::Queue::record_attempt`], which schedules retries
 //! and queues bounces.
 //!
-//! POP3 and IMAP (issue 10) will join as `pop3/` and `imap/` siblings of
-//! `smtp/`, reading the Maildirs that [`store`] writes.
+//! Mail access reads the Maildirs that [`store`] writes: [`pop3`] serves a
+//! locked maildrop snapshot (deletions only at QUIT).
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod base64;
 pub mod message;
+pub mod pop3;
 pub mod queue;
 pub mod smtp;
 pub mod store;

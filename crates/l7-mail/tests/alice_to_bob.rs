@@ -9,7 +9,8 @@ use l7_mail::message::{ReceivedInfo, complete_submission, received_field};
 use l7_mail::queue::{Queue, RetryPolicy};
 use l7_mail::smtp::address::{ForwardPath, Mailbox, ReversePath};
 use l7_mail::smtp::client::{
-    ClientConfig, ClientEvent, ClientSession, DeliveryStatus, OutgoingMessage, TlsPolicy,
+    ClientConfig, ClientEvent, ClientSession, DeliveryStatus, OutgoingMessage, RecipientResult,
+    TlsPolicy,
 };
 use l7_mail::smtp::server::{Envelope, ServerConfig, ServerEvent, ServerSession};
 use l7_mail::store::{Directory, Maildir, Resolution, UniqueName};
@@ -21,16 +22,29 @@ const T: Instant = Instant::ZERO;
 
 /// Plays a client session against a server session until both are quiet;
 /// `tls` upgrades happen in place (the bytes would be encrypted by the driver).
+/// The client streams `body` when asked; its results are returned.
 fn converse<P: l7_mail::smtp::server::RecipientPolicy>(
     client: &mut ClientSession,
+    body: &[u8],
     server: &mut ServerSession<P>,
     mut on_server_event: impl FnMut(&mut ServerSession<P>, ServerEvent),
-) {
+) -> Vec<RecipientResult> {
+    let mut results = None;
     for _ in 0..50 {
         let mut progress = false;
         if let Some(bytes) = server.poll_transmit() {
             client.handle_input(T, &bytes);
             progress = true;
+        }
+        while let Some(e) = client.poll_event() {
+            match e {
+                ClientEvent::SendBody => {
+                    client.push_body(body);
+                    client.end_body(T);
+                }
+                ClientEvent::Finished(r) => results = Some(r),
+                _ => {}
+            }
         }
         while let Some(e) = server.poll_event() {
             if e == ServerEvent::StartTls {
@@ -47,12 +61,13 @@ fn converse<P: l7_mail::smtp::server::RecipientPolicy>(
             progress = true;
         }
         if !progress {
-            return;
+            break;
         }
     }
+    results.expect("the client session did not finish")
 }
 
-fn submit(queue: &mut Queue, accounts: &Accounts) {
+fn submit(queue: &Queue, accounts: &Accounts) {
     let mut config = ServerConfig::new("mail.crepes.fr");
     config.starttls_available = true;
     config.auth_enabled = true;
@@ -61,11 +76,11 @@ fn submit(queue: &mut Queue, accounts: &Accounts) {
     accounts.users().for_each(|u| directory.add_user(u));
     let mut server = ServerSession::new(config, std::sync::Arc::new(directory), T);
     let body = b"From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\nSubject: ketchup\r\n\r\nDo you like ketchup?\r\nHow about pickles?\r\n";
-    let message = OutgoingMessage {
-        sender: ReversePath::Mailbox(Mailbox::parse("alice@crepes.fr").unwrap()),
-        recipients: vec![Mailbox::parse("bob@hamburger.edu").unwrap()],
-        body: body.to_vec(),
-    };
+    let message = OutgoingMessage::for_body(
+        ReversePath::Mailbox(Mailbox::parse("alice@crepes.fr").unwrap()),
+        vec![Mailbox::parse("bob@hamburger.edu").unwrap()],
+        body,
+    );
     let client_config = ClientConfig {
         hostname: "alice-laptop.crepes.fr".into(),
         tls: TlsPolicy::Required,
@@ -76,43 +91,42 @@ fn submit(queue: &mut Queue, accounts: &Accounts) {
     let mut client = ClientSession::new(client_config, message, T);
     let mut incoming = None;
     let mut envelope: Option<Envelope> = None;
-    converse(&mut client, &mut server, |server, event| match event {
-        ServerEvent::Authenticate { user, password, .. } => {
-            server.auth_result(T, accounts.verify(&user, &password));
-        }
-        ServerEvent::MessageBegin(env) => {
-            incoming = Some(queue.begin().unwrap());
-            envelope = Some(env);
-        }
-        ServerEvent::MessageData(chunk) => incoming.as_mut().unwrap().write(&chunk).unwrap(),
-        ServerEvent::MessageEnd => {
-            let env = envelope.take().unwrap();
-            let recipients = env
-                .recipients
-                .iter()
-                .filter_map(|r| match r {
-                    ForwardPath::Mailbox(m) => Some(m.clone()),
-                    ForwardPath::Postmaster => None,
-                })
-                .collect();
-            let id = queue
-                .stage(incoming.take().unwrap(), env.sender, recipients, NOW)
-                .unwrap();
-            queue.commit().unwrap();
-            server.message_stored(T, id.as_str());
-        }
-        _ => {}
-    });
-    let results = std::iter::from_fn(|| client.poll_event())
-        .find_map(|e| match e {
-            ClientEvent::Finished(r) => Some(r),
-            _ => None,
-        })
-        .unwrap();
+    let results = converse(
+        &mut client,
+        body,
+        &mut server,
+        |server, event| match event {
+            ServerEvent::Authenticate { user, password, .. } => {
+                server.auth_result(T, accounts.verify(&user, &password));
+            }
+            ServerEvent::MessageBegin(env) => {
+                incoming = Some(queue.begin().unwrap());
+                envelope = Some(env);
+            }
+            ServerEvent::MessageData(chunk) => incoming.as_mut().unwrap().write(&chunk).unwrap(),
+            ServerEvent::MessageEnd => {
+                let env = envelope.take().unwrap();
+                let recipients = env
+                    .recipients
+                    .iter()
+                    .filter_map(|r| match r {
+                        ForwardPath::Mailbox(m) => Some(m.clone()),
+                        ForwardPath::Postmaster => None,
+                    })
+                    .collect();
+                let id = queue
+                    .stage(incoming.take().unwrap(), env.sender, recipients, NOW)
+                    .unwrap();
+                queue.commit().unwrap();
+                server.message_stored(T, id.as_str());
+            }
+            _ => {}
+        },
+    );
     assert_eq!(results[0].status, DeliveryStatus::Delivered, "{results:?}");
 }
 
-fn relay(queue: &mut Queue, maildirs: &Path) {
+fn relay(queue: &Queue, maildirs: &Path) {
     let due = queue.due(NOW).unwrap();
     assert_eq!(due.len(), 1);
     let queued = &due[0];
@@ -123,16 +137,16 @@ fn relay(queue: &mut Queue, maildirs: &Path) {
         "u1",
         "mail.crepes.fr",
     );
-    let message = OutgoingMessage {
-        sender: queued.envelope.sender.clone(),
-        recipients: queued
+    let message = OutgoingMessage::for_body(
+        queued.envelope.sender.clone(),
+        queued
             .envelope
             .recipients
             .iter()
             .map(|r| r.address.clone())
             .collect(),
-        body: data,
-    };
+        &data,
+    );
     let mut client = ClientSession::new(
         ClientConfig {
             hostname: "mail.crepes.fr".into(),
@@ -151,7 +165,7 @@ fn relay(queue: &mut Queue, maildirs: &Path) {
     let mut body = Vec::new();
     let mut envelope = None;
     let mut seq = 0;
-    converse(&mut client, &mut mx, |mx, event| match event {
+    let results = converse(&mut client, &data, &mut mx, |mx, event| match event {
         ServerEvent::MessageBegin(env) => envelope = Some(env),
         ServerEvent::MessageData(chunk) => body.extend(chunk),
         ServerEvent::MessageEnd => {
@@ -189,12 +203,6 @@ fn relay(queue: &mut Queue, maildirs: &Path) {
         }
         _ => {}
     });
-    let results = std::iter::from_fn(|| client.poll_event())
-        .find_map(|e| match e {
-            ClientEvent::Finished(r) => Some(r),
-            _ => None,
-        })
-        .unwrap();
     let outcome = queue.record_attempt(&queued.id, &results, NOW).unwrap();
     assert!(outcome.finished && outcome.bounce.is_none(), "{outcome:?}");
 }
@@ -206,15 +214,15 @@ fn alice_sends_bob_a_message() {
     accounts
         .add("alice@crepes.fr", "ketchup", &[1; 16])
         .unwrap();
-    let mut queue = Queue::open(
+    let queue = Queue::open(
         dir.path().join("queue"),
         "mail.crepes.fr",
         1,
         RetryPolicy::default(),
     )
     .unwrap();
-    submit(&mut queue, &accounts);
-    relay(&mut queue, &dir.path().join("maildirs"));
+    submit(&queue, &accounts);
+    relay(&queue, &dir.path().join("maildirs"));
     assert!(queue.list().unwrap().is_empty());
     let bob = Maildir::create(dir.path().join("maildirs/hamburger.edu/bob")).unwrap();
     let delivered = bob.new_messages().unwrap();

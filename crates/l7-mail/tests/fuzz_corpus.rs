@@ -43,3 +43,22 @@ fn mail_message_corpus() {
         }
     }
 }
+
+#[test]
+fn mail_pop3_session_corpus() {
+    use l7_mail::pop3::{Maildrop, Pop3Config, Pop3Event, Pop3Session};
+    use l7_wire::Instant;
+    for data in corpus("mail_pop3_session") {
+        let mut config = Pop3Config::new("fuzz");
+        config.plaintext_auth = true;
+        let mut s = Pop3Session::new(config, Instant::ZERO, false);
+        s.handle_input(Instant::ZERO, &data);
+        while let Some(event) = s.poll_event() {
+            if let Pop3Event::Authenticate { .. } = event {
+                let empty = Maildrop::open(std::path::Path::new("/nonexistent/l7-fuzz")).unwrap();
+                s.login_accepted(Instant::ZERO, empty);
+            }
+        }
+        while s.poll_transmit().is_some() {}
+    }
+}

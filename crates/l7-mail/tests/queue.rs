@@ -43,7 +43,7 @@ fn transient(rcpt: &str) -> RecipientResult {
 #[test]
 fn acknowledged_messages_survive_a_crash_and_leftovers_go() {
     let dir = tempfile::tempdir().unwrap();
-    let mut q = open(dir.path());
+    let q = open(dir.path());
     // Group commit: three sessions stage, one commit covers them all.
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -80,7 +80,7 @@ fn acknowledged_messages_survive_a_crash_and_leftovers_go() {
 #[test]
 fn transient_failures_back_off_and_delivered_recipients_are_never_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let mut q = open(dir.path());
+    let q = open(dir.path());
     let id = q
         .enqueue(
             alice(),
@@ -120,7 +120,7 @@ fn transient_failures_back_off_and_delivered_recipients_are_never_retried() {
     assert_eq!(states, [RecipientState::Delivered, RecipientState::Pending]);
     // Reloaded after a crash, bob stays delivered.
     drop(q);
-    let mut q = open(dir.path());
+    let q = open(dir.path());
     let next = q
         .record_attempt(&id, &[transient("carol@hamburger.edu")], T0 + 300)
         .unwrap();
@@ -146,7 +146,7 @@ fn transient_failures_back_off_and_delivered_recipients_are_never_retried() {
 #[test]
 fn permanent_failure_bounces_once_and_bounces_never_bounce() {
     let dir = tempfile::tempdir().unwrap();
-    let mut q = open(dir.path());
+    let q = open(dir.path());
     let id = q
         .enqueue(
             alice(),
@@ -212,7 +212,7 @@ fn permanent_failure_bounces_once_and_bounces_never_bounce() {
 #[test]
 fn expiry_after_five_days_gives_exactly_one_bounce() {
     let dir = tempfile::tempdir().unwrap();
-    let mut q = open(dir.path());
+    let q = open(dir.path());
     let id = q
         .enqueue(alice(), vec![mb("bob@hamburger.edu")], MSG, T0)
         .unwrap();
@@ -261,7 +261,7 @@ fn expiry_after_five_days_gives_exactly_one_bounce() {
 #[test]
 fn local_delivery_is_idempotent_across_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    let mut q = open(&dir.path().join("queue"));
+    let q = open(&dir.path().join("queue"));
     q.enqueue(alice(), vec![mb("bob@hamburger.edu")], MSG, T0)
         .unwrap();
     let md = Maildir::create(dir.path().join("maildir/hamburger.edu/bob")).unwrap();

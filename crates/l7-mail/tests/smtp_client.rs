@@ -27,11 +27,27 @@ fn config(tls: TlsPolicy) -> ClientConfig {
 }
 
 fn message(recipients: &[&str], body: &[u8]) -> OutgoingMessage {
-    OutgoingMessage {
-        sender: ReversePath::Mailbox(mailbox("alice@crepes.fr")),
-        recipients: recipients.iter().map(|r| mailbox(r)).collect(),
-        body: body.to_vec(),
-    }
+    OutgoingMessage::for_body(
+        ReversePath::Mailbox(mailbox("alice@crepes.fr")),
+        recipients.iter().map(|r| mailbox(r)).collect(),
+        body,
+    )
+}
+
+/// Streams `body` in two chunks after `SendBody`, as a driver does.
+fn stream_body(c: &mut ClientSession, body: &[u8]) {
+    assert_eq!(c.poll_event(), Some(ClientEvent::SendBody));
+    let (a, b) = body.split_at(body.len() / 2);
+    c.push_body(a);
+    c.push_body(b);
+    c.end_body(T0);
+}
+
+/// Hears the 354 and answers with the body.
+fn hear_354(c: &mut ClientSession, reply: &str, body: &[u8]) -> String {
+    c.handle_input(T0, reply.as_bytes());
+    stream_body(c, body);
+    sent(c)
 }
 
 fn sent(c: &mut ClientSession) -> String {
@@ -79,9 +95,10 @@ fn pipelines_when_offered_and_classifies_each_recipient() {
         "MAIL FROM:<alice@crepes.fr> SIZE=8\r\nRCPT TO:<bob@hamburger.edu>\r\nRCPT TO:<carol@hamburger.edu>\r\n\
          RCPT TO:<dave@hamburger.edu>\r\nDATA\r\n"
     );
-    let body = hear(
+    let body = hear_354(
         &mut c,
         "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n450 4.2.0 mailbox busy\r\n550 5.1.1 no such user\r\n354 go ahead\r\n",
+        b"Hi\n.dot\n",
     );
     assert_eq!(
         body, "Hi\r\n..dot\r\n.\r\n",
@@ -125,7 +142,7 @@ fn without_pipelining_one_command_per_reply_and_helo_fallback() {
         "RCPT TO:<bob@hamburger.edu>\r\n"
     );
     assert_eq!(hear(&mut c, "250 ok\r\n"), "DATA\r\n");
-    assert_eq!(hear(&mut c, "354 go\r\n"), "x\r\n.\r\n");
+    assert_eq!(hear_354(&mut c, "354 go\r\n", b"x"), "x\r\n.\r\n");
     assert_eq!(hear(&mut c, "451 4.3.0 try later\r\n"), "QUIT\r\n");
     assert_eq!(finished(&mut c)[0].status, DeliveryStatus::Transient);
 }
@@ -203,9 +220,18 @@ fn client_and_server_sessions_deliver_to_each_other() {
     );
     let mut s = ServerSession::new(ServerConfig::new("hamburger.edu"), CatchAll, T0);
     let mut stored = Vec::new();
+    let mut events = Vec::new();
     for _ in 0..20 {
         if let Some(bytes) = s.poll_transmit() {
             c.handle_input(T0, &bytes);
+            while let Some(e) = c.poll_event() {
+                if e == ClientEvent::SendBody {
+                    c.push_body(&body);
+                    c.end_body(T0);
+                } else {
+                    events.push(e);
+                }
+            }
         }
         if let Some(bytes) = c.poll_transmit() {
             s.handle_input(T0, &bytes);
@@ -218,7 +244,13 @@ fn client_and_server_sessions_deliver_to_each_other() {
             }
         }
     }
-    let results = finished(&mut c);
+    let results = events
+        .into_iter()
+        .find_map(|e| match e {
+            ClientEvent::Finished(r) => Some(r),
+            _ => None,
+        })
+        .expect("no Finished event");
     assert!(
         results
             .iter()

@@ -18,6 +18,7 @@ pub mod rtt;
 pub mod shutdown;
 pub mod tcp;
 pub mod tls;
+pub mod tls_client;
 
 pub use error::NetError;
 pub use shutdown::Shutdown;

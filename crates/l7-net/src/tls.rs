@@ -26,15 +26,7 @@ pub fn server_config(cert: &Path, key: &Path, alpn: &[&[u8]]) -> Result<Arc<Serv
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| format!("cannot read a private key from {}: {e}", key.display()))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| format!("the certificate and key do not fit together: {e}"))?;
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Ok(Arc::new(config))
+    from_parts(chain, key, alpn)
 }
 
 /// Runs the server side of the handshake on `stream`, within [`HANDSHAKE_TIMEOUT`].
@@ -47,4 +39,31 @@ pub async fn accept(acceptor: &TlsAcceptor, stream: TcpStream) -> Option<TlsStre
         }
         Err(_) => None,
     }
+}
+
+/// A server configuration with a fresh self-signed certificate for
+/// `hostname` (rcgen), for servers started without `--tls-cert`: clients
+/// that verify will refuse it, opportunistic ones (MTAs, swaks) take it.
+pub fn self_signed(hostname: &str, alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, String> {
+    let certified = rcgen::generate_simple_self_signed(vec![hostname.to_string()])
+        .map_err(|e| format!("cannot make a certificate for {hostname}: {e}"))?;
+    let key = PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+    from_parts(vec![certified.cert.der().clone()], key, alpn)
+}
+
+/// A server configuration from a certificate chain and its key.
+pub fn from_parts(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    alpn: &[&[u8]],
+) -> Result<Arc<ServerConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("the certificate and key do not fit together: {e}"))?;
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(Arc::new(config))
 }

@@ -171,11 +171,9 @@ fn leecher_downloads_identical_data_from_seeder() {
     net.connect(0, 1);
     let took = net.run(Duration::from_secs(60), |n| n.nodes[1].engine.is_complete());
     assert_eq!(net.nodes[1].data, data);
-    // The seeder unchokes at its first 10 s round after the leecher is interested.
-    assert!(
-        took >= Duration::from_secs(10) && took < Duration::from_secs(12),
-        "{took:?}"
-    );
+    // The seeder has free unchoke slots, so it unchokes the leecher as soon
+    // as it is interested, without waiting for the next 10 s round.
+    assert!(took < Duration::from_secs(1), "{took:?}");
     assert_eq!(
         net.nodes[0].engine.stats(net.now).uploaded,
         data.len() as u64

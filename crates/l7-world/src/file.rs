@@ -126,8 +126,14 @@ pub enum Service {
         port: u16,
         /// Local domains.
         domains: Vec<String>,
-        /// Local users (user@domain).
+        /// Local users (user@domain); each gets an account with a fresh password.
         users: Vec<String>,
+        /// Submission port with STARTTLS + AUTH (587).
+        #[serde(default)]
+        submission: Option<u16>,
+        /// Submission port with implicit TLS (465).
+        #[serde(default)]
+        submissions: Option<u16>,
     },
     /// A BitTorrent tracker: HTTP announce/scrape (TCP) and BEP 15 (UDP).
     Tracker {
@@ -194,6 +200,22 @@ impl Service {
             | Service::Smtp { port, .. }
             | Service::Tracker { port }
             | Service::Web { port, .. } => *port,
+        }
+    }
+
+    /// Further TCP listeners of the service, as (role, world port).
+    pub fn extra_ports(&self) -> Vec<(&'static str, u16)> {
+        match self {
+            Service::Smtp {
+                submission,
+                submissions,
+                ..
+            } => submission
+                .map(|p| ("submission", p))
+                .into_iter()
+                .chain(submissions.map(|p| ("submissions", p)))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 

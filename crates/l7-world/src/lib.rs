@@ -2,12 +2,13 @@
 //! services they run ([`file`]); how ports move when standard ones may not be
 //! bound ([`ports`]); the state file a running world leaves for l7's clients
 //! ([`state`]); the world's certificate authority ([`ca`]); the embedded
-//! web sites ([`sites`]); and starting
-//! every service of a world ([`start`]).
+//! web sites ([`sites`]); starting every service of a world ([`start`]),
+//! mail servers with their accounts ([`mail`]).
 #![forbid(unsafe_code)]
 
 pub mod ca;
 pub mod file;
+pub mod mail;
 pub mod ports;
 pub mod sites;
 pub mod start;

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use l7_dns::authority::Authority;
@@ -12,13 +12,10 @@ use l7_dns::resolver::{Resolver, ResolverConfig, RootHint};
 use l7_dns::zone::NoIncludes;
 use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig as HttpConfig;
-use l7_mail::smtp::server::ServerConfig as SmtpConfig;
-use l7_mail::store::Directory;
 use l7_net::dns::{resolver as dns_resolver, server as dns_server, zones as dns_zones};
 use l7_net::http::access_log::AccessLog;
 use l7_net::http::server::{self as http_server, Origin};
 use l7_net::http::shop::DemoShop;
-use l7_net::mail::inbound::{self, Inbound, Mailboxes};
 use l7_net::p2p::tracker::{self as p2p_tracker, Tracker};
 use l7_net::prefix::Prefix;
 use l7_net::tcp::{ConnLimits, bind_tcp, bind_udp};
@@ -29,7 +26,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::ca::WorldCa;
-use crate::state::{HostState, ServiceState};
+use crate::state::{HostState, MailAccount, ServiceState};
 use crate::{PortPlan, Service, World};
 
 /// The world's services running in the background.
@@ -38,6 +35,8 @@ pub struct Running {
     pub hosts: Vec<HostState>,
     /// The tasks serving; they end after shutdown.
     pub tasks: JoinSet<()>,
+    /// The mail accounts made for this run, with their passwords.
+    pub mail_accounts: Vec<MailAccount>,
 }
 
 /// Binds and starts every service of `world`; services keep their data
@@ -45,6 +44,7 @@ pub struct Running {
 pub async fn start(world: &World, plan: PortPlan, data: &Path, shutdown: &Shutdown) -> Running {
     let mut tasks = JoinSet::new();
     let mut hosts = Vec::new();
+    let mail_accounts = Mutex::new(Vec::new());
     for host in &world.hosts {
         let mut services = Vec::new();
         for svc in &host.services {
@@ -55,6 +55,7 @@ pub async fn start(world: &World, plan: PortPlan, data: &Path, shutdown: &Shutdo
                 plan,
                 data: &data.join(&host.name),
                 host: &host.name,
+                mail_accounts: &mail_accounts,
                 world_data: data,
             };
             let error = start_service(&ctx, svc, addr, shutdown, &mut tasks)
@@ -71,6 +72,14 @@ pub async fn start(world: &World, plan: PortPlan, data: &Path, shutdown: &Shutdo
                     error: error.clone(),
                 });
             }
+            for (role, port) in svc.extra_ports() {
+                services.push(ServiceState {
+                    role: role.to_string(),
+                    transport: "tcp".to_string(),
+                    port: plan.port(port),
+                    error: error.clone(),
+                });
+            }
         }
         hosts.push(HostState {
             name: host.name.clone(),
@@ -79,7 +88,11 @@ pub async fn start(world: &World, plan: PortPlan, data: &Path, shutdown: &Shutdo
             services,
         });
     }
-    Running { hosts, tasks }
+    Running {
+        hosts,
+        tasks,
+        mail_accounts: mail_accounts.into_inner().unwrap_or_default(),
+    }
 }
 
 /// Binds every socket of one service, then spawns its tasks; nothing runs
@@ -91,6 +104,8 @@ struct Ctx<'a> {
     /// This host's data directory.
     data: &'a Path,
     host: &'a str,
+    /// Mail accounts made so far (for the state file).
+    mail_accounts: &'a Mutex<Vec<MailAccount>>,
     /// The world's data directory (the CA lives in `ca/` there).
     world_data: &'a Path,
 }
@@ -161,21 +176,30 @@ async fn start_service(
             });
             tasks.spawn(dns_server::serve_tcp(l, shared, tcp_limits, sd));
         }
-        Service::Smtp { domains, users, .. } => {
-            let mut directory = Directory::new();
-            for d in domains {
-                directory.add_domain(d);
-            }
-            for u in users {
-                directory.add_user(u);
-            }
-            let mailboxes = Mailboxes::Local {
-                directory: Arc::new(directory),
-                root: ctx.data.join("maildirs"),
+        Service::Smtp {
+            domains,
+            users,
+            submission,
+            submissions,
+            ..
+        } => {
+            let listeners = crate::mail::Listeners {
+                mx: addr,
+                submission: submission.map(|p| SocketAddr::from((addr.ip(), ctx.plan.port(p)))),
+                submissions: submissions.map(|p| SocketAddr::from((addr.ip(), ctx.plan.port(p)))),
             };
-            let server = Arc::new(Inbound::new(SmtpConfig::new(ctx.host), mailboxes, false));
-            let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
-            tasks.spawn(inbound::serve(l, server, limits, sd));
+            let host = crate::mail::MailHost {
+                world: ctx.world,
+                plan: ctx.plan,
+                data: ctx.data,
+                name: ctx.host,
+            };
+            let accounts =
+                crate::mail::start(&host, domains, users, listeners, shutdown, tasks).await?;
+            ctx.mail_accounts
+                .lock()
+                .map_err(|_| "mail accounts lock poisoned".to_string())?
+                .extend(accounts);
         }
         Service::Tracker { .. } => {
             let registry = Registry::new(RegistryConfig::default(), rand::random());

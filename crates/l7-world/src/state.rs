@@ -31,6 +31,23 @@ pub struct WorldState {
     /// The world CA's root certificate (PEM), for clients to trust.
     #[serde(default)]
     pub ca_cert: Option<PathBuf>,
+    /// The mail accounts `l7 up` made, with their passwords (l7's mail
+    /// clients log in with them).
+    #[serde(default)]
+    pub mail_accounts: Vec<MailAccount>,
+}
+
+/// A mail account of a running world.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MailAccount {
+    /// The address, also the login.
+    pub address: String,
+    /// Its password.
+    pub password: String,
+    /// The host of its mail server.
+    pub server: String,
+    /// The submission port (587 moved by the port plan).
+    pub submission_port: u16,
 }
 
 /// One host of a running world.
@@ -124,6 +141,7 @@ mod tests {
                 services: vec![],
             }],
             data: dir.path().join("data"),
+            mail_accounts: vec![],
             ca_cert: Some(dir.path().join("ca.pem")),
         };
         s.write(&path).unwrap();

@@ -67,6 +67,17 @@ pub enum Command {
     /// Look at the world: its hosts, and whether one is running.
     #[command(subcommand)]
     World(WorldCmd),
+    /// BitTorrent: make, inspect, download and seed torrents.
+    #[command(subcommand)]
+    Torrent(TorrentCmd),
+    /// Fetch a URL (curl-like): HTTP/1.1, HTTP/2, TLS, cookies, a private cache, page mode.
+    ///
+    /// Example: l7 get -v http://gaia.cs.umass.edu/
+    Get(GetArgs),
+    /// Experiments: the course's claims reproduced on l7's engines in a
+    /// deterministic simulator, with plots.
+    #[command(subcommand)]
+    Sim(SimCmd),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -322,6 +333,14 @@ pub struct DnsServeArgs {
     /// Secondaries to NOTIFY (RFC 1996) after each reload, as ADDR:PORT; repeatable.
     #[arg(long = "notify", value_name = "ADDR:PORT")]
     pub notify: Vec<String>,
+    /// Response rate limiting over UDP: at most this many responses per second
+    /// for each client /24 (IPv4) or /56 (IPv6) and answer (default 5 with --rrl).
+    #[arg(long, value_name = "PER_SECOND", num_args = 0..=1, default_missing_value = "5")]
+    pub rrl: Option<u32>,
+    /// With --rrl: every Nth dropped response goes out truncated (TC=1) so real
+    /// clients retry over TCP; 0 never.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub rrl_slip: u32,
 }
 
 #[derive(Debug, Args)]
@@ -407,7 +426,119 @@ pub enum MailCmd {
     /// Example: l7 mail serve --domain hamburger.edu --user bob@hamburger.edu --maildirs ./mail --listen 127.0.0.1:2525
     /// or:      l7 mail serve --catch-all --maildir ./caught --listen 127.0.0.1:2525
     /// then:    swaks --server 127.0.0.1:2525 --to bob@hamburger.edu
-    Serve(MailServeArgs),
+    Serve(Box<MailServeArgs>),
+    /// Compose a message and submit it (RFC 5322, MIME for attachments).
+    ///
+    /// Example: l7 mail send --from alice@crepes.fr --to bob@hamburger.edu --subject Hi --body "Do you like ketchup?"
+    /// (in a running world the submission server and alice's password come from the state file)
+    Send(MailSendArgs),
+    /// List the outbound queue, or retry every queued message now.
+    ///
+    /// Example: l7 mail queue --queue ./queue --flush
+    Queue(MailQueueArgs),
+    /// Manage the accounts that may submit mail (passwords hashed with argon2id).
+    #[command(subcommand)]
+    User(MailUserCmd),
+    /// Fetch a mailbox over POP3: print the messages, or save them to a Maildir.
+    ///
+    /// Example: l7 mail fetch --pop3 --server 127.0.0.1:110 --user bob@hamburger.edu --password hungry --keep
+    /// or:      L7_MAIL_PASSWORD=hungry l7 mail fetch --user bob@hamburger.edu -o ./bob-mail
+    Fetch(MailFetchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailUserCmd {
+    /// Add a user or change a password (read from --password, else from stdin).
+    ///
+    /// Example: echo ketchup | l7 mail user add alice@crepes.fr --users-file users
+    Add(MailUserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailUserAddArgs {
+    /// The address, user@domain.
+    pub address: String,
+    /// The password (default: the first line of stdin).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// The users file.
+    #[arg(long, value_name = "FILE", default_value = "users")]
+    pub users_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MailQueueArgs {
+    /// The queue directory (as given to `l7 mail serve --queue`; its default there is maildirs/.queue).
+    #[arg(long, value_name = "DIR", default_value = "maildirs/.queue")]
+    pub queue: PathBuf,
+    /// Make every queued message due now (a running server retries within seconds).
+    #[arg(long)]
+    pub flush: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MailSendArgs {
+    /// The sender (MAIL FROM and From:).
+    #[arg(long)]
+    pub from: String,
+    /// A recipient; repeatable.
+    #[arg(long, required = true)]
+    pub to: Vec<String>,
+    /// The subject.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The text of the message.
+    #[arg(long, conflicts_with = "file")]
+    pub body: Option<String>,
+    /// Read the text of the message from a file.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Attach a file; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Submission server HOST:PORT (default: the sender's server in the running world).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Log in as this user (default: the sender, when a password is known).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// The password (default: the running world's, else $L7_MAIL_PASSWORD).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Connect with TLS at once (port 465) instead of STARTTLS.
+    #[arg(long)]
+    pub tls: bool,
+    /// Trust these CA certificates (PEM) instead of accepting any certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MailFetchArgs {
+    /// Use POP3 (the default, and for now the only protocol).
+    #[arg(long)]
+    pub pop3: bool,
+    /// The server, HOST:PORT (a world host name works while a world runs).
+    #[arg(long, default_value = "127.0.0.1:110")]
+    pub server: String,
+    /// The account, e.g. bob@hamburger.edu.
+    #[arg(long)]
+    pub user: String,
+    /// Its password (or set L7_MAIL_PASSWORD, which keeps it out of `ps`).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Leave the messages on the server (download-and-keep); by default they are deleted.
+    #[arg(long)]
+    pub keep: bool,
+    /// Save into this Maildir (created if needed) instead of printing.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Largest message accepted.
+    #[arg(long, default_value = "64MiB", value_parser = size)]
+    pub max_size: u64,
+    /// Seconds to wait for each reply.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -436,6 +567,48 @@ pub struct MailServeArgs {
     /// Largest message accepted (SIZE).
     #[arg(long, default_value = "25MiB", value_parser = size)]
     pub max_size: u64,
+    /// Read the whole server description from a TOML file (see docs/mail.md); other flags are ignored.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also listen for submission with STARTTLS + AUTH (port 587).
+    #[arg(long, value_name = "ADDR")]
+    pub submission: Option<String>,
+    /// Also listen for submission over implicit TLS (port 465).
+    #[arg(long, value_name = "ADDR")]
+    pub submissions: Option<String>,
+    /// TLS certificate chain (PEM); without one a self-signed certificate is made.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The durable queue's directory (default: .queue inside --maildirs, or DIR.queue beside a catch-all --maildir DIR).
+    #[arg(long, value_name = "DIR")]
+    pub queue: Option<PathBuf>,
+    /// Accounts allowed to AUTH (made with `l7 mail user add`).
+    #[arg(long, value_name = "FILE")]
+    pub users_file: Option<PathBuf>,
+    /// DNS resolver for MX lookups (default: the running world's, else the system's).
+    #[arg(long, value_name = "ADDR")]
+    pub resolver: Option<String>,
+    /// Relay every outgoing message to this host instead of looking up MX records.
+    #[arg(long, value_name = "ADDR")]
+    pub smarthost: Option<String>,
+    /// Port of the receiving mail servers.
+    #[arg(long, default_value_t = 25)]
+    pub mx_port: u16,
+    /// Give up on (and bounce) a message still undelivered after this long.
+    #[arg(long, default_value = "5d", value_parser = duration)]
+    pub max_age: Duration,
+    /// Delay before the first retry (doubling up to 4 hours).
+    #[arg(long, default_value = "5m", value_parser = duration)]
+    pub retry: Duration,
+    /// Also serve POP3 on this address (STLS when --tls-cert is given), e.g. 127.0.0.1:110.
+    #[arg(long, value_name = "ADDR")]
+    pub pop3: Option<String>,
+    /// Also serve POP3 over implicit TLS on this address (port 995); needs --tls-cert.
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub pop3s: Option<String>,
 }
 
 /// A size flag value such as `25MiB`.
@@ -463,4 +636,332 @@ pub struct TrackerServeArgs {
     /// Seconds between announces the tracker asks clients for.
     #[arg(long, default_value = "30m", value_parser = duration)]
     pub interval: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TorrentCmd {
+    /// Make a .torrent from a file or a directory (pieces hashed on every core).
+    ///
+    /// Example: l7 torrent create movie.mp4 --tracker http://tracker.bittorrent.test:6969/announce
+    Create(TorrentCreateArgs),
+    /// Print a .torrent's name, size, pieces, files, trackers, info-hash and magnet link.
+    ///
+    /// Example: l7 torrent show movie.mp4.torrent
+    Show(TorrentShowArgs),
+    /// Download a torrent's files from its swarm (trackers, plus --peer addresses).
+    ///
+    /// Example: l7 torrent get sample.torrent -o downloads
+    Get(TorrentGetArgs),
+    /// Seed files already on disk to a torrent's swarm, until Ctrl-C.
+    ///
+    /// Example: l7 torrent seed sample.torrent --data . --listen 127.0.0.1:6881
+    Seed(TorrentSeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentCreateArgs {
+    /// The file or directory to share.
+    pub path: PathBuf,
+    /// Where to write the torrent (default: NAME.torrent here).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Bytes per piece: a power of two from 16KiB to 64MiB.
+    #[arg(long, default_value = "256KiB", value_parser = size)]
+    pub piece_length: u64,
+    /// A tracker's announce URL (http:// or udp://); repeat for backups (BEP 12 tiers).
+    #[arg(long = "tracker", value_name = "URL")]
+    pub trackers: Vec<String>,
+    /// Mark the torrent private (BEP 27: trackers only, no peer exchange).
+    #[arg(long)]
+    pub private: bool,
+    /// A free-text comment.
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Hashing threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentShowArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
+}
+
+/// Flags `get` and `seed` share.
+#[derive(Debug, Args)]
+pub struct TorrentPeerArgs {
+    /// Where to accept peers (its IP is also the source of outgoing connections).
+    #[arg(long, default_value = "0.0.0.0:6881")]
+    pub listen: String,
+    /// Most peer connections.
+    #[arg(long, default_value_t = 50)]
+    pub max_peers: usize,
+    /// Upload rate cap, e.g. 10Mbit or 2MB/s (default: none).
+    #[arg(long, value_parser = rate)]
+    pub upload_limit: Option<u64>,
+    /// A peer to connect to besides those the trackers give (HOST:PORT); repeatable.
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentGetArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
+    /// Directory to download into (resumes what is already there).
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub output: PathBuf,
+    /// Keep seeding once complete, until Ctrl-C.
+    #[arg(long)]
+    pub seed: bool,
+    /// Download rate cap, e.g. 10Mbit or 2MB/s (default: none).
+    #[arg(long, value_parser = rate)]
+    pub download_limit: Option<u64>,
+    #[command(flatten)]
+    pub peer: TorrentPeerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TorrentSeedArgs {
+    /// The .torrent file.
+    pub torrent: PathBuf,
+    /// Directory holding the torrent's files (as `get -o DIR` would lay them out).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub peer: TorrentPeerArgs,
+}
+
+/// A rate flag value such as `10Mbit` or `2MB/s`, in bytes per second.
+pub fn rate(s: &str) -> Result<u64, String> {
+    l7_wire::units::parse_rate(s)
+        .map(|bits| bits / 8)
+        .map_err(|e| e.to_string())
+}
+
+/// `l7 get`: -v prints the messages (-vv adds debug logs).
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The URL (http:// or https://; no scheme means http://).
+    pub url: String,
+    /// Send a HEAD request and print the response head.
+    #[arg(short = 'I', long = "head")]
+    pub head: bool,
+    /// The method (default GET, or POST with --data).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A request body (POST unless -X says otherwise); @FILE reads a file.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+    /// An extra header field, `Name: value`; repeatable.
+    #[arg(short = 'H', long = "header", value_name = "FIELD")]
+    pub headers: Vec<String>,
+    /// Write the body to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Follow redirects (301, 302, 303, 307, 308).
+    #[arg(short = 'L', long = "location")]
+    pub follow: bool,
+    /// Speak HTTP/1.0 (no persistent connection).
+    #[arg(long = "http1.0", conflicts_with = "http2")]
+    pub http10: bool,
+    /// Speak HTTP/2 (ALPN over TLS; prior knowledge over cleartext).
+    #[arg(long = "http2")]
+    pub http2: bool,
+    /// Send requests through this HTTP proxy (CONNECT tunnels for https).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Read cookies from FILE (Netscape format, as curl writes) and save them back.
+    #[arg(long, value_name = "FILE")]
+    pub cookie_jar: Option<PathBuf>,
+    /// A private browser cache in DIR: fresh answers served locally, stale ones revalidated.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Vec<PathBuf>,
+    /// Fetch the page and every object it references (img, script, link); time each.
+    #[arg(long)]
+    pub page: bool,
+    /// With --page: one connection per object, or one kept open.
+    #[arg(long, value_enum, default_value = "persistent")]
+    pub connections: Persistence,
+    /// With --page: objects fetched at once (one connection each).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Bound on connecting, and on the silence between two reads.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
+}
+
+/// Connection use in page mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Persistence {
+    /// A new TCP connection for every object (2 RTTs per object).
+    NonPersistent,
+    /// One connection reused for every object.
+    Persistent,
+}
+
+/// A rate flag value such as `10Mbit`, in bits per second.
+pub fn bitrate(s: &str) -> Result<u64, String> {
+    l7_wire::units::parse_rate(s).map_err(|e| e.to_string())
+}
+
+/// An inclusive range flag value such as `1..30`.
+pub fn range(s: &str) -> Result<std::ops::RangeInclusive<usize>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("{s:?} is not a range: write FIRST..LAST, e.g. 1..30"))?;
+    let num = |v: &str| {
+        v.trim_start_matches('=')
+            .parse::<usize>()
+            .map_err(|_| format!("{v:?} in {s:?} is not a whole number"))
+    };
+    let (a, b) = (num(a)?, num(b)?);
+    if a == 0 || a > b {
+        return Err(format!(
+            "range {s:?} must go up from at least 1, e.g. 1..30"
+        ));
+    }
+    Ok(a..=b)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCmd {
+    /// File distribution time, P2P (l7's BitTorrent engine) against
+    /// client-server, beside the course's bounds D_cs and D_P2P.
+    ///
+    /// Defaults reproduce the course's chart: F/u = 1 hour, u_s = 10u,
+    /// d_min = u_s.
+    ///
+    /// Example: l7 sim p2p --sweep 1..30 --client-server --plot chart.svg
+    ///          l7 sim p2p --peers 10 --free-riders 3
+    P2p(SimP2pArgs),
+    /// Page load time: non-persistent (serial, k parallel), persistent,
+    /// pipelined and multiplexed connections against the course's RTT
+    /// formulas; with --hol, one large object ahead of three small ones.
+    ///
+    /// Example: l7 sim http --objects 10 --rtt 100ms --bandwidth 10Mbit --plot load.svg
+    ///          l7 sim http --hol --plot hol.png
+    Http(SimHttpArgs),
+    /// The local DNS server's cache: l7's iterative resolver asking root,
+    /// TLD and authoritative servers, cold and warm, and the effect of TTLs.
+    ///
+    /// Example: l7 sim dns --rtt-root 100ms --rtt-tld 60ms --rtt-auth 40ms --plot dns.svg
+    ///          l7 sim dns --ttls 1,60,300,3600 --plot ttl.svg
+    Dns(SimDnsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimDnsArgs {
+    /// RTT to the root server.
+    #[arg(long, default_value = "100ms", value_parser = duration)]
+    pub rtt_root: Duration,
+    /// RTT to the TLD server.
+    #[arg(long, default_value = "60ms", value_parser = duration)]
+    pub rtt_tld: Duration,
+    /// RTT to each authoritative server.
+    #[arg(long, default_value = "40ms", value_parser = duration)]
+    pub rtt_auth: Duration,
+    /// Second-level domains, each with its own server.
+    #[arg(long, default_value_t = 3)]
+    pub domains: usize,
+    /// Names per domain.
+    #[arg(long, default_value_t = 10)]
+    pub names: usize,
+    /// Questions asked, one after another (popular names more often).
+    #[arg(long, default_value_t = 100)]
+    pub queries: usize,
+    /// Time between questions.
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub interval: Duration,
+    /// TTL of the answers.
+    #[arg(long, default_value = "300s", value_parser = duration)]
+    pub ttl: Duration,
+    /// Compare these answer TTLs (seconds), e.g. 1,60,300,3600.
+    #[arg(long, value_delimiter = ',')]
+    pub ttls: Vec<u32>,
+    /// Seed: which names are asked.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimHttpArgs {
+    /// Objects referenced by the base page.
+    #[arg(long, default_value_t = 10)]
+    pub objects: usize,
+    /// Size of each object (and of the base page).
+    #[arg(long, default_value = "10KiB", value_parser = size)]
+    pub object_size: u64,
+    /// Round-trip time between browser and server.
+    #[arg(long, default_value = "100ms", value_parser = duration)]
+    pub rtt: Duration,
+    /// Bandwidth of the path.
+    #[arg(long, default_value = "10Mbit", value_parser = bitrate)]
+    pub bandwidth: u64,
+    /// k, the parallel non-persistent connections.
+    #[arg(long, default_value_t = 5)]
+    pub parallel: usize,
+    /// Run the head-of-line case instead: one large object, then three small.
+    #[arg(long)]
+    pub hol: bool,
+    /// The large object of --hol.
+    #[arg(long, default_value = "1MiB", value_parser = size)]
+    pub large: u64,
+    /// Seed (the run is deterministic).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png): load time against 1..=objects, or the
+    /// arrival of each object with --hol.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimP2pArgs {
+    /// File size F.
+    #[arg(long, default_value = "64MiB", value_parser = size)]
+    pub file: u64,
+    /// Number of downloading peers N.
+    #[arg(long, default_value_t = 10)]
+    pub peers: usize,
+    /// Server (initial seed) upload rate u_s [default: 10 × peer upload].
+    #[arg(long, value_parser = bitrate)]
+    pub server_up: Option<u64>,
+    /// Peer upload rate u [default: F per hour].
+    #[arg(long, value_parser = bitrate)]
+    pub peer_up: Option<u64>,
+    /// Peer download rate d [default: the server's upload rate].
+    #[arg(long, value_parser = bitrate)]
+    pub peer_down: Option<u64>,
+    /// Piece size.
+    #[arg(long, default_value = "256KiB", value_parser = size)]
+    pub piece: u64,
+    /// One-way latency between hosts.
+    #[arg(long, default_value = "20ms", value_parser = duration)]
+    pub latency: Duration,
+    /// Seed of every random choice (same seed, same result).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run every N in FIRST..LAST (the course's chart: 1..30).
+    #[arg(long, value_parser = range, value_name = "FIRST..LAST")]
+    pub sweep: Option<std::ops::RangeInclusive<usize>>,
+    /// Also measure client-server distribution.
+    #[arg(long)]
+    pub client_server: bool,
+    /// Make K of the N peers free riders (never upload); runs K = 0..=K.
+    #[arg(long, value_name = "K")]
+    pub free_riders: Option<usize>,
+    /// Compare rarest-first with random piece selection.
+    #[arg(long)]
+    pub compare_selection: bool,
+    /// Write a plot (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }

@@ -12,7 +12,12 @@ use clap::Parser;
 
 fn main() {
     let cli = cli::Cli::parse();
-    init_logging(cli.global.verbose);
+    // `l7 get -v` prints the messages; its logs start one level later.
+    let log_level = match cli.command {
+        cli::Command::Get(_) => cli.global.verbose.saturating_sub(1),
+        _ => cli.global.verbose,
+    };
+    init_logging(log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -248,6 +248,16 @@ impl Drop for Scratch {
     }
 }
 
+/// python3 with the PyPI peers scripts/install-peers put in .tools/python.
+pub fn python_peer() -> Command {
+    let mut c = tool("python3");
+    c.env(
+        "PYTHONPATH",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/python"),
+    );
+    c
+}
+
 /// A self-signed certificate for `name` made by openssl (a P-256 key, one
 /// day): returns the certificate and key PEM paths inside `dir`.
 pub fn self_signed_cert(dir: &Scratch, name: &str) -> (PathBuf, PathBuf) {

@@ -5,9 +5,11 @@
 //! resolver; a client outside the allowed networks is refused.
 
 use std::net::SocketAddr;
-use std::process::Command;
 
 use l7_interop::*;
+
+mod dns_common;
+use dns_common::python_peer;
 
 /// The three zones of a small hierarchy: root at .1, test at .2, example.test at .3.
 fn write_hierarchy(dir: &Scratch, net: &str) {
@@ -234,18 +236,4 @@ fn dnspython_and_dig_use_our_resolver_and_strangers_are_refused() {
     let strict = resolver(&dir, port, &["--allow", "127.0.0.99/32"]);
     let refused = dig_at(strict.addr, &["www.example.test"]);
     assert!(refused.contains("status: REFUSED"), "{refused}");
-}
-
-/// python3 with the PyPI peers scripts/install-peers put in .tools/python.
-fn python_peer() -> Command {
-    let mut c = tool("python3");
-    c.env("PYTHONPATH", python_tools());
-    c
-}
-
-fn python_tools() -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.tools/python")
-        .display()
-        .to_string()
 }

@@ -134,7 +134,13 @@ fn up_starts_the_world_serves_the_labs_and_stops_on_sigterm() {
     assert!(stdout(&o).contains("<-  250 2.0.0"), "{}", stdout(&o));
     let bob_new = std::path::Path::new(st["data"].as_str().unwrap())
         .join("hamburger.edu/maildirs/hamburger.edu/bob/new");
-    assert_eq!(std::fs::read_dir(&bob_new).unwrap().count(), 1);
+    // The 250 means queued and fsynced; delivery into the Maildir follows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let delivered = || std::fs::read_dir(&bob_new).map_or(0, |d| d.count());
+    while delivered() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(delivered(), 1);
 
     // l7's clients find hosts by name through the state file.
     let with_state = |args: &[&str]| {

@@ -5,12 +5,14 @@
 //! to clients the caller allows) and RFC 1996 (NOTIFY).
 
 mod answer;
+mod rrl;
 mod transfer;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use answer::{Answer, MAX_CHAIN, Part, answer};
+pub use rrl::{RateLimiter, RrlConfig, Verdict};
 pub use transfer::{AXFR_MESSAGE_LIMIT, notify};
 
 use crate::wire::{

@@ -118,7 +118,8 @@ struct Inflight {
 
 #[derive(Debug)]
 struct Task {
-    token: Option<u64>,
+    /// The clients waiting for this question (empty for a sub-task).
+    tokens: Vec<u64>,
     parent: Option<TaskId>,
     root: TaskId,
     depth: u32,
@@ -151,6 +152,8 @@ pub struct Resolver {
     tasks: HashMap<TaskId, Task>,
     next_task: TaskId,
     outstanding: HashMap<(u16, SocketAddr), TaskId>,
+    /// Client questions under way, so an identical one joins the walk.
+    by_question: HashMap<Question, TaskId>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Resolved>,
     upstream_queries: u64,
@@ -168,6 +171,7 @@ impl Resolver {
             tasks: HashMap::new(),
             next_task: 0,
             outstanding: HashMap::new(),
+            by_question: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             upstream_queries: 0,
@@ -176,7 +180,18 @@ impl Resolver {
 
     /// Starts resolving `question` for a client; the result comes out of
     /// [`Resolver::poll_event`] with `token` (at once for cache and hosts hits).
+    /// A question already being resolved for another client is not asked
+    /// again: this client joins the walk under way and gets the same answer.
     pub fn start(&mut self, now: Instant, question: Question, token: u64) {
+        if let Some(task) = self
+            .by_question
+            .get(&question)
+            .and_then(|id| self.tasks.get_mut(id))
+            .filter(|t| t.tokens.len() < self.config.max_active)
+        {
+            task.tokens.push(token);
+            return;
+        }
         if let Some(records) = self.config.hosts.lookup(&question.name, question.qtype) {
             let response = client_response(&question, Rcode::NOERROR, records, Vec::new());
             self.events.push_back(Resolved { token, response });
@@ -187,7 +202,8 @@ impl Resolver {
             self.events.push_back(Resolved { token, response });
             return;
         }
-        let id = self.new_task(question, Some(token), None, 0);
+        let id = self.new_task(question.clone(), vec![token], None, 0);
+        self.by_question.insert(question, id);
         self.advance(now, id);
     }
 
@@ -291,7 +307,7 @@ impl Resolver {
     fn new_task(
         &mut self,
         question: Question,
-        token: Option<u64>,
+        tokens: Vec<u64>,
         parent: Option<TaskId>,
         depth: u32,
     ) -> TaskId {
@@ -303,7 +319,7 @@ impl Resolver {
         self.tasks.insert(
             id,
             Task {
-                token,
+                tokens,
                 parent,
                 root,
                 depth,
@@ -337,7 +353,12 @@ impl Resolver {
             }
             Step::Spawn(ns) => {
                 let depth = self.tasks.get(&id).map_or(0, |t| t.depth + 1);
-                let child = self.new_task(Question::new(ns, RecordType::A), None, Some(id), depth);
+                let child = self.new_task(
+                    Question::new(ns, RecordType::A),
+                    Vec::new(),
+                    Some(id),
+                    depth,
+                );
                 self.advance(now, child);
             }
         }
@@ -652,9 +673,15 @@ impl Resolver {
             self.outstanding.remove(&(inflight.id, inflight.server));
         }
         let addrs: Vec<IpAddr> = answers.iter().filter_map(|r| address(&r.rdata)).collect();
-        if let Some(token) = task.token {
+        if !task.tokens.is_empty() {
+            if self.by_question.get(&task.question) == Some(&id) {
+                self.by_question.remove(&task.question);
+            }
             let response = client_response(&task.question, rcode, answers, authority);
-            self.events.push_back(Resolved { token, response });
+            for &token in &task.tokens {
+                let response = response.clone();
+                self.events.push_back(Resolved { token, response });
+            }
         }
         if let Some(parent) = task.parent {
             if let Some(p) = self.tasks.get_mut(&parent) {

@@ -205,6 +205,10 @@ impl RData {
             RecordType::TXT => {
                 let mut r = Reader::new(rdata);
                 let mut strings = Vec::new();
+                // RFC 1035 §3.3.14: TXT-DATA is one or more <character-string>s.
+                if r.is_empty() {
+                    return Err(WireError::invalid("TXT RDATA holds no character-string"));
+                }
                 while !r.is_empty() {
                     strings.push(character_string(&mut r, rtype)?);
                 }

@@ -9,6 +9,7 @@ use super::compress::Compressor;
 use super::name::Name;
 use super::rdata::RData;
 use super::types::{Class, RecordType};
+use crate::zone::MAX_TTL;
 
 /// One entry of the question section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -122,7 +123,8 @@ impl Record {
             ParsedRecord::Record(Record {
                 name,
                 class: Class(class),
-                ttl,
+                // RFC 2181 §8: a TTL with the top bit set is read as zero.
+                ttl: if ttl > MAX_TTL { 0 } else { ttl },
                 rdata: RData::parse(rtype, msg, rdata_start, rdata_len)?,
             })
         };

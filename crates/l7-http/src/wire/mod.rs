@@ -15,7 +15,7 @@ mod syntax;
 mod version;
 
 pub use error::HttpError;
-pub use headers::{CommaList, Headers};
+pub use headers::{CommaList, Headers, is_valid_field};
 pub use request::{RequestHead, RequestTarget};
 pub use response::{ResponseHead, reason_phrase};
 pub use version::Version;

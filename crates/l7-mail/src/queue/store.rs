@@ -37,6 +37,7 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// The name of a queued message (also its file names).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,10 +118,10 @@ pub struct Queue {
     dir: PathBuf,
     hostname: String,
     pid: u32,
-    seq: u64,
+    seq: AtomicU64,
     policy: RetryPolicy,
     /// Messages staged whose directory entries are not fsynced yet.
-    unsynced: bool,
+    unsynced: AtomicBool,
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -146,9 +147,9 @@ impl Queue {
             dir,
             hostname: hostname.to_string(),
             pid,
-            seq: 0,
+            seq: AtomicU64::new(0),
             policy,
-            unsynced: false,
+            unsynced: AtomicBool::new(false),
         };
         for entry in fs::read_dir(queue.dir.join("tmp"))? {
             fs::remove_file(entry?.path())?;
@@ -168,13 +169,12 @@ impl Queue {
         self.dir.join(sub).join(id.as_str())
     }
 
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
+    fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// Starts receiving a message (stream its body with [`Incoming::write`]).
-    pub fn begin(&mut self) -> io::Result<Incoming> {
+    pub fn begin(&self) -> io::Result<Incoming> {
         let seq = self.next_seq();
         let tmp = self.dir.join("tmp").join(format!("in-{}-{seq}", self.pid));
         let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
@@ -185,7 +185,7 @@ impl Queue {
         })
     }
 
-    fn fresh_id(&mut self, now: i64) -> QueueId {
+    fn fresh_id(&self, now: i64) -> QueueId {
         loop {
             let seq = self.next_seq();
             let id = QueueId(format!("{now:X}-{:X}-{seq:X}", self.pid));
@@ -204,7 +204,7 @@ impl Queue {
     /// Makes a received message durable except for the directory fsyncs,
     /// which [`Queue::commit`] does for every staged message at once.
     pub fn stage(
-        &mut self,
+        &self,
         mut incoming: Incoming,
         sender: ReversePath,
         recipients: Vec<Mailbox>,
@@ -215,24 +215,29 @@ impl Queue {
         fs::rename(&incoming.tmp, self.path("data", &id))?;
         incoming.staged = true;
         self.write_envelope(&id, &QueueEnvelope::new(sender, recipients, now))?;
-        self.unsynced = true;
+        self.unsynced.store(true, Ordering::Release);
         Ok(id)
     }
 
     /// Group commit: fsyncs `data/` and `env/` once. After it returns, every
     /// message staged before may be acknowledged with 250.
-    pub fn commit(&mut self) -> io::Result<()> {
-        if self.unsynced {
-            sync_dir(&self.dir.join("data"))?;
-            sync_dir(&self.dir.join("env"))?;
-            self.unsynced = false;
+    pub fn commit(&self) -> io::Result<()> {
+        // Cleared before syncing: a message staged meanwhile sets it again
+        // and is covered by this sync or the next one.
+        if self.unsynced.swap(false, Ordering::AcqRel) {
+            let synced =
+                sync_dir(&self.dir.join("data")).and_then(|()| sync_dir(&self.dir.join("env")));
+            if synced.is_err() {
+                self.unsynced.store(true, Ordering::Release);
+            }
+            synced?;
         }
         Ok(())
     }
 
     /// Queues a whole message durably (begin, write, stage, commit).
     pub fn enqueue(
-        &mut self,
+        &self,
         sender: ReversePath,
         recipients: Vec<Mailbox>,
         data: &[u8],
@@ -264,11 +269,27 @@ impl Queue {
         Ok(out)
     }
 
+    /// One queued message.
+    pub fn get(&self, id: &QueueId) -> io::Result<QueuedMessage> {
+        let envelope = self.envelope(id)?;
+        let size = fs::metadata(self.path("data", id))?.len();
+        Ok(QueuedMessage {
+            id: id.clone(),
+            envelope,
+            size,
+        })
+    }
+
     /// Messages with pending recipients whose next attempt is due at `now`.
     pub fn due(&self, now: i64) -> io::Result<Vec<QueuedMessage>> {
         let mut all = self.list()?;
         all.retain(|m| m.envelope.has_pending() && m.envelope.next_attempt <= now);
         Ok(all)
+    }
+
+    /// The path of the message data (immutable once queued).
+    pub fn data_path(&self, id: &QueueId) -> PathBuf {
+        self.path("data", id)
     }
 
     /// The message data.
@@ -285,7 +306,7 @@ impl Queue {
 
     /// Makes every pending message due now (`l7 mail queue --flush`);
     /// returns how many were rescheduled.
-    pub fn flush(&mut self, now: i64) -> io::Result<usize> {
+    pub fn flush(&self, now: i64) -> io::Result<usize> {
         let mut count = 0;
         for mut m in self.list()? {
             if m.envelope.has_pending() && m.envelope.next_attempt > now {
@@ -314,7 +335,7 @@ impl Queue {
     /// ones are retried with backoff, or bounce once the message is older
     /// than the policy's maximum age. Finished messages leave the queue.
     pub fn record_attempt(
-        &mut self,
+        &self,
         id: &QueueId,
         results: &[RecipientResult],
         now: i64,
@@ -389,7 +410,7 @@ impl Queue {
     }
 
     fn queue_bounce(
-        &mut self,
+        &self,
         id: &QueueId,
         envelope: &QueueEnvelope,
         sender: &Mailbox,
@@ -429,7 +450,7 @@ impl Queue {
             &bounce_id,
             &QueueEnvelope::new(ReversePath::Null, vec![sender.clone()], now),
         )?;
-        self.unsynced = true;
+        self.unsynced.store(true, Ordering::Release);
         self.commit()?;
         Ok(bounce_id)
     }

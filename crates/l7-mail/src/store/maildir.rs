@@ -129,6 +129,22 @@ impl Maildir {
         delivery.commit()
     }
 
+    /// Delivers a message already durable in a file on this file system
+    /// (the queue's data file): hard-linked into `tmp/`, renamed into
+    /// `new/`, `new/` fsynced, so no byte is copied or synced twice. Falls
+    /// back to a copy when the link fails (another file system).
+    pub fn deliver_file(&self, name: &UniqueName, source: &Path) -> io::Result<PathBuf> {
+        let file_name = name.file_name();
+        let tmp = self.root.join("tmp").join(&file_name);
+        if fs::hard_link(source, &tmp).is_err() {
+            return self.deliver(name, &fs::read(source)?);
+        }
+        let new = self.root.join("new").join(file_name);
+        fs::rename(&tmp, &new)?;
+        sync_dir(&self.root.join("new"))?;
+        Ok(new)
+    }
+
     /// True when a message with this unique name was already delivered
     /// (in `new/`, or moved to `cur/` with an info suffix `:2,...` by a
     /// reader). Lets the queue make redelivery after a crash idempotent.

@@ -1,12 +1,14 @@
 //! The authoritative server's sockets: one UDP loop, and TCP connections
 //! carrying several length-prefixed queries each (RFC 1035 §4.2.2, RFC 7766
 //! §6.2) with an idle timeout. Zone transfers (AXFR) go out over TCP only.
+//! UDP responses may pass a rate limiter (RRL) first.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use l7_dns::authority::{Authority, Reply, Transport};
+use l7_dns::authority::{Authority, RateLimiter, Reply, Transport, Verdict};
+use l7_wire::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
@@ -30,17 +32,36 @@ fn current(auth: &SharedAuthority) -> Arc<Authority> {
 /// Answers queries arriving on `socket` until shutdown; returns how many
 /// datagrams it answered.
 pub async fn serve_udp(socket: UdpSocket, auth: SharedAuthority, shutdown: Shutdown) -> u64 {
+    serve_udp_limited(socket, auth, None, shutdown).await
+}
+
+/// [`serve_udp`] with optional response rate limiting: each response
+/// passes `rrl` first, which may drop it or cut it to a TC=1 stub.
+pub async fn serve_udp_limited(
+    socket: UdpSocket,
+    auth: SharedAuthority,
+    mut rrl: Option<RateLimiter>,
+    shutdown: Shutdown,
+) -> u64 {
+    let epoch = std::time::Instant::now();
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut out = Vec::with_capacity(4096);
     let mut answered = 0u64;
     while let Some((n, from)) = tcp::recv_datagram(&socket, &mut buf, &shutdown).await {
         out.clear();
         let reply = current(&auth).respond(&buf[..n], from.ip(), Transport::Udp, &mut out);
-        if reply == Reply::Message {
-            answered += 1;
-            if let Err(e) = socket.send_to(&out, from).await {
-                tracing::debug!("dns reply to {from}: {e}");
+        if reply != Reply::Message {
+            continue;
+        }
+        if let Some(rrl) = rrl.as_mut() {
+            let now = Instant::from_epoch(epoch.elapsed());
+            if rrl.check(now, from.ip(), &mut out) == Verdict::Drop {
+                continue;
             }
+        }
+        answered += 1;
+        if let Err(e) = socket.send_to(&out, from).await {
+            tracing::debug!("dns reply to {from}: {e}");
         }
     }
     answered

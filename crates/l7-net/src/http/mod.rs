@@ -1,8 +1,15 @@
 //! HTTP drivers: the origin server's connections ([`server`], HTTP/2 in
-//! [`h2`]), the Combined Log Format access log ([`access_log`]), and the
-//! cookie demo shop with its SQLite database ([`shop`]).
+//! [`h2`]), the Combined Log Format access log ([`access_log`]), the
+//! cookie demo shop with its SQLite database ([`shop`]), and the client side
+//! ([`client`] for HTTP/1.1 and tunnels, [`client_h2`] for HTTP/2,
+//! [`client_tls`] for the trust roots, [`fetch`] for connection reuse,
+//! cookies and redirects).
 
 pub mod access_log;
+pub mod client;
+pub mod client_h2;
+pub mod client_tls;
+pub mod fetch;
 pub mod h2;
 mod prefixed;
 pub mod server;

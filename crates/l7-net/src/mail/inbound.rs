@@ -1,211 +1,175 @@
 //! The SMTP receiving server: drives an l7-mail
-//! [`ServerSession`](l7_mail::smtp::server::ServerSession) per connection and
-//! delivers each message into its recipients' Maildirs while it streams in
-//! (RFC 5321 §4.4: a `Received:` field first). The 250 goes out only after
-//! the message file is fsynced and renamed into `new/` and the directory is
-//! fsynced, so an acknowledged message survives kill -9. Two modes: an
-//! inbound MX for local domains and users (RCPT to anyone else is refused:
-//! no open relay), or a catch-all that keeps every message in one Maildir.
+//! [`ServerSession`](l7_mail::smtp::server::ServerSession) per connection on
+//! one listener (MX, submission or implicit-TLS submission) and streams each
+//! message into the durable queue, a `Received:` field first (RFC 5321
+//! §4.4), with `Message-ID:` and `Date:` added at submission when missing
+//! (RFC 6409 §8). The 250 goes out only after the message and its envelope
+//! are fsynced and the queue directories synced (group commit, see
+//! [`spool`](super::spool)), so an acknowledged message survives kill -9.
+//! STARTTLS upgrades the connection in place; AUTH is checked against the
+//! argon2 accounts off the async threads, and each failure is answered
+//! only after a growing delay.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use l7_mail::message::{ReceivedInfo, received_field};
-use l7_mail::smtp::address::ForwardPath;
-use l7_mail::smtp::server::{
-    CatchAll, Envelope, RecipientPolicy, ServerConfig, ServerEvent, ServerSession,
-};
-use l7_mail::store::{Delivery, Directory, Maildir, Resolution, UniqueName};
+use l7_mail::message::{ReceivedInfo, complete_submission, received_field};
+use l7_mail::queue::Incoming;
+use l7_mail::smtp::address::{ForwardPath, Mailbox, ReversePath};
+use l7_mail::smtp::server::{Envelope, RecipientPolicy, ServerEvent, ServerSession};
 use l7_wire::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::conn::Conn;
+use super::service::{MailService, Role};
 use crate::Shutdown;
 use crate::tcp::{self, ConnLimits};
 
-/// Where accepted messages go.
-#[derive(Debug, Clone)]
-pub enum Mailboxes {
-    /// Every message into this one Maildir, whatever the recipients.
-    CatchAll(PathBuf),
-    /// Local users' Maildirs under `root` (one per user).
-    Local {
-        /// Local domains, users and aliases.
-        directory: Arc<Directory>,
-        /// Where the users' Maildirs live.
-        root: PathBuf,
-    },
-}
+/// Largest header section buffered to add Message-ID/Date at submission;
+/// a longer one is passed through as it is.
+const MAX_SUBMISSION_HEADER: usize = 64 * 1024;
 
-/// One receiving server's settings.
-pub struct Inbound {
-    /// Session limits and capabilities.
-    pub config: ServerConfig,
-    /// Where messages go.
-    pub mailboxes: Mailboxes,
-    /// Print every session as `C:` / `S:` lines on stdout.
-    pub trace: bool,
-    seq: AtomicU64,
-}
-
-impl Inbound {
-    /// A server with these settings.
-    pub fn new(config: ServerConfig, mailboxes: Mailboxes, trace: bool) -> Inbound {
-        Inbound {
-            config,
-            mailboxes,
-            trace,
-            seq: AtomicU64::new(0),
-        }
-    }
-
-    fn unique(&self, unix: i64) -> UniqueName {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        UniqueName::new(unix, std::process::id(), seq, &self.config.hostname)
-    }
-
-    /// The Maildirs a message for `recipients` goes to (no duplicates).
-    fn targets(&self, recipients: &[ForwardPath]) -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = Vec::new();
-        match &self.mailboxes {
-            Mailboxes::CatchAll(dir) => out.push(dir.clone()),
-            Mailboxes::Local { directory, root } => {
-                for r in recipients {
-                    let users = match r {
-                        ForwardPath::Mailbox(m) => match directory.resolve(m) {
-                            Resolution::Local(users) => users,
-                            _ => continue,
-                        },
-                        ForwardPath::Postmaster => vec!["postmaster".to_string()],
-                    };
-                    for u in users {
-                        let p = Directory::maildir_path(root, &u);
-                        if !out.contains(&p) {
-                            out.push(p);
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Serves SMTP on `listener` until shutdown.
+/// Serves SMTP in `role` on `listener` until shutdown.
 pub async fn serve(
     listener: TcpListener,
-    inbound: Arc<Inbound>,
+    service: Arc<MailService>,
+    role: Role,
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
     tcp::serve(listener, limits, shutdown, move |stream, peer| {
-        let inbound = inbound.clone();
-        async move {
-            match &inbound.mailboxes {
-                Mailboxes::CatchAll(_) => session(stream, peer, &inbound, CatchAll).await,
-                Mailboxes::Local { directory, .. } => {
-                    let policy = directory.clone();
-                    session(stream, peer, &inbound, policy).await
-                }
-            }
-        }
+        let service = service.clone();
+        async move { session(stream, peer, &service, role).await }
     })
     .await
 }
 
-fn unix_now() -> i64 {
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A message being received: written into the first target's `tmp/`.
+/// A message being received into the queue.
 struct Receiving {
-    delivery: Delivery,
-    name: UniqueName,
-    targets: Vec<PathBuf>,
+    incoming: Incoming,
+    sender: ReversePath,
+    recipients: Vec<Mailbox>,
+    /// At submission: the header section so far, until its end is seen.
+    header: Option<Vec<u8>>,
+    unique: String,
+    unix: i64,
 }
 
-async fn session<P: RecipientPolicy>(
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    inbound: &Inbound,
-    policy: P,
-) {
+async fn session(stream: TcpStream, peer: SocketAddr, service: &MailService, role: Role) {
+    let mut conn = Conn::Plain(stream);
+    if role == Role::Submissions {
+        let Some(tls) = service.tls.clone() else {
+            return;
+        };
+        match conn.accept_tls(tls).await {
+            Some(c) => conn = c,
+            None => return,
+        }
+    }
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
-    let mut config = inbound.config.clone();
-    config.trace = inbound.trace;
-    let mut s = ServerSession::new(config, policy, now());
+    let policy = service.policy();
+    let mut s = ServerSession::new(service.session_config(role), policy, now());
     let mut buf = vec![0u8; 16 * 1024];
     let mut receiving: Option<Receiving> = None;
+    let mut auth_failures = 0u32;
     loop {
         while let Some(event) = s.poll_event() {
             match event {
                 ServerEvent::MessageBegin(envelope) => {
-                    receiving = begin(inbound, peer, &envelope);
-                    if receiving.is_none() {
-                        s.message_failed(now());
-                    }
+                    receiving = begin(service, peer, &envelope);
                 }
                 ServerEvent::MessageData(data) => {
                     if let Some(r) = &mut receiving
-                        && r.delivery.write(&data).is_err()
+                        && write(r, &data, &service.hostname).is_err()
                     {
                         receiving = None;
                     }
                 }
                 ServerEvent::MessageEnd => match receiving.take() {
-                    Some(r) => {
-                        let id = r.name.file_name();
-                        // fsync and rename off the async threads.
-                        let stored = tokio::task::spawn_blocking(move || finish(r)).await;
-                        match stored {
-                            Ok(Ok(())) => s.message_stored(now(), &id),
-                            Ok(Err(e)) => {
-                                tracing::error!("storing a message from {peer}: {e}");
-                                s.message_failed(now());
-                            }
-                            Err(_) => s.message_failed(now()),
+                    Some(r) => match store(service, r).await {
+                        Ok(id) => s.message_stored(now(), &id),
+                        Err(e) => {
+                            tracing::error!("queueing a message from {peer}: {e}");
+                            s.message_failed(now());
                         }
-                    }
+                    },
                     None => s.message_failed(now()),
                 },
                 ServerEvent::MessageAborted => receiving = None,
-                // STARTTLS and AUTH are not offered by this server's config.
-                ServerEvent::StartTls
-                | ServerEvent::Authenticate { .. }
-                | ServerEvent::Closed(_) => {}
+                ServerEvent::StartTls => {
+                    if !flush(&mut s, &mut conn, service.trace).await {
+                        return;
+                    }
+                    let Some(tls) = service.tls.clone() else {
+                        return;
+                    };
+                    match std::mem::replace(&mut conn, Conn::Broken)
+                        .accept_tls(tls)
+                        .await
+                    {
+                        Some(c) => conn = c,
+                        None => return,
+                    }
+                    s.tls_established(now());
+                }
+                ServerEvent::Authenticate { user, password, .. } => {
+                    let accounts = service.accounts.clone();
+                    let ok = tokio::task::spawn_blocking(move || accounts.verify(&user, &password))
+                        .await
+                        .unwrap_or(false);
+                    if !ok {
+                        // A growing pause makes guessing slow.
+                        auth_failures += 1;
+                        tokio::time::sleep(service.auth_delay * auth_failures).await;
+                    }
+                    s.auth_result(now(), ok);
+                }
+                ServerEvent::Closed(_) => {}
             }
         }
-        if inbound.trace {
-            while let Some(line) = s.poll_trace() {
-                println!("{line}");
-            }
-        }
-        while let Some(bytes) = s.poll_transmit() {
-            if stream.write_all(&bytes).await.is_err() {
-                return;
-            }
+        if !flush(&mut s, &mut conn, service.trace).await {
+            return;
         }
         if s.is_closed() {
-            let _ = stream.shutdown().await;
+            let _ = conn.shutdown().await;
             return;
         }
         let deadline = s
             .poll_timeout()
             .map(|t| tokio::time::Instant::from_std(epoch + t.since_epoch()));
         tokio::select! {
-            r = stream.read(&mut buf) => match r {
+            r = conn.read(&mut buf) => match r {
                 Ok(0) | Err(_) => return,
                 Ok(n) => s.handle_input(now(), &buf[..n]),
             },
             _ = sleep_until(deadline) => s.handle_timeout(now()),
         }
     }
+}
+
+/// Prints the transcript and sends pending replies; false if the peer is gone.
+async fn flush<P: RecipientPolicy>(s: &mut ServerSession<P>, conn: &mut Conn, trace: bool) -> bool {
+    if trace {
+        while let Some(line) = s.poll_trace() {
+            println!("{line}");
+        }
+    }
+    while let Some(bytes) = s.poll_transmit() {
+        if conn.write_all(&bytes).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 async fn sleep_until(t: Option<tokio::time::Instant>) {
@@ -215,15 +179,18 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
     }
 }
 
-/// Opens the message file in the first target Maildir and writes the
-/// `Received:` field; `None` if there is nowhere to put it.
-fn begin(inbound: &Inbound, peer: SocketAddr, envelope: &Envelope) -> Option<Receiving> {
-    let targets = inbound.targets(&envelope.recipients);
-    let first = Maildir::create(targets.first()?).ok()?;
+/// Opens the queue file and writes the `Received:` field; `None` if the
+/// queue cannot take it (the client then gets 451).
+fn begin(service: &MailService, peer: SocketAddr, envelope: &Envelope) -> Option<Receiving> {
+    let mut incoming = match service.spool.queue.begin() {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!("cannot open a queue file: {e}");
+            return None;
+        }
+    };
     let unix = unix_now();
-    let name = inbound.unique(unix);
-    let mut delivery = first.begin(&name).ok()?;
-    let id = name.file_name();
+    let unique = service.unique(unix);
     let only = match envelope.recipients.as_slice() {
         [ForwardPath::Mailbox(m)] => Some(m.to_string()),
         _ => None,
@@ -231,31 +198,61 @@ fn begin(inbound: &Inbound, peer: SocketAddr, envelope: &Envelope) -> Option<Rec
     let received = received_field(&ReceivedInfo {
         helo: &envelope.helo,
         peer_ip: &peer.ip().to_string(),
-        by: &inbound.config.hostname,
+        by: &service.hostname,
         esmtp: envelope.esmtp,
         tls: envelope.tls,
         authenticated: envelope.authenticated.is_some(),
-        id: &id,
+        id: &unique,
         for_recipient: only.as_deref(),
         unix_time: unix,
     });
-    delivery.write(received.as_bytes()).ok()?;
+    incoming.write(received.as_bytes()).ok()?;
     Some(Receiving {
-        delivery,
-        name,
-        targets,
+        incoming,
+        sender: envelope.sender.clone(),
+        recipients: envelope
+            .recipients
+            .iter()
+            .filter_map(|r| service.queue_address(r))
+            .collect(),
+        header: envelope.authenticated.is_some().then(Vec::new),
+        unique,
+        unix,
     })
 }
 
-/// Commits the message (fsync, rename into new/, fsync the directory) and
-/// copies it into every other target Maildir the same way.
-fn finish(r: Receiving) -> std::io::Result<()> {
-    let path = r.delivery.commit()?;
-    if r.targets.len() > 1 {
-        let bytes = std::fs::read(&path)?;
-        for t in &r.targets[1..] {
-            Maildir::create(t)?.deliver(&r.name, &bytes)?;
-        }
+/// Appends body data; at submission, holds the header section back until
+/// it is complete so missing Message-ID and Date can be added.
+fn write(r: &mut Receiving, data: &[u8], hostname: &str) -> std::io::Result<()> {
+    let Some(header) = &mut r.header else {
+        return r.incoming.write(data);
+    };
+    header.extend_from_slice(data);
+    let complete = header.windows(4).any(|w| w == b"\r\n\r\n");
+    if complete || header.len() > MAX_SUBMISSION_HEADER {
+        release_header(r, hostname)?;
     }
     Ok(())
+}
+
+fn release_header(r: &mut Receiving, hostname: &str) -> std::io::Result<()> {
+    if let Some(header) = r.header.take() {
+        let done = complete_submission(&header, r.unix, &r.unique, hostname);
+        r.incoming.write(&done)?;
+    }
+    Ok(())
+}
+
+/// Stages and commits the message; its queue id once it is durable.
+async fn store(service: &MailService, mut r: Receiving) -> std::io::Result<String> {
+    release_header(&mut r, &service.hostname)?;
+    let queue = service.spool.queue.clone();
+    let id = tokio::task::spawn_blocking(move || {
+        queue.stage(r.incoming, r.sender, r.recipients, r.unix)
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    service.spool.commit().await?;
+    service.spool.announce(id.clone());
+    Ok(id.to_string())
 }

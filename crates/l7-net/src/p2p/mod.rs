@@ -1,3 +1,12 @@
-//! BitTorrent drivers: the tracker over HTTP and UDP ([`tracker`]).
+//! BitTorrent drivers: the tracker over HTTP and UDP ([`tracker`]); making
+//! torrents with pieces hashed on every core ([`create`]); and the peer
+//! driver ([`swarm`]) with its tracker client ([`announce`]), connection
+//! tasks ([`peer_io`]), rate limits ([`limit`]) and storage thread ([`disk`]).
 
+pub mod announce;
+pub mod create;
+pub mod disk;
+pub mod limit;
+pub mod peer_io;
+pub mod swarm;
 pub mod tracker;

@@ -6,7 +6,9 @@
 //! new peers (connected for less than [`NEW_PEER_AGE`], 60 s) being three
 //! times as likely. Anti-snubbing: while downloading, a peer we are
 //! interested in that has sent us no block for [`SNUB_TIME`] (60 s) is not
-//! given a regular slot (it can still win the optimistic one).
+//! given a regular slot (it can still win the optimistic one). Between rounds,
+//! a peer that becomes interested takes a free regular slot at once
+//! ([`Choker::fill_free_slot`]), so a lone downloader never waits 10 s.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -120,6 +122,28 @@ impl Choker {
         Some(self.unchoked())
     }
 
+    /// A peer became interested between rounds: it takes a free regular
+    /// slot at once, rather than waiting up to 10 s for the next round.
+    /// Returns true if it is now unchoked (the caller sends UNCHOKE).
+    pub fn fill_free_slot(&mut self, key: PeerKey) -> bool {
+        if self.regular.len() >= UNCHOKE_SLOTS
+            || self.regular.contains(&key)
+            || self.optimistic == Some(key)
+        {
+            return false;
+        }
+        self.regular.insert(key);
+        true
+    }
+
+    /// A peer left: its slot is free for the next interested peer.
+    pub fn peer_removed(&mut self, key: PeerKey) {
+        self.regular.remove(&key);
+        if self.optimistic == Some(key) {
+            self.optimistic = None;
+        }
+    }
+
     fn rank(&self, now: Instant, peers: &[ChokerPeer], seeding: bool) -> BTreeSet<PeerKey> {
         let snubbing = |p: &ChokerPeer| {
             !seeding
@@ -196,6 +220,23 @@ mod tests {
 
     fn keys(s: &BTreeSet<PeerKey>) -> Vec<u64> {
         s.iter().map(|k| k.0).collect()
+    }
+
+    #[test]
+    fn an_interested_peer_takes_a_free_slot_between_rounds() {
+        let mut c = Choker::new(Instant::ZERO, ChaCha8Rng::seed_from_u64(1));
+        assert_eq!(
+            c.handle_timeout(Instant::ZERO, &[], false),
+            Some(BTreeSet::new())
+        );
+        for k in 1..=UNCHOKE_SLOTS as u64 {
+            assert!(c.fill_free_slot(PeerKey(k)));
+        }
+        assert!(!c.fill_free_slot(PeerKey(1)), "already unchoked");
+        assert!(!c.fill_free_slot(PeerKey(99)), "every slot taken");
+        c.peer_removed(PeerKey(2));
+        assert!(c.fill_free_slot(PeerKey(99)));
+        assert_eq!(keys(&c.unchoked()), [1, 3, 4, 99]);
     }
 
     #[test]

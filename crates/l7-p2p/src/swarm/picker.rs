@@ -51,6 +51,8 @@ pub struct PiecePicker {
     /// Started pieces: block states.
     partial: BTreeMap<u32, Vec<BlockState>>,
     rng: ChaCha8Rng,
+    /// False: every new piece is a random one (for comparing with rarest first).
+    rarest_first: bool,
 }
 
 impl PiecePicker {
@@ -63,7 +65,14 @@ impl PiecePicker {
             have,
             partial: BTreeMap::new(),
             rng,
+            rarest_first: true,
         }
+    }
+
+    /// Rarest first (the default) or, with `false`, random piece selection
+    /// throughout (the baseline the course compares rarest first with).
+    pub fn set_rarest_first(&mut self, on: bool) {
+        self.rarest_first = on;
     }
 
     /// Verified pieces.
@@ -232,7 +241,7 @@ impl PiecePicker {
         if candidates.is_empty() {
             return None;
         }
-        if self.have.count() < RANDOM_FIRST_PIECES {
+        if !self.rarest_first || self.have.count() < RANDOM_FIRST_PIECES {
             return Some(candidates[self.rng.random_range(0..candidates.len())]);
         }
         let rarest = candidates.iter().map(|&i| self.availability(i)).min()?;

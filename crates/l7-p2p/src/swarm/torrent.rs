@@ -160,6 +160,8 @@ pub struct Torrent {
     next_pex: Instant,
     downloaded: u64,
     uploaded: u64,
+    /// SHA-1 of a piece's bytes (a simulator may memoise it).
+    hash: fn(&[u8]) -> [u8; 20],
 }
 
 impl Torrent {
@@ -193,7 +195,25 @@ impl Torrent {
             next_pex: now + PEX_INTERVAL,
             downloaded: 0,
             uploaded: 0,
+            hash: hash_piece,
         }
+    }
+
+    /// The torrent's info-hash.
+    pub fn info_hash(&self) -> &InfoHash {
+        &self.info_hash
+    }
+
+    /// Replaces the SHA-1 function pieces are verified with; it must return
+    /// the true SHA-1 (the simulator passes one memoised over its synthetic
+    /// content so a thousand peers do not hash the same bytes again).
+    pub fn set_piece_hasher(&mut self, hash: fn(&[u8]) -> [u8; 20]) {
+        self.hash = hash;
+    }
+
+    /// The piece picker, to change its policy.
+    pub fn picker_mut(&mut self) -> &mut PiecePicker {
+        &mut self.picker
     }
 
     /// Verified pieces.
@@ -292,6 +312,7 @@ impl Torrent {
     pub fn peer_disconnected(&mut self, peer: PeerKey) {
         if let Some(s) = self.sessions.remove(&peer) {
             self.picker.peer_removed(peer, &s.conn.bitfield);
+            self.choker.peer_removed(peer);
             if self.departed.len() == DEPARTED_MEMORY {
                 self.departed.pop_front();
             }
@@ -350,7 +371,15 @@ impl Torrent {
                     .for_each(|b| self.picker.request_failed(peer, b));
             }
             PeerEvent::Rejected(b) => self.picker.request_failed(peer, b),
-            PeerEvent::Unchoked | PeerEvent::Interested | PeerEvent::NotInterested => {}
+            PeerEvent::Interested => {
+                // Between rounds, a free regular slot goes to the newcomer at once.
+                if self.choker.fill_free_slot(peer)
+                    && let Some(c) = self.conn(peer)
+                {
+                    c.send(now, &Message::Unchoke);
+                }
+            }
+            PeerEvent::Unchoked | PeerEvent::NotInterested => {}
             PeerEvent::Extended(h) => {
                 if let Some(s) = self.sessions.get_mut(&peer) {
                     s.listen_port = h.listen_port.filter(|&p| p != 0);
@@ -491,7 +520,7 @@ impl Torrent {
     /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
     fn verify(&mut self, now: Instant, index: u32) {
         let data = self.buffers.remove(&index).unwrap_or_default();
-        if self.piece_hashes.get(index as usize) == Some(&hash_piece(&data)) {
+        if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&data)) {
             self.picker.piece_passed(index);
             self.events
                 .push_back(TorrentEvent::PieceVerified { index, data });

@@ -1,11 +1,12 @@
 //! `l7 dns serve`, an authoritative server for zone files reloaded on SIGHUP
-//! (a broken new zone keeps the old ones serving, with the error logged), and
+//! (a broken new zone keeps the old ones serving, with the error logged;
+//! `--rrl` limits response rates), and
 //! `l7 dns resolve`, the local DNS server (an iterative caching resolver).
 
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, anyhow};
-use l7_dns::authority::Authority;
+use l7_dns::authority::{Authority, RateLimiter, RrlConfig};
 use l7_dns::resolver::{Hosts, Resolver, ResolverConfig, RootHint, parse_root_hints};
 use l7_net::dns::resolver;
 use l7_net::dns::server;
@@ -36,6 +37,19 @@ pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
         .iter()
         .map(|s| Prefix::parse(s).map_err(|e| anyhow!("--allow-transfer {e}")))
         .collect::<anyhow::Result<_>>()?;
+    let rrl = match a.rrl {
+        Some(0) => {
+            return Err(anyhow!(
+                "--rrl 0 would answer nothing: give 1 or more responses per second"
+            ));
+        }
+        Some(rate) => Some(RateLimiter::new(RrlConfig {
+            responses_per_second: rate,
+            slip: a.rrl_slip,
+            ..RrlConfig::default()
+        })),
+        None => None,
+    };
     let authority = build(&specs, &acl).map_err(|e| anyhow!(e))?;
     let apexes: Vec<String> = authority
         .zones()
@@ -80,7 +94,7 @@ pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
         max_connections: 1024,
     };
     let (udp_answered, ()) = tokio::join!(
-        server::serve_udp(udp, shared.clone(), shutdown.clone()),
+        server::serve_udp_limited(udp, shared.clone(), rrl, shutdown.clone()),
         server::serve_tcp(tcp, shared, limits, shutdown)
     );
     if g.json {

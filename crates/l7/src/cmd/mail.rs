@@ -1,58 +1,50 @@
-//! `l7 mail serve`: the SMTP receiving server.
+//! `l7 mail serve`: a mail server — inbound MX, submission (587 with
+//! STARTTLS, 465 with implicit TLS), the durable queue and its delivery
+//! workers — described by flags or a TOML file (see `mail_config`), and the
+//! POP3/IMAP servers of [`super::mail_access`] over the same Maildirs.
 
-use std::sync::Arc;
+use l7_net::mail::service::{Mailboxes, Role};
+use l7_net::mail::setup;
+use tokio::task::JoinSet;
 
-use anyhow::bail;
-use l7_mail::smtp::server::ServerConfig;
-use l7_mail::store::Directory;
-use l7_net::mail::inbound::{self, Inbound, Mailboxes};
-use l7_net::tcp::{ConnLimits, bind_tcp};
-
+use super::mail_config;
 use super::{ready, shutdown_on_signals};
-use crate::addr;
 use crate::cli::{Global, MailServeArgs};
 
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Mx => "smtp",
+        Role::Submission => "submission",
+        Role::Submissions => "submissions",
+    }
+}
+
 pub async fn serve(a: MailServeArgs, g: &Global) -> anyhow::Result<i32> {
-    let at = addr::listen(&a.listen)?;
-    let mailboxes = match (&a.maildir, a.catch_all) {
-        (Some(dir), true) => Mailboxes::CatchAll(dir.clone()),
-        _ => {
-            if a.domains.is_empty() {
-                bail!(
-                    "which mail do we receive? name local domains with --domain (and users with --user), or use --catch-all --maildir DIR"
-                );
-            }
-            let mut directory = Directory::new();
-            for d in &a.domains {
-                directory.add_domain(d);
-            }
-            for u in &a.users {
-                if !u.contains('@') {
-                    bail!(
-                        "--user {u}: write the whole address, e.g. bob@{}",
-                        a.domains[0]
-                    );
-                }
-                directory.add_user(u);
-            }
-            Mailboxes::Local {
-                directory: Arc::new(directory),
-                root: a.maildirs.clone(),
-            }
-        }
+    let spec = match &a.config {
+        Some(path) => mail_config::from_file(path, g.trace)?,
+        None => mail_config::from_flags(&a, g.trace)?,
     };
-    let mut config = ServerConfig::new(a.hostname.clone());
-    config.max_message_size = a.max_size;
-    let what = match &mailboxes {
+    let what = match &spec.mailboxes {
         Mailboxes::CatchAll(dir) => format!("SMTP catch-all into {}", dir.display()),
-        Mailboxes::Local { root, .. } => {
-            format!("SMTP for {} into {}", a.domains.join(", "), root.display())
-        }
+        Mailboxes::Local { root, .. } => format!(
+            "mail server {} (Maildirs in {}, queue in {})",
+            spec.hostname,
+            root.display(),
+            spec.queue_dir.display()
+        ),
     };
-    let server = Arc::new(Inbound::new(config, mailboxes, g.trace));
+    let mut listening: Vec<String> = spec
+        .listeners
+        .iter()
+        .map(|(role, at)| format!("{} {at}", role_name(*role)))
+        .collect();
     let shutdown = shutdown_on_signals()?;
-    let listener = bind_tcp(at).await?;
-    ready(&what, &[format!("smtp {at}")], g);
-    inbound::serve(listener, server, ConnLimits::default(), shutdown).await;
+    let mut tasks = JoinSet::new();
+    setup::start(spec, &shutdown, &mut tasks)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    listening.extend(super::mail_access::start(&a, g, &shutdown).await?);
+    ready(&what, &listening, g);
+    while tasks.join_next().await.is_some() {}
     Ok(0)
 }

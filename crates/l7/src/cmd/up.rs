@@ -43,6 +43,7 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
             .as_secs(),
         hosts: running.hosts.clone(),
         data: data.clone(),
+        mail_accounts: running.mail_accounts.clone(),
         ca_cert: Some(ca.cert_path().to_path_buf()),
     };
     if let Err(e) = state.write(&state_path) {
@@ -64,6 +65,7 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
     } else {
         print_banner(&world, plan, &running.hosts, failed);
         print_tour(&running.hosts);
+        print_mail_accounts(&running.mail_accounts);
         println!("\nstate file: {}", state_path.display());
         println!(
             "world CA: {}   (trust it: curl --cacert FILE, SSL_CERT_FILE=FILE)",
@@ -119,6 +121,26 @@ fn print_banner(world: &World, plan: PortPlan, hosts: &[HostState], failed: usiz
                 }
             }
         }
+    }
+}
+
+/// The world's mail accounts and how to use them.
+fn print_mail_accounts(accounts: &[l7_world::state::MailAccount]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!("\nMail accounts (submission with STARTTLS + AUTH; l7's clients know these):");
+    for a in accounts {
+        println!(
+            "  {:<22} password {}   server {}:{}",
+            a.address, a.password, a.server, a.submission_port
+        );
+    }
+    if let (Some(from), Some(to)) = (accounts.first(), accounts.get(1)) {
+        println!(
+            "  l7 mail send --from {} --to {} --subject Hello --body \"Do you like ketchup?\" --trace",
+            from.address, to.address
+        );
     }
 }
 

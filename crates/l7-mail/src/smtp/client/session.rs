@@ -6,7 +6,7 @@
 //! write and the replies are matched in order.
 
 use super::outcome::{DeliveryStatus, RecipientResult};
-use super::stuffing::dot_stuff;
+use super::stuffing::DotStuffer;
 use crate::base64;
 use crate::smtp::address::{ForwardPath, Mailbox, ReversePath};
 use crate::smtp::command::{AuthMechanism, BodyType, Command, MailParams};
@@ -51,15 +51,32 @@ pub struct ClientConfig {
     pub trace: bool,
 }
 
-/// The message to relay: envelope and body (RFC 5322 text, any line ends).
+/// The envelope of the message to relay and what MAIL needs to know of its
+/// body; the body itself is streamed by the driver after
+/// [`ClientEvent::SendBody`] (RFC 5322 text, any line ends: normalised to
+/// CRLF and dot-stuffed on the way out).
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
     /// MAIL FROM.
     pub sender: ReversePath,
     /// RCPT TO, in order.
     pub recipients: Vec<Mailbox>,
-    /// The message; normalised to CRLF and dot-stuffed when sent.
-    pub body: Vec<u8>,
+    /// The body's size in octets (RFC 1870 `SIZE=`).
+    pub size: u64,
+    /// The body has octets above 127 (RFC 6152 `BODY=8BITMIME`).
+    pub eight_bit: bool,
+}
+
+impl OutgoingMessage {
+    /// The envelope for `body` held in memory.
+    pub fn for_body(sender: ReversePath, recipients: Vec<Mailbox>, body: &[u8]) -> Self {
+        OutgoingMessage {
+            sender,
+            recipients,
+            size: body.len() as u64,
+            eight_bit: !body.is_ascii(),
+        }
+    }
 }
 
 /// What the client session asks of its driver.
@@ -68,6 +85,9 @@ pub enum ClientEvent {
     /// Send the queued bytes, then run the TLS handshake and call
     /// `tls_established()` (or `connection_closed()` if it fails).
     StartTls,
+    /// The server said 354: stream the body with `push_body()`, then call
+    /// `end_body()`.
+    SendBody,
     /// Every recipient's fate is known.
     Finished(Vec<RecipientResult>),
     /// The session is over: close the connection.
@@ -138,6 +158,8 @@ pub struct ClientSession {
     mail_failed: bool,
     /// Commands not yet sent to a server without PIPELINING.
     held: VecDeque<(Command, Expect)>,
+    /// The body being streamed, between `SendBody` and `end_body()`.
+    stuffer: Option<DotStuffer>,
     finished: bool,
     closed: bool,
     input: Vec<u8>,
@@ -166,6 +188,7 @@ impl ClientSession {
             accepted: Vec::new(),
             mail_failed: false,
             held: VecDeque::new(),
+            stuffer: None,
             finished: false,
             closed: false,
             input: Vec::new(),
@@ -408,7 +431,7 @@ impl ClientSession {
     fn start_transaction(&mut self, now: Instant) {
         let needs_utf8 = self.message.sender.mailbox().is_some_and(Mailbox::is_utf8)
             || self.message.recipients.iter().any(Mailbox::is_utf8);
-        let size = self.message.body.len() as u64;
+        let size = self.message.size;
         if needs_utf8 && !self.ext.smtputf8 {
             let reply = local_failure(
                 553,
@@ -429,8 +452,7 @@ impl ClientSession {
         }
         let params = MailParams {
             size: self.ext.size.map(|_| size),
-            body: (self.ext.eight_bit && !self.message.body.is_ascii())
-                .then_some(BodyType::EightBitMime),
+            body: (self.ext.eight_bit && self.message.eight_bit).then_some(BodyType::EightBitMime),
             smtputf8: needs_utf8,
         };
         let mut commands = VecDeque::from([(
@@ -480,12 +502,32 @@ impl ClientSession {
             self.transcript.line(Direction::Client, b".");
             return self.wait_for(now, Expect::EmptyBody);
         }
-        let body = dot_stuff(&self.message.body);
-        self.transcript.data(Direction::Client, &body);
-        self.transcript.line(Direction::Client, b".");
-        self.output.extend_from_slice(&body);
-        self.output.extend_from_slice(b".\r\n");
-        self.wait_for(now, Expect::Body);
+        self.stuffer = Some(DotStuffer::default());
+        self.events.push_back(ClientEvent::SendBody);
+    }
+
+    /// The next chunk of the body, after [`ClientEvent::SendBody`]
+    /// (RFC 5321 §4.5.2: dot-stuffed on the way out).
+    pub fn push_body(&mut self, chunk: &[u8]) {
+        if let Some(stuffer) = &mut self.stuffer {
+            let start = self.output.len();
+            stuffer.push(chunk, &mut self.output);
+            self.transcript
+                .data(Direction::Client, &self.output[start..]);
+        }
+    }
+
+    /// The body is complete: sends the final `.` and waits for the reply.
+    pub fn end_body(&mut self, now: Instant) {
+        if let Some(stuffer) = self.stuffer.take() {
+            let start = self.output.len();
+            stuffer.finish(&mut self.output);
+            self.transcript
+                .data(Direction::Client, &self.output[start..]);
+            self.transcript.line(Direction::Client, b".");
+            self.output.extend_from_slice(b".\r\n");
+            self.wait_for(now, Expect::Body);
+        }
     }
 
     fn fail_undecided(&mut self, reply: &Reply) {

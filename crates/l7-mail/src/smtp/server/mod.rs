@@ -1,6 +1,6 @@
 //! The SMTP server session and what it exchanges with its driver.
 
-mod auth;
+pub(crate) mod auth;
 pub mod config;
 pub mod data;
 pub mod event;

@@ -1,0 +1,67 @@
+//! The simulated file: piece `i` is `piece_size(i)` copies of one byte
+//! derived from `i`, so a peer can produce any block without storage. Each
+//! distinct piece is SHA-1 hashed once ([`memo_sha1`]); the engines still
+//! verify every piece they complete against the metainfo, through that
+//! memo, which computes the real SHA-1 of anything it has not seen.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use l7_p2p::metainfo::{Metainfo, MetainfoError, TorrentBuilder, hash_piece};
+
+/// The byte piece `index` is made of.
+pub fn piece_byte(index: u32) -> u8 {
+    (index % 251) as u8 + 1
+}
+
+/// The SHA-1 of `data`, looked up in a table when `data` is one byte
+/// repeated (every piece of the simulated file), computed otherwise.
+pub fn memo_sha1(data: &[u8]) -> [u8; 20] {
+    static TABLE: Mutex<BTreeMap<(u8, usize), [u8; 20]>> = Mutex::new(BTreeMap::new());
+    let Some(&first) = data.first() else {
+        return hash_piece(data);
+    };
+    if !data.iter().all(|&b| b == first) {
+        return hash_piece(data);
+    }
+    let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+    *table
+        .entry((first, data.len()))
+        .or_insert_with(|| hash_piece(data))
+}
+
+/// The metainfo of a `length`-byte simulated file in `piece_length` pieces.
+pub fn metainfo(length: u64, piece_length: u64) -> Result<Metainfo, MetainfoError> {
+    let builder = TorrentBuilder::single_file("sim.bin", length)?.piece_length(piece_length)?;
+    let layout = builder.layout();
+    let hashes = (0..layout.piece_count())
+        .map(|i| memo_sha1(&vec![piece_byte(i); layout.piece_size(i) as usize]))
+        .collect();
+    builder.tracker("udp://10.0.0.1:6969").build(hashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memo_returns_the_true_sha1() {
+        let piece = vec![7u8; 1000];
+        assert_eq!(memo_sha1(&piece), hash_piece(&piece));
+        assert_eq!(memo_sha1(&piece), hash_piece(&piece));
+        let mut bad = piece.clone();
+        bad[500] = 8;
+        assert_eq!(memo_sha1(&bad), hash_piece(&bad));
+        assert_ne!(memo_sha1(&bad), memo_sha1(&piece));
+    }
+
+    #[test]
+    fn metainfo_hashes_the_generated_pieces() {
+        let m = metainfo(600 * 1024, 256 * 1024).unwrap();
+        assert_eq!(m.info.pieces.len(), 3);
+        assert_eq!(
+            m.info.pieces[2],
+            hash_piece(&vec![piece_byte(2); 88 * 1024])
+        );
+    }
+}

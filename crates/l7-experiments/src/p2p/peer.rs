@@ -1,0 +1,316 @@
+//! A BitTorrent peer in the simulator: l7-p2p's [`Torrent`] engine and
+//! [`UdpTrackerClient`], driven through the simulator's [`Ctx`]. Streams
+//! carry the engine's bytes; blocks it is asked to upload are generated
+//! ([`content`](super::content)); verified pieces are dropped (nothing is
+//! stored). A free rider runs the same engine but never answers a request.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use l7_p2p::metainfo::Metainfo;
+use l7_p2p::peer_wire::Bitfield;
+use l7_p2p::swarm::{Direction, PeerKey, Torrent, TorrentConfig, TorrentEvent};
+use l7_p2p::tracker::{AnnounceRequest, Event, UdpTrackerClient, UdpTrackerOutcome};
+use l7_sim::{Ctx, Endpoint, HostId, StreamId, StreamInfo, TimerId};
+use l7_wire::Instant;
+
+use super::content::{memo_sha1, piece_byte};
+
+/// Where peers accept connections (and send tracker datagrams from).
+pub const PEER_PORT: u16 = 6881;
+/// Most sessions a peer keeps.
+const MAX_PEERS: usize = 60;
+/// Peers asked of the tracker.
+const NUMWANT: u32 = 50;
+/// A downloading peer with fewer sessions than this asks the tracker again...
+const MIN_SESSIONS: usize = 4;
+/// ...at most this often.
+const REANNOUNCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What a peer is in the experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Starts with the whole file (the "server" of the course's model).
+    Seed,
+    /// Downloads and uploads.
+    Leecher,
+    /// Downloads, never uploads.
+    FreeRider,
+}
+
+/// Settings shared by every peer of a run.
+#[derive(Debug, Clone)]
+pub struct PeerSetup {
+    /// The torrent.
+    pub metainfo: Metainfo,
+    /// The tracker's endpoint.
+    pub tracker: Endpoint,
+    /// Rarest first (true) or random piece selection.
+    pub rarest_first: bool,
+    /// Leechers still downloading; the run stops when it reaches zero.
+    pub remaining: Rc<Cell<usize>>,
+}
+
+/// One peer.
+#[derive(Debug)]
+pub struct PeerApp {
+    role: Role,
+    peer_id: [u8; 20],
+    setup: PeerSetup,
+    torrent: Torrent,
+    tracker: UdpTrackerClient,
+    key_of: BTreeMap<StreamId, (PeerKey, HostId)>,
+    stream_of: BTreeMap<PeerKey, StreamId>,
+    /// Hosts connected or being dialed (one session per pair of hosts).
+    hosts: BTreeSet<HostId>,
+    timer: Option<(TimerId, Instant)>,
+    done_at: Option<Instant>,
+    /// When we last asked the tracker for peers.
+    announced_at: Option<Instant>,
+}
+
+impl PeerApp {
+    /// A peer with `role`; `seed` drives its engine's random choices.
+    pub fn new(role: Role, setup: PeerSetup, host_index: usize, seed: u64) -> Self {
+        let pieces = setup.metainfo.info.layout().piece_count();
+        let mut have = Bitfield::new(pieces);
+        if role == Role::Seed {
+            (0..pieces).for_each(|i| have.set(i));
+        }
+        let mut peer_id = *b"-L7SIM-000000000000\0";
+        peer_id[12..20].copy_from_slice(&(host_index as u64).to_be_bytes());
+        let config = TorrentConfig {
+            max_peers: MAX_PEERS,
+            peer_id,
+            listen_port: Some(PEER_PORT),
+            client_name: "l7-sim".into(),
+        };
+        let mut torrent = Torrent::new(&setup.metainfo, have, config, Instant::ZERO, seed);
+        torrent.set_piece_hasher(memo_sha1);
+        torrent.picker_mut().set_rarest_first(setup.rarest_first);
+        PeerApp {
+            role,
+            peer_id,
+            tracker: UdpTrackerClient::new(setup.tracker.socket_addr(), seed ^ 0x7472),
+            setup,
+            torrent,
+            key_of: BTreeMap::new(),
+            stream_of: BTreeMap::new(),
+            hosts: BTreeSet::new(),
+            timer: None,
+            done_at: None,
+            announced_at: None,
+        }
+    }
+
+    /// What this peer is.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// When the download completed (`None`: not yet, or a seed).
+    pub fn done_at(&self) -> Option<Instant> {
+        self.done_at
+    }
+
+    /// Payload bytes this peer uploaded.
+    pub fn uploaded(&self) -> u64 {
+        self.torrent.stats(Instant::ZERO).uploaded
+    }
+
+    /// Announces to the tracker.
+    pub fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        self.announce(ctx.now(), Event::Started);
+        self.pump(ctx);
+    }
+
+    fn announce(&mut self, now: Instant, event: Event) {
+        self.announced_at = Some(now);
+        let stats = self.torrent.stats(now);
+        self.tracker.announce(
+            now,
+            AnnounceRequest {
+                info_hash: self.setup.metainfo.info_hash,
+                peer_id: self.peer_id,
+                port: PEER_PORT,
+                uploaded: stats.uploaded,
+                downloaded: stats.downloaded,
+                left: stats.left,
+                event,
+                compact: true,
+                numwant: Some(NUMWANT),
+                key: None,
+            },
+        );
+    }
+
+    /// A tracker reply.
+    pub fn on_datagram(&mut self, ctx: &mut Ctx<'_>, from: Endpoint, payload: &[u8]) {
+        if from == self.setup.tracker {
+            self.tracker.handle_datagram(ctx.now(), payload);
+            self.pump(ctx);
+        }
+    }
+
+    /// A connection opened, either way.
+    pub fn on_stream_open(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, info: StreamInfo) {
+        let direction = if info.initiated_here {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        };
+        let known = !info.initiated_here && !self.hosts.insert(info.peer.host);
+        match self
+            .torrent
+            .add_peer(ctx.now(), info.peer.socket_addr(), direction)
+            .filter(|_| !known)
+        {
+            Some(key) => {
+                self.key_of.insert(stream, (key, info.peer.host));
+                self.stream_of.insert(key, stream);
+            }
+            None => {
+                if info.initiated_here {
+                    self.hosts.remove(&info.peer.host);
+                }
+                let _ = ctx.close(stream);
+            }
+        }
+        self.pump(ctx);
+    }
+
+    /// Bytes from a peer.
+    pub fn on_stream_data(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, data: &[u8]) {
+        if let Some(&(key, _)) = self.key_of.get(&stream) {
+            self.torrent.handle_input(ctx.now(), key, data);
+            self.pump(ctx);
+        }
+    }
+
+    /// The peer hung up.
+    pub fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        if let Some((key, host)) = self.key_of.remove(&stream) {
+            self.stream_of.remove(&key);
+            self.torrent.peer_disconnected(key);
+            self.hosts.remove(&host);
+            let _ = ctx.close(stream);
+            self.pump(ctx);
+        }
+    }
+
+    /// The engine's or the tracker client's timer.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
+        self.timer = None;
+        let now = ctx.now();
+        self.torrent.handle_timeout(now);
+        self.tracker.handle_timeout(now);
+        self.pump(ctx);
+    }
+
+    fn dial(&mut self, ctx: &mut Ctx<'_>, to: Endpoint) {
+        if to.host != ctx.host()
+            && self.hosts.len() < MAX_PEERS
+            && self.hosts.insert(to.host)
+            && ctx.connect(to).is_err()
+        {
+            self.hosts.remove(&to.host);
+        }
+    }
+
+    /// Carries out what the engine and the tracker client want.
+    fn pump(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        while let Some(event) = self.torrent.poll_event() {
+            match event {
+                TorrentEvent::ReadBlock { peer, block } => {
+                    if self.role != Role::FreeRider {
+                        let data = vec![piece_byte(block.index); block.length as usize];
+                        self.torrent.block_read(now, peer, block, data);
+                    }
+                }
+                TorrentEvent::Complete => {
+                    if self.done_at.is_none() && self.role != Role::Seed {
+                        self.done_at = Some(now);
+                        let left = self.setup.remaining.get().saturating_sub(1);
+                        self.setup.remaining.set(left);
+                        if left == 0 {
+                            ctx.stop();
+                        }
+                    }
+                }
+                TorrentEvent::Disconnect { peer, .. } => {
+                    if let Some(stream) = self.stream_of.remove(&peer) {
+                        if let Some((_, host)) = self.key_of.remove(&stream) {
+                            self.hosts.remove(&host);
+                        }
+                        let _ = ctx.close(stream);
+                    }
+                }
+                TorrentEvent::PeersDiscovered(addrs) => {
+                    for a in addrs {
+                        if let Some(e) = Endpoint::from_socket_addr(a) {
+                            self.dial(ctx, e);
+                        }
+                    }
+                }
+                TorrentEvent::PieceVerified { .. }
+                | TorrentEvent::PieceFailed { .. }
+                | TorrentEvent::Banned(_) => {}
+            }
+        }
+        while let Some((peer, bytes)) = self.torrent.poll_transmit() {
+            if let Some(&stream) = self.stream_of.get(&peer) {
+                let _ = ctx.write(stream, bytes);
+            }
+        }
+        while let Some(d) = self.tracker.poll_transmit() {
+            ctx.send_datagram(PEER_PORT, self.setup.tracker, d);
+        }
+        while let Some(outcome) = self.tracker.poll_outcome() {
+            if let UdpTrackerOutcome::Announced(resp) = outcome {
+                for p in resp.peers {
+                    if let Some(e) = Endpoint::from_socket_addr(p.addr) {
+                        self.dial(ctx, e);
+                    }
+                }
+            }
+        }
+        self.reannounce(ctx);
+        self.rearm(ctx);
+    }
+
+    /// A downloading peer left with few sessions asks the tracker again,
+    /// at most once per [`REANNOUNCE`].
+    fn reannounce(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let due = self
+            .announced_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= REANNOUNCE);
+        if due
+            && self.done_at.is_none()
+            && self.role != Role::Seed
+            && self.hosts.len() < MIN_SESSIONS
+            && self.tracker.poll_timeout().is_none()
+        {
+            self.announce(now, Event::None);
+            while let Some(d) = self.tracker.poll_transmit() {
+                ctx.send_datagram(PEER_PORT, self.setup.tracker, d);
+            }
+        }
+    }
+
+    fn rearm(&mut self, ctx: &mut Ctx<'_>) {
+        let mut next = self.torrent.poll_timeout();
+        if let Some(t) = self.tracker.poll_timeout() {
+            next = next.min(t);
+        }
+        if self.timer.is_some_and(|(_, at)| at == next) {
+            return;
+        }
+        if let Some((id, _)) = self.timer.take() {
+            ctx.cancel_timer(id);
+        }
+        self.timer = Some((ctx.set_timer(next, 0), next));
+    }
+}

@@ -1,0 +1,234 @@
+//! [`DiskStore`]: the cache's entries as files in one directory, bounded
+//! in bytes with least-recently-used eviction. Each entry is written to a
+//! temporary file and renamed into place, so a crash leaves the old entry
+//! or the new one, never half of one; damaged files are skipped (and
+//! removed) when the store opens. Core crates may touch their own storage:
+//! this is std::fs only, no clock (recency is a counter).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::Entry;
+use crate::wire::Headers;
+
+/// Most variants (Vary) kept for one primary key.
+const MAX_VARIANTS: usize = 8;
+
+struct Slot {
+    file: String,
+    size: u64,
+    used: u64,
+}
+
+/// Entries on disk, indexed in memory by primary key.
+pub struct DiskStore {
+    dir: PathBuf,
+    max_bytes: u64,
+    bytes: u64,
+    clock: u64,
+    index: HashMap<String, Vec<Slot>>,
+}
+
+impl DiskStore {
+    /// Opens (creating) the store in `dir`, holding at most `max_bytes`.
+    pub fn open(dir: &Path, max_bytes: u64) -> io::Result<DiskStore> {
+        fs::create_dir_all(dir)?;
+        let mut files: Vec<(std::time::SystemTime, String, u64, String)> = Vec::new();
+        for item in fs::read_dir(dir)? {
+            let item = item?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            let path = item.path();
+            if name.ends_with(".tmp") {
+                let _ = fs::remove_file(&path);
+                continue;
+            }
+            if !name.ends_with(".entry") {
+                continue;
+            }
+            match fs::read(&path).ok().and_then(|b| Entry::decode(&b).ok()) {
+                Some(e) => {
+                    let meta = item.metadata()?;
+                    let mtime = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+                    files.push((mtime, name, meta.len(), e.key));
+                }
+                None => {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        // Oldest files count as least recently used.
+        files.sort();
+        let mut store = DiskStore {
+            dir: dir.to_path_buf(),
+            max_bytes,
+            bytes: 0,
+            clock: 0,
+            index: HashMap::new(),
+        };
+        for (_, file, size, key) in files {
+            store.clock += 1;
+            store.bytes += size;
+            store.index.entry(key).or_default().push(Slot {
+                file,
+                size,
+                used: store.clock,
+            });
+        }
+        store.evict();
+        Ok(store)
+    }
+
+    /// Bytes held on disk.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The stored variant of `key` matching `request`'s Vary fields.
+    pub fn get(&mut self, key: &str, request: &Headers<'_>) -> Option<Entry> {
+        self.clock += 1;
+        let clock = self.clock;
+        let slots = self.index.get_mut(key)?;
+        for slot in slots.iter_mut() {
+            let Some(entry) = fs::read(self.dir.join(&slot.file))
+                .ok()
+                .and_then(|b| Entry::decode(&b).ok())
+            else {
+                continue;
+            };
+            if entry.key == key && entry.matches(request) {
+                slot.used = clock;
+                return Some(entry);
+            }
+        }
+        None
+    }
+
+    /// Stores `entry`, replacing the variant with the same secondary key.
+    pub fn put(&mut self, entry: &Entry) -> io::Result<()> {
+        let bytes = entry.encode();
+        if bytes.len() as u64 > self.max_bytes {
+            return Ok(());
+        }
+        let file = format!("{}.entry", hex(&entry.key, &entry.vary));
+        let tmp = self.dir.join(format!("{file}.tmp"));
+        fs::write(&tmp, &bytes)?;
+        fs::File::open(&tmp)?.sync_all()?;
+        fs::rename(&tmp, self.dir.join(&file))?;
+        self.clock += 1;
+        let slots = self.index.entry(entry.key.clone()).or_default();
+        if let Some(i) = slots.iter().position(|s| s.file == file) {
+            self.bytes -= slots.remove(i).size;
+        }
+        slots.push(Slot {
+            file,
+            size: bytes.len() as u64,
+            used: self.clock,
+        });
+        self.bytes += bytes.len() as u64;
+        if slots.len() > MAX_VARIANTS {
+            let oldest = slots.remove(0);
+            self.bytes -= oldest.size;
+            let _ = fs::remove_file(self.dir.join(oldest.file));
+        }
+        self.evict();
+        Ok(())
+    }
+
+    /// Removes every variant of `key` (§4.4 invalidation, PURGE).
+    pub fn remove(&mut self, key: &str) -> bool {
+        let Some(slots) = self.index.remove(key) else {
+            return false;
+        };
+        for slot in slots {
+            self.bytes -= slot.size;
+            let _ = fs::remove_file(self.dir.join(slot.file));
+        }
+        true
+    }
+
+    /// Drops least recently used entries until the bound holds.
+    fn evict(&mut self) {
+        while self.bytes > self.max_bytes {
+            let victim = self
+                .index
+                .iter()
+                .flat_map(|(k, slots)| {
+                    slots
+                        .iter()
+                        .map(move |s| (s.used, k.clone(), s.file.clone()))
+                })
+                .min();
+            let Some((_, key, file)) = victim else { return };
+            if let Some(slots) = self.index.get_mut(&key)
+                && let Some(i) = slots.iter().position(|s| s.file == file)
+            {
+                let slot = slots.remove(i);
+                self.bytes -= slot.size;
+                let _ = fs::remove_file(self.dir.join(&slot.file));
+                if slots.is_empty() {
+                    self.index.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+/// The file name of a variant: SHA-256 of the key and secondary key.
+fn hex(key: &str, vary: &[(String, Option<Vec<u8>>)]) -> String {
+    let mut h = Sha256::new();
+    h.update(key.as_bytes());
+    for (name, value) in vary {
+        h.update([0]);
+        h.update(name.as_bytes());
+        h.update([1]);
+        h.update(value.as_deref().unwrap_or(b"\xff"));
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Times;
+    use super::*;
+    use crate::wire::ResponseHead;
+
+    fn entry(key: &str, body: usize) -> Entry {
+        Entry {
+            key: key.into(),
+            vary: Vec::new(),
+            times: Times {
+                request_time: 1,
+                response_time: 1,
+            },
+            head: ResponseHead::new(200),
+            body: vec![b'x'; body],
+        }
+    }
+
+    #[test]
+    fn bounded_lru_that_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = Headers::new();
+        let mut s = DiskStore::open(dir.path(), 3000).unwrap();
+        s.put(&entry("a", 1000)).unwrap();
+        s.put(&entry("b", 1000)).unwrap();
+        assert!(s.get("a", &none).is_some());
+        s.put(&entry("c", 1000)).unwrap();
+        // b was least recently used.
+        assert!(s.get("b", &none).is_none());
+        assert!(s.get("a", &none).is_some() && s.get("c", &none).is_some());
+        assert!(s.bytes() <= 3000);
+        // A half-written temporary file and a damaged entry are dropped on open.
+        fs::write(dir.path().join("junk.entry.tmp"), b"L7CACHE1 1").unwrap();
+        fs::write(dir.path().join("junk.entry"), b"L7CACHE1 1 1 99\nk\n").unwrap();
+        let mut s = DiskStore::open(dir.path(), 3000).unwrap();
+        assert_eq!(s.get("a", &none).unwrap().body.len(), 1000);
+        assert!(!dir.path().join("junk.entry").exists());
+        assert!(s.remove("a"));
+        assert!(s.get("a", &none).is_none());
+    }
+}
