@@ -3,7 +3,7 @@
 # Sourced, not run.
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-L7="$bench_root/target/release/l7"
+L7="${CARGO_TARGET_DIR:-$bench_root/target}/release/l7"
 
 # needs CMD:PACKAGE... — installs missing Debian packages (root) or says how.
 needs() {
@@ -42,4 +42,67 @@ wait_port() {
   done
   echo "nothing listens on $1:$2" >&2
   return 1
+}
+
+# nginx_static_conf WORK LISTEN — an nginx.conf for one worker (no master,
+# in the foreground, access log off, sendfile on) serving WORK/www on
+# LISTEN (e.g. "127.0.0.1:8080" or "127.0.0.1:8080 http2"), its files
+# under WORK/nginx.
+nginx_static_conf() {
+  local work=$1 listen=$2
+  mkdir -p "$work/nginx/logs"
+  cat <<CONF
+worker_processes 1;
+master_process off;
+daemon off;
+error_log $work/nginx/logs/error.log crit;
+pid $work/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen $listen;
+    root $work/www;
+  }
+}
+CONF
+}
+
+# cpu_ticks PID — user + system clock ticks the process has used
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# start_static l7|nginx WORK PORT — starts the server on core 0 serving
+# WORK/www on 127.0.0.1:PORT (nginx from WORK/nginx/nginx.conf); sets $pid.
+start_static() {
+  if [ "$1" = l7 ]; then
+    taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" http serve --root "$2/www" \
+      --listen "127.0.0.1:$3" --access-log off >/dev/null 2>&1 &
+  else
+    taskset -c 0 nginx -p "$2/nginx" -c "$2/nginx/nginx.conf" >/dev/null 2>&1 &
+  fi
+  pid=$!
+}
+
+# median_runs l7|nginx WORK PORT REPEAT FN ARGS... — REPEAT times: start the
+# server, run `FN PID ARGS...` (which prints "rate cpu"), stop it; prints the
+# medians "rate cpu".
+median_runs() {
+  local server=$1 work=$2 port=$3 repeat=$4 fn=$5 r=() c=() a b
+  shift 5
+  for _ in $(seq "$repeat"); do
+    start_static "$server" "$work" "$port"
+    wait_port 127.0.0.1 "$port"
+    read -r a b < <("$fn" "$pid" "$@")
+    r+=("$a"); c+=("$b")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+  echo "$(printf '%s\n' "${r[@]}" | median) $(printf '%s\n' "${c[@]}" | median)"
 }

@@ -20,6 +20,27 @@ fn pieces(data: &[u8]) -> (usize, &[u8]) {
     }
 }
 
+/// Parses `data` as a request head and runs everything a server derives
+/// from one: the semantic checks, body framing, the demo shop's routing
+/// and the request-cookie lookup; then the server connection on the same
+/// bytes.
+pub fn check_request(data: &[u8]) {
+    if let Ok((head, used)) = crate::wire::RequestHead::parse(data) {
+        assert!(used <= data.len());
+        let _ = head.validate();
+        let _ = crate::wire::framing::request_framing(&head);
+        if let Some(req) = crate::shop::shop_request(&head) {
+            assert!(
+                req.visitor
+                    .as_deref()
+                    .is_none_or(crate::shop::is_visitor_id)
+            );
+        }
+        let _ = crate::cookie::request_cookie(&head.headers, crate::shop::COOKIE);
+    }
+    drive_server(data);
+}
+
 /// Feeds `data` to a server connection in pieces, answering every request.
 pub fn drive_server(data: &[u8]) {
     let (step, data) = pieces(data);

@@ -372,10 +372,14 @@ pub struct DnsResolveArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum HttpCmd {
-    /// Serve a directory over HTTP/1.1 (static files, listings, ranges, conditional GET).
+    /// Serve a directory over HTTP/1.1 and HTTP/2 (static files, listings, ranges, conditional GET).
     ///
-    /// Example: l7 http serve --root ./site --listen 127.0.0.1:8080
+    /// HTTP/2 is spoken to clients with prior knowledge on cleartext and by
+    /// ALPN over TLS; `--demo-shop` adds the cookie demo under /shop.
+    ///
+    /// Example: l7 http serve --root ./site --listen 127.0.0.1:8080 --demo-shop
     /// then:    curl -v http://127.0.0.1:8080/
+    /// or:      curl --http2-prior-knowledge -c jar -b jar http://127.0.0.1:8080/shop
     Serve(HttpServeArgs),
 }
 

@@ -14,8 +14,8 @@ struct Site {
 }
 
 /// Serves a directory with a large file and ten small ones; `tls` adds a
-/// self-signed certificate for gaia.cs.umass.edu.
-fn site(tls: bool) -> Site {
+/// self-signed certificate for gaia.cs.umass.edu; `extra` more flags.
+fn site(tls: bool, extra: &[&str]) -> Site {
     let dir = Scratch::new(&format!("h2-{}", free_port()));
     std::fs::write(dir.join("index.html"), "<h1>gaia over h2</h1>\n").unwrap();
     let big: Vec<u8> = (0..8_000_000u32)
@@ -47,6 +47,7 @@ fn site(tls: bool) -> Site {
         (cert, key) = (c.display().to_string(), k.display().to_string());
         args.extend(["--tls-cert", &cert, "--tls-key", &key]);
     }
+    args.extend_from_slice(extra);
     let server = Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false);
     Site {
         dir,
@@ -68,7 +69,7 @@ impl Site {
 
 #[test]
 fn curl_speaks_h2c_with_prior_knowledge() {
-    let s = site(false);
+    let s = site(false, &[]);
     let url = format!("http://127.0.0.1:{}/", s.port);
     let (out, err) = s.curl(&["--http2-prior-knowledge", "-w", "\n%{http_version}", &url]);
     assert_eq!(out, "<h1>gaia over h2</h1>\n\n2", "{err}");
@@ -118,7 +119,7 @@ fn curl_speaks_h2c_with_prior_knowledge() {
 
 #[test]
 fn curl_negotiates_h2_over_tls_by_alpn() {
-    let s = site(true);
+    let s = site(true, &[]);
     let cacert = s.dir.join("cert.pem").display().to_string();
     let resolve = format!("gaia.cs.umass.edu:{}:127.0.0.1", s.port);
     let url = format!("https://gaia.cs.umass.edu:{}/big.bin", s.port);
@@ -150,7 +151,7 @@ fn curl_negotiates_h2_over_tls_by_alpn() {
 
 #[test]
 fn nghttp_gets_small_objects_before_a_large_one_requested_first() {
-    let s = site(false);
+    let s = site(false, &[]);
     let mut urls = vec![format!("http://127.0.0.1:{}/big.bin", s.port)];
     urls.extend((0..10).map(|i| format!("http://127.0.0.1:{}/small{i}.txt", s.port)));
     // -s prints the streams sorted by completion; -n discards the bodies.
@@ -175,4 +176,42 @@ fn nghttp_gets_small_objects_before_a_large_one_requested_first() {
     // nghttp prints sizes rounded to MiB: 8,000,000 bytes is "7M".
     let size_line = out.lines().find(|l| l.ends_with("/big.bin")).unwrap();
     assert!(size_line.contains(" 7M "), "{size_line}");
+}
+
+#[test]
+fn uploads_over_h2_are_received_and_limited_like_http1() {
+    let s = site(false, &["--allow-upload"]);
+    let local = s.dir.join("local.bin");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&local, &data).unwrap();
+    let url = format!("http://127.0.0.1:{}/up.bin", s.port);
+    let local_s = local.display().to_string();
+    let put = |expect: &str| {
+        let (code, err) = s.curl(&[
+            "--http2-prior-knowledge",
+            "-T",
+            &local_s,
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &url,
+        ]);
+        assert_eq!(code, expect, "{err}");
+    };
+    put("201");
+    assert_eq!(std::fs::read(s.dir.join("up.bin")).unwrap(), data);
+    put("204");
+    let (code, _) = s.curl(&[
+        "--http2-prior-knowledge",
+        "-X",
+        "DELETE",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &url,
+    ]);
+    assert_eq!(code, "204");
+    assert!(!s.dir.join("up.bin").exists());
 }

@@ -295,6 +295,11 @@ impl FileServer {
         ctype: &str,
         len: u64,
     ) -> Option<(Coding, Body)> {
+        // A client that accepts no coding we could offer gets identity:
+        // spare it the file-system lookups of precompressed siblings.
+        if negotiate(headers, &[Coding::Brotli, Coding::Gzip]) == Coding::Identity {
+            return None;
+        }
         let siblings: Vec<(Coding, PathBuf, u64)> = [Coding::Brotli, Coding::Gzip]
             .into_iter()
             .filter_map(|c| {

@@ -128,12 +128,17 @@ impl<H: Handler> Driver<H> {
                 self.idle.as_mut().reset(deadline);
                 continue;
             }
-            if self.streams.is_empty()
-                && self.uploads == 0
-                && self.idle.as_mut().poll(cx).is_ready()
-            {
-                // RFC 9113 §6.8: GOAWAY, then close once open streams end.
-                conn.graceful_shutdown();
+            if self.idle.as_mut().poll(cx).is_ready() {
+                if !self.streams.is_empty() {
+                    // Responses wait and the client has taken nothing for
+                    // the whole idle time (no WINDOW_UPDATE): drop it.
+                    tracing::debug!("HTTP/2 client {} stopped reading", self.peer);
+                    return Poll::Ready(());
+                }
+                if self.uploads == 0 {
+                    // RFC 9113 §6.8: GOAWAY, then close once open streams end.
+                    conn.graceful_shutdown();
+                }
                 let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
                 self.idle.as_mut().reset(far);
                 continue;

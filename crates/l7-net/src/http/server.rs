@@ -29,6 +29,11 @@ use crate::tcp::{self, ConnLimits};
 /// File bytes read and sent per step: the most a connection buffers.
 const CHUNK: u64 = 256 * 1024;
 
+/// File bodies up to this size are read on the connection's own task: a
+/// few pages from the page cache cost less than a hand-off to the blocking
+/// thread pool and back. Larger ones are read off the async threads.
+const INLINE_READ: u64 = 128 * 1024;
+
 /// What a server does with each request.
 pub trait Handler: Send + Sync + 'static {
     /// The answer to a request head: a response, or an upload to receive.
@@ -123,6 +128,8 @@ struct Conn<S> {
     http: ServerConnection,
     stream: S,
     epoch: std::time::Instant,
+    /// Output on its way to the socket, reused across responses.
+    out: Vec<u8>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
@@ -130,11 +137,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Instant::from_epoch(self.epoch.elapsed())
     }
 
-    /// Writes what the connection produced; a client that stops reading
-    /// for [`WRITE_TIMEOUT`] is dropped.
+    /// Writes what the connection produced, from one buffer the connection
+    /// keeps (no allocation per response); a client that stops reading for
+    /// [`WRITE_TIMEOUT`] is dropped.
     async fn flush(&mut self) -> std::io::Result<()> {
-        while let Some(bytes) = self.http.poll_transmit() {
-            tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(&bytes))
+        while self.http.transmit_into(&mut self.out) {
+            tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(&self.out))
                 .await
                 .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
         }
@@ -158,6 +166,7 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
         http,
         stream,
         epoch,
+        out: Vec::new(),
     };
     let mut buf = vec![0u8; 16 * 1024];
     let mut upload: Option<(RequestHead<'static>, Option<Upload>)> = None;
@@ -255,10 +264,23 @@ pub(super) fn error_response(status: u16, text: &str) -> FileResponse {
 /// Adds the fields every response carries: Date (RFC 9110 §6.6.1: an
 /// origin server with a clock sends it) and Server.
 pub(super) fn stamp(headers: &mut Headers<'static>) {
+    thread_local! {
+        /// The Date value for the current second, formatted once.
+        static DATE: std::cell::RefCell<(u64, Vec<u8>)> = const {
+            std::cell::RefCell::new((u64::MAX, Vec::new()))
+        };
+    }
     let unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    headers.set("Date", format_http_date(unix).into_bytes());
+    let date = DATE.with_borrow_mut(|(second, value)| {
+        if *second != unix {
+            *second = unix;
+            *value = format_http_date(unix).into_bytes();
+        }
+        value.clone()
+    });
+    headers.set("Date", date);
     headers.set("Server", &b"l7"[..]);
 }
 
@@ -318,11 +340,15 @@ async fn send_file<S: AsyncRead + AsyncWrite + Unpin>(
     let end = offset + len;
     while at < end {
         let n = CHUNK.min(end - at);
-        let p = path.clone();
-        let chunk = tokio::task::spawn_blocking(move || read_range(&p, at, n))
-            .await
-            .map_err(|_| ())?
-            .map_err(|e| tracing::warn!("reading {}: {e}", path.display()))?;
+        let read = if len <= INLINE_READ {
+            read_range(&path, at, n)
+        } else {
+            let p = path.clone();
+            tokio::task::spawn_blocking(move || read_range(&p, at, n))
+                .await
+                .map_err(|_| ())?
+        };
+        let chunk = read.map_err(|e| tracing::warn!("reading {}: {e}", path.display()))?;
         send(c, &chunk).await?;
         at += n;
     }

@@ -191,6 +191,19 @@ fn print_tour(hosts: &[HostState], data: &std::path::Path) {
             "the lab's lossy pinger".into(),
         ));
     }
+    if let Some((name, ip, port)) = find("web", "tcp") {
+        let resolve = format!("--resolve {name}:{port}:{ip}");
+        tour.push((
+            format!(
+                "curl -v {resolve} http://{name}:{port}/wireshark-labs/HTTP-wireshark-file1.html"
+            ),
+            "the HTTP lab's first GET".into(),
+        ));
+        tour.push((
+            format!("curl -c jar -b jar {resolve} http://{name}:{port}/shop"),
+            "cookies: run it twice and be greeted back".into(),
+        ));
+    }
     let dns_at = |host: &str| -> Option<String> {
         let h = hosts.iter().find(|h| h.name == host)?;
         let s = h

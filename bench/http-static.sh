@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Static files over HTTP/1.1: wrk against `l7 http serve` and nginx (one
+# worker, no master, access log off, sendfile on as nginx is usually run)
+# serving the same 1 KiB and 100 KiB files. Each server is pinned to core 0,
+# wrk (one thread) to core 1. Two modes: 64 keep-alive connections, and a
+# new connection per request (`Connection: close`, the course's
+# non-persistent HTTP). Prints requests/s (median of REPEAT runs), the
+# server's CPU-µs per request, and the ratio l7 / nginx (higher is better
+# for l7). Goals (issue 7): >= 1.2 on 1 KiB keep-alive, >= 1.0 otherwise.
+#   usage: bench/http-static.sh [SECONDS=10] [REPEAT=3]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+secs=${1:-10}
+repeat=${2:-3}
+needs wrk:wrk nginx:nginx-light taskset:util-linux
+build_release
+
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+mkdir -p "$work/www" "$work/nginx/logs"
+head -c 1024 /dev/urandom > "$work/www/1k.bin"
+head -c 102400 /dev/urandom > "$work/www/100k.bin"
+port=28080
+nginx_static_conf "$work" "127.0.0.1:$port" > "$work/nginx/nginx.conf"
+
+# measure PID PATH [wrk args...] — prints "requests/s cpu-µs/request"
+measure() {
+  local pid=$1 path=$2
+  shift 2
+  local before after out reqs rps hz
+  hz=$(getconf CLK_TCK)
+  before=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" "$@" "http://127.0.0.1:$port$path")
+  after=$(cpu_ticks "$pid")
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  if grep -q "Non-2xx" <<<"$out"; then echo "wrk saw errors: $out" >&2; exit 1; fi
+  awk -v r="$rps" -v t=$((after - before)) -v n="$reqs" -v hz="$hz" \
+    'BEGIN { printf "%.0f %.1f\n", r, t / hz * 1e6 / n }'
+}
+
+echo "static files, wrk -t1 -c64, ${secs}s x $repeat, server on core 0, wrk on core 1"
+printf '%-22s %14s %10s %14s %10s %8s\n' case "l7 req/s" "l7 µs/req" "nginx req/s" "ng µs/req" "l7/nginx"
+for mode in keep-alive close; do
+  for file in 1k.bin 100k.bin; do
+    extra=()
+    [ "$mode" = close ] && extra=(-H "Connection: close")
+    declare -A rps=() cpu=()
+    for server in l7 nginx; do
+      read -r "rps[$server]" "cpu[$server]" < <(median_runs "$server" "$work" "$port" "$repeat" \
+        measure "/$file" "${extra[@]}")
+    done
+    printf '%-22s %14s %10s %14s %10s %8s\n' "$file $mode" "${rps[l7]}" "${cpu[l7]}" \
+      "${rps[nginx]}" "${cpu[nginx]}" "$(ratio "${rps[l7]}" "${rps[nginx]}")"
+  done
+done
+echo "ratio = l7 req/s / nginx req/s (higher is better for l7; goals: 1k keep-alive >= 1.2, others >= 1.0)"
