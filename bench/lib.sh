@@ -3,7 +3,7 @@
 # Sourced, not run.
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-L7="$bench_root/target/release/l7"
+L7="${CARGO_TARGET_DIR:-$bench_root/target}/release/l7"
 
 # needs CMD:PACKAGE... — installs missing Debian packages (root) or says how.
 needs() {
