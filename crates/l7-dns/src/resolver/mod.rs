@@ -9,6 +9,8 @@ mod engine;
 mod hints;
 mod hosts;
 mod servers;
+#[cfg(test)]
+mod walk_count;
 
 pub use answers::{AnswerCache, EDNS_UDP_LIMIT};
 pub use cache::{Cache, Cached, MAX_CACHE_TTL, MAX_NEGATIVE_TTL, Rank};
