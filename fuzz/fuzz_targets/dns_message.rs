@@ -1,13 +1,15 @@
 //! Fuzzes DNS message parsing (owned and zero-copy view), re-emission of
 //! what parsed, and the authoritative server answering it from a small zone
 //! with a CNAME, a wildcard, a DNAME and a delegation, then the response
-//! through the rate limiter (whose slip stub must parse too).
+//! through the rate limiter (whose slip stub must parse too), and the
+//! resolver's wire answer cache keeping the input and answering it.
 #![no_main]
 
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use l7_dns::authority::{Authority, RateLimiter, RrlConfig, Transport, Verdict};
+use l7_dns::resolver::AnswerCache;
 use l7_dns::wire::{Message, MessageView};
 use l7_dns::zone::{NoIncludes, Zone};
 use libfuzzer_sys::fuzz_target;
@@ -68,5 +70,17 @@ fuzz_target!(|data: &[u8]| {
                 assert!(Message::parse(&limited).is_ok(), "the TC stub parses");
             }
         }
+    }
+    // Kept as an answer, then asked as a query (QR cleared): a hit must be
+    // a message.
+    let mut cache = AnswerCache::new(4);
+    cache.insert(l7_wire::Instant::ZERO, data);
+    let mut query = data.to_vec();
+    if let Some(flags) = query.get_mut(2) {
+        *flags &= 0x7F;
+    }
+    let mut hit = Vec::new();
+    if cache.answer(l7_wire::Instant::ZERO, &query, &mut hit) {
+        assert!(MessageView::parse(&hit).is_ok(), "a cached answer parses");
     }
 });
