@@ -29,15 +29,6 @@ run_dnsperf() {
     | awk '/Queries per second/ {print $4}'
 }
 
-l7_qps=()
-for _ in $(seq "$repeat"); do
-  taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" dns serve --zone "$work/bench.test.zone" --listen "127.0.0.1:$port" &
-  pid=$!
-  wait_port 127.0.0.1 "$port"
-  l7_qps+=("$(run_dnsperf)")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-done
-
 mkdir -p "$work/nsd"
 cp "$work/bench.test.zone" "$work/nsd/"
 cat > "$work/nsd/nsd.conf" <<CONF
@@ -45,6 +36,8 @@ server:
   ip-address: 127.0.0.1@$port
   port: $port
   server-count: 1
+  # Debian's NSD has response rate limiting on (200/s): off, as in l7's default
+  rrl-ratelimit: 0
   username: ""
   chroot: ""
   zonesdir: "$work/nsd"
@@ -59,8 +52,14 @@ zone:
   name: bench.test
   zonefile: bench.test.zone
 CONF
-nsd_qps=()
-for _ in $(seq "$repeat"); do
+l7_qps=(); nsd_qps=()
+for _ in $(seq "$repeat"); do  # alternate, so load from elsewhere hits both alike
+  taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" dns serve --zone "$work/bench.test.zone" --listen "127.0.0.1:$port" 2>/dev/null &
+  pid=$!
+  wait_port 127.0.0.1 "$port"
+  l7_qps+=("$(run_dnsperf)")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+
   taskset -c 0 nsd -d -c "$work/nsd/nsd.conf" &
   pid=$!
   sleep 1

@@ -37,16 +37,22 @@ for t in 1 2 3 4; do
   done
 done
 
-start_hierarchy() {
-  "$L7" dns serve --zone "$work/root.zone" --listen $net.1:53 2>"$work/s1.log" &
-  for t in 1 2 3 4; do "$L7" dns serve --zone "$work/t$t.zone" --listen $net.$((t + 1)):53 2>"$work/s$((t + 1)).log" & done
+hierarchy=()
+start_hierarchy() {  # the authoritative servers share core 1 with dnsperf
+  taskset -c 1 "$L7" dns serve --zone "$work/root.zone" --listen $net.1:53 2>"$work/s1.log" &
+  hierarchy=($!)
+  for t in 1 2 3 4; do
+    taskset -c 1 "$L7" dns serve --zone "$work/t$t.zone" --listen $net.$((t + 1)):53 2>"$work/s$((t + 1)).log" &
+    hierarchy+=($!)
+  done
   args=(); for f in "$work"/d*.zone; do args+=(--zone "$f"); done
-  "$L7" dns serve "${args[@]}" --listen $net.6:53 2>"$work/s6.log" &
+  taskset -c 1 "$L7" dns serve "${args[@]}" --listen $net.6:53 2>"$work/s6.log" &
+  hierarchy+=($!)
   for i in 1 2 3 4 5 6; do wait_port $net.$i 53; done
 }
-stop_hierarchy() {  # prints the upstream queries the hierarchy answered
-  pkill -TERM -f "l7 dns serve" || true
-  sleep 0.5
+stop_hierarchy() {  # stops only the servers started above; prints the upstream queries they answered
+  kill -TERM "${hierarchy[@]}" 2>/dev/null || true
+  while kill -0 "${hierarchy[@]}" 2>/dev/null; do sleep 0.1; done
   cat "$work"/s*.log | awk '/answered [0-9]+ UDP queries/ {n += $2} END {print n + 0}'
 }
 

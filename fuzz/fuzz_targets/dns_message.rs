@@ -1,12 +1,15 @@
 //! Fuzzes DNS message parsing (owned and zero-copy view), re-emission of
 //! what parsed, and the authoritative server answering it from a small zone
-//! with a CNAME, a wildcard, a DNAME and a delegation.
+//! with a CNAME, a wildcard, a DNAME and a delegation, then the response
+//! through the rate limiter (whose slip stub must parse too), and the
+//! resolver's wire answer cache keeping the input and answering it.
 #![no_main]
 
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use l7_dns::authority::{Authority, Transport};
+use l7_dns::authority::{Authority, RateLimiter, RrlConfig, Transport, Verdict};
+use l7_dns::resolver::AnswerCache;
 use l7_dns::wire::{Message, MessageView};
 use l7_dns::zone::{NoIncludes, Zone};
 use libfuzzer_sys::fuzz_target;
@@ -49,11 +52,35 @@ fuzz_target!(|data: &[u8]| {
         assert!(Message::parse(&out).is_ok(), "truncated output parses");
     }
     let client = IpAddr::from([127, 0, 0, 1]);
+    let mut rrl = RateLimiter::new(RrlConfig {
+        responses_per_second: 1,
+        slip: 1,
+        ..RrlConfig::default()
+    });
     for transport in [Transport::Udp, Transport::Tcp] {
         let mut out = Vec::new();
         server().respond(data, client, transport, &mut out);
         if !out.is_empty() {
             assert!(Message::parse(&out).is_ok(), "our response parses");
         }
+        // The second response to the same network and answer slips as a stub.
+        for _ in 0..2 {
+            let mut limited = out.clone();
+            if rrl.check(l7_wire::Instant::ZERO, client, &mut limited) == Verdict::Slip {
+                assert!(Message::parse(&limited).is_ok(), "the TC stub parses");
+            }
+        }
+    }
+    // Kept as an answer, then asked as a query (QR cleared): a hit must be
+    // a message.
+    let mut cache = AnswerCache::new(4);
+    cache.insert(l7_wire::Instant::ZERO, data);
+    let mut query = data.to_vec();
+    if let Some(flags) = query.get_mut(2) {
+        *flags &= 0x7F;
+    }
+    let mut hit = Vec::new();
+    if cache.answer(l7_wire::Instant::ZERO, &query, &mut hit) {
+        assert!(MessageView::parse(&hit).is_ok(), "a cached answer parses");
     }
 });

@@ -3,23 +3,10 @@
 //! truncation then TCP, EDNS, zone transfer, several queries on one TCP
 //! connection, and reload on SIGHUP.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-
 use l7_interop::*;
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dns/example.test.zone")
-}
-
-fn serve(zone: &Path, extra: &[&str]) -> Server {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let z = zone.to_str().unwrap().to_string();
-    let mut args = vec!["dns", "serve", "--zone", &z, "--listen", &listen];
-    args.extend_from_slice(extra);
-    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
-}
+mod dns_common;
+use dns_common::{fixture, serve};
 
 fn dig(s: &Server, args: &[&str]) -> String {
     let out = tool("dig")

@@ -4,31 +4,12 @@
 //! would retry over TCP); another network and TCP are still answered.
 //! Without --rrl the same flood is answered in full.
 
-use std::net::SocketAddr;
-use std::path::Path;
-
 use l7_interop::*;
 
 mod dns_common;
-use dns_common::python_peer;
+use dns_common::{fixture, python_peer, serve};
 
 const FLOOD: usize = 200;
-
-fn serve(extra: &[&str]) -> Server {
-    let zone = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dns/example.test.zone");
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut args = vec![
-        "dns",
-        "serve",
-        "--zone",
-        zone.to_str().unwrap(),
-        "--listen",
-        &listen,
-    ];
-    args.extend_from_slice(extra);
-    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
-}
 
 /// Sends FLOOD identical queries from `source` as fast as dnspython can,
 /// then reads replies until the server has been quiet for 2 s; returns
@@ -72,7 +53,7 @@ print(full, tc)
 
 #[test]
 fn a_flood_is_capped_with_truncated_slips_and_others_still_answered() {
-    let s = serve(&["--rrl", "2", "--rrl-slip", "2"]);
+    let s = serve(&fixture(), &["--rrl", "2", "--rrl-slip", "2"]);
     let (full, tc) = flood(&s, "127.0.0.1");
     // The bucket holds 2 and refills at 2/s: a flood lasting under 10 s
     // (however slow the machine) gets far fewer than FLOOD answers.
@@ -103,6 +84,6 @@ fn a_flood_is_capped_with_truncated_slips_and_others_still_answered() {
 
 #[test]
 fn without_rrl_the_same_flood_is_answered_in_full() {
-    let s = serve(&[]);
+    let s = serve(&fixture(), &[]);
     assert_eq!(flood(&s, "127.0.0.1"), (FLOOD, 0));
 }

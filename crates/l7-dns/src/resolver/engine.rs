@@ -183,6 +183,21 @@ impl Resolver {
     /// A question already being resolved for another client is not asked
     /// again: this client joins the walk under way and gets the same answer.
     pub fn start(&mut self, now: Instant, question: Question, token: u64) {
+        if let Some(records) = self.config.hosts.lookup(&question.name, question.qtype) {
+            let response = client_response(&question, Rcode::NOERROR, records, Vec::new());
+            self.events.push_back(Resolved { token, response });
+            return;
+        }
+        // The hot path: a cached answer needs no task.
+        if let Some(hit) = self
+            .cache
+            .get_ranked(now, &question.name, question.qtype, Rank::Answer)
+        {
+            let (rcode, answers, authority) = from_cache(hit);
+            let response = client_response(&question, rcode, answers, authority);
+            self.events.push_back(Resolved { token, response });
+            return;
+        }
         if let Some(task) = self
             .by_question
             .get(&question)
@@ -190,11 +205,6 @@ impl Resolver {
             .filter(|t| t.tokens.len() < self.config.max_active)
         {
             task.tokens.push(token);
-            return;
-        }
-        if let Some(records) = self.config.hosts.lookup(&question.name, question.qtype) {
-            let response = client_response(&question, Rcode::NOERROR, records, Vec::new());
-            self.events.push_back(Resolved { token, response });
             return;
         }
         if self.tasks.len() >= self.config.max_active {
@@ -371,15 +381,9 @@ impl Resolver {
             if task.chain.len() > self.config.max_chain {
                 return Step::Done(Rcode::SERVFAIL, Vec::new(), Vec::new());
             }
-            match self.cache.get_ranked(now, &task.qname, qtype, Rank::Answer) {
-                Some(Cached::Records(rs)) => return done(task, Rcode::NOERROR, rs, Vec::new()),
-                Some(Cached::NxDomain(soa)) => {
-                    return done(task, Rcode::NXDOMAIN, Vec::new(), vec![soa]);
-                }
-                Some(Cached::NoData(soa)) => {
-                    return done(task, Rcode::NOERROR, Vec::new(), vec![soa]);
-                }
-                None => {}
+            if let Some(hit) = self.cache.get_ranked(now, &task.qname, qtype, Rank::Answer) {
+                let (rcode, records, authority) = from_cache(hit);
+                return done(task, rcode, records, authority);
             }
             if qtype == RecordType::CNAME {
                 break;
@@ -605,6 +609,17 @@ impl Resolver {
                 }
                 self.cache_records(now, &ns, Rank::Referral);
                 self.cache_records(now, &glue, Rank::Glue);
+                // A sub-task only wants a name server's address: glue for
+                // it is enough to go on (as the parent would use it had
+                // the referral come its way), one query saved per cut.
+                let own: Vec<Record> = glue
+                    .iter()
+                    .filter(|r| r.name == task.qname && r.rtype() == qtype)
+                    .cloned()
+                    .collect();
+                if task.tokens.is_empty() && task.parent.is_some() && !own.is_empty() {
+                    return Some((Rcode::NOERROR, own, Vec::new()));
+                }
                 let mut glue_map: HashMap<Name, Vec<IpAddr>> = HashMap::new();
                 for r in &glue {
                     glue_map
@@ -692,6 +707,15 @@ impl Resolver {
             }
             self.advance(now, parent);
         }
+    }
+}
+
+/// A cache hit as (rcode, answer records, authority records).
+fn from_cache(hit: Cached) -> (Rcode, Vec<Record>, Vec<Record>) {
+    match hit {
+        Cached::Records(rs) => (Rcode::NOERROR, rs, Vec::new()),
+        Cached::NxDomain(soa) => (Rcode::NXDOMAIN, Vec::new(), vec![soa]),
+        Cached::NoData(soa) => (Rcode::NOERROR, Vec::new(), vec![soa]),
     }
 }
 

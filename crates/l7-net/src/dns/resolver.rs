@@ -5,12 +5,18 @@
 //! only replies from that address and port are read, and the engine checks
 //! the ID and the question. Clients outside the allowed networks get
 //! REFUSED: this is no open resolver.
+//!
+//! The UDP loop is one task that owns its socket and an
+//! [`AnswerCache`] of finished answers: a repeated question is answered
+//! there from the wire bytes, and only misses travel to the resolver task,
+//! whose answers come back to the loop to be sent and kept.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use l7_dns::resolver::{Resolved, Resolver, Transmit};
+use l7_dns::resolver::{AnswerCache, EDNS_UDP_LIMIT, Resolved, Resolver, Transmit};
 use l7_dns::wire::{CLASSIC_UDP_LIMIT, Edns, Message, Opcode, Rcode};
 use l7_wire::Instant;
 use tokio::io::AsyncWriteExt;
@@ -30,6 +36,8 @@ pub const INTERNET_ROOT_HINTS: &str = include_str!("named.root");
 const UPSTREAM_WAIT: Duration = Duration::from_secs(5);
 /// Client questions being resolved at once; more wait in the queue.
 const QUEUE: usize = 4096;
+/// Answers each UDP loop keeps in wire form.
+const ANSWER_CACHE: usize = 100_000;
 
 /// How a client's query arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,36 +50,63 @@ struct Request {
     query: Vec<u8>,
     client: SocketAddr,
     via: Via,
-    reply: oneshot::Sender<Vec<u8>>,
+    reply: Reply,
+}
+
+/// Where an answer goes: back to the one TCP connection that asked, or to
+/// the UDP loop, which sends it to `client` and keeps it.
+enum Reply {
+    Once(oneshot::Sender<Vec<u8>>),
+    Udp(mpsc::Sender<(SocketAddr, Vec<u8>)>),
+}
+
+impl Reply {
+    fn send(self, client: SocketAddr, answer: Vec<u8>) {
+        match self {
+            Reply::Once(tx) => {
+                let _ = tx.send(answer);
+            }
+            // A full queue drops the answer, as a busy network would; the
+            // client asks again.
+            Reply::Udp(tx) => {
+                let _ = tx.try_send((client, answer));
+            }
+        }
+    }
 }
 
 /// What the driver remembers of a client while its question resolves.
 struct Waiting {
     query: Message,
+    client: SocketAddr,
     via: Via,
-    reply: oneshot::Sender<Vec<u8>>,
+    reply: Reply,
 }
 
 /// A handle to the running resolver task; cheap to clone.
 #[derive(Clone)]
-pub struct ResolverHandle(mpsc::Sender<Request>);
+pub struct ResolverHandle {
+    tx: mpsc::Sender<Request>,
+    allowed: Arc<[Prefix]>,
+}
 
 /// Starts the resolver task; `allowed` are the client networks served.
 pub fn spawn(engine: Resolver, allowed: Vec<Prefix>) -> ResolverHandle {
     let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(run(engine, rx, allowed));
-    ResolverHandle(tx)
+    let allowed: Arc<[Prefix]> = allowed.into();
+    tokio::spawn(run(engine, rx, allowed.clone()));
+    ResolverHandle { tx, allowed }
 }
 
 impl ResolverHandle {
     async fn ask(&self, query: Vec<u8>, client: SocketAddr, via: Via) -> Option<Vec<u8>> {
         let (reply, answer) = oneshot::channel();
-        self.0
+        self.tx
             .send(Request {
                 query,
                 client,
                 via,
-                reply,
+                reply: Reply::Once(reply),
             })
             .await
             .ok()?;
@@ -79,7 +114,7 @@ impl ResolverHandle {
     }
 }
 
-async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed: Vec<Prefix>) {
+async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed: Arc<[Prefix]>) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let (up_tx, mut upstream) = mpsc::channel::<(SocketAddr, Vec<u8>)>(QUEUE);
@@ -91,7 +126,8 @@ async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed
         }
         while let Some(Resolved { token, response }) = engine.poll_event() {
             if let Some(w) = waiting.remove(&token) {
-                let _ = w.reply.send(answer(&w.query, response, w.via));
+                let bytes = answer(&w.query, response, w.via);
+                w.reply.send(w.client, bytes);
             }
         }
         let timer = engine
@@ -131,7 +167,7 @@ fn admit(req: Request, allowed: &[Prefix]) -> Option<Waiting> {
                 ..Message::default()
             };
             m.flags.response = true;
-            let _ = req.reply.send(m.to_bytes());
+            req.reply.send(req.client, m.to_bytes());
         }
         return None;
     };
@@ -152,11 +188,12 @@ fn admit(req: Request, allowed: &[Prefix]) -> Option<Waiting> {
             rcode,
             ..Message::default()
         };
-        let _ = req.reply.send(answer(&query, m, req.via));
+        req.reply.send(req.client, answer(&query, m, req.via));
         return None;
     }
     Some(Waiting {
         query,
+        client: req.client,
         via: req.via,
         reply: req.reply,
     })
@@ -175,7 +212,7 @@ fn answer(query: &Message, mut response: Message, via: Via) -> Vec<u8> {
     let limit = match via {
         Via::Tcp => usize::from(u16::MAX),
         Via::Udp => query.edns.as_ref().map_or(CLASSIC_UDP_LIMIT, |e| {
-            usize::from(e.udp_size).clamp(CLASSIC_UDP_LIMIT, 1232)
+            usize::from(e.udp_size).clamp(CLASSIC_UDP_LIMIT, EDNS_UDP_LIMIT)
         }),
     };
     let mut out = Vec::new();
@@ -203,17 +240,45 @@ async fn send_upstream(t: Transmit, done: mpsc::Sender<(SocketAddr, Vec<u8>)>) {
     }
 }
 
-/// Serves clients over UDP until shutdown.
+/// Serves clients over UDP until shutdown: cache hits are answered here,
+/// misses are queued for the resolver task (dropped when its queue is full).
 pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Shutdown) {
-    let socket = std::sync::Arc::new(socket);
+    let epoch = std::time::Instant::now();
+    let now = || Instant::from_epoch(epoch.elapsed());
+    let (done_tx, mut done) = mpsc::channel::<(SocketAddr, Vec<u8>)>(QUEUE);
+    let mut cache = AnswerCache::new(ANSWER_CACHE);
     let mut buf = vec![0u8; 65_535];
-    while let Some((n, from)) = tcp::recv_datagram(&socket, &mut buf, &shutdown).await {
-        let (query, socket, resolver) = (buf[..n].to_vec(), socket.clone(), resolver.clone());
-        tokio::spawn(async move {
-            if let Some(reply) = resolver.ask(query, from, Via::Udp).await {
-                let _ = socket.send_to(&reply, from).await;
+    let mut out = Vec::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            r = socket.recv_from(&mut buf) => {
+                let (n, from) = match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::debug!("udp recv: {e}");
+                        continue;
+                    }
+                };
+                let query = &buf[..n];
+                if Prefix::any_contains(&resolver.allowed, from.ip())
+                    && cache.answer(now(), query, &mut out)
+                {
+                    let _ = socket.send_to(&out, from).await;
+                    continue;
+                }
+                let _ = resolver.tx.try_send(Request {
+                    query: query.to_vec(),
+                    client: from,
+                    via: Via::Udp,
+                    reply: Reply::Udp(done_tx.clone()),
+                });
             }
-        });
+            Some((to, bytes)) = done.recv() => {
+                cache.insert(now(), &bytes);
+                let _ = socket.send_to(&bytes, to).await;
+            }
+        }
     }
 }
 

@@ -19,6 +19,9 @@ use crate::tcp::{self, ConnLimits};
 /// Largest DNS message (the TCP length prefix is 16 bits).
 const MAX_MESSAGE: usize = 65_535;
 
+/// Datagrams answered per wake-up of the UDP loop.
+const UDP_BATCH: usize = 64;
+
 /// RFC 7766 §6.2.3: servers close idle connections; seconds, not minutes.
 pub const TCP_IDLE: Duration = Duration::from_secs(10);
 
@@ -47,24 +50,48 @@ pub async fn serve_udp_limited(
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut out = Vec::with_capacity(4096);
     let mut answered = 0u64;
-    while let Some((n, from)) = tcp::recv_datagram(&socket, &mut buf, &shutdown).await {
-        out.clear();
-        let reply = current(&auth).respond(&buf[..n], from.ip(), Transport::Udp, &mut out);
-        if reply != Reply::Message {
-            continue;
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return answered,
+            ready = socket.readable() => if let Err(e) = ready {
+                tracing::debug!("dns udp socket: {e}");
+                continue;
+            },
         }
-        if let Some(rrl) = rrl.as_mut() {
-            let now = Instant::from_epoch(epoch.elapsed());
-            if rrl.check(now, from.ip(), &mut out) == Verdict::Drop {
+        // Answer what has arrived without a trip through the reactor per
+        // datagram; a batch is bounded so TCP and shutdown get their turn.
+        let authority = current(&auth);
+        for _ in 0..UDP_BATCH {
+            let (n, from) = match socket.try_recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::debug!("dns udp recv: {e}");
+                    break;
+                }
+            };
+            out.clear();
+            if authority.respond(&buf[..n], from.ip(), Transport::Udp, &mut out) != Reply::Message {
                 continue;
             }
-        }
-        answered += 1;
-        if let Err(e) = socket.send_to(&out, from).await {
-            tracing::debug!("dns reply to {from}: {e}");
+            if let Some(rrl) = rrl.as_mut() {
+                let now = Instant::from_epoch(epoch.elapsed());
+                if rrl.check(now, from.ip(), &mut out) == Verdict::Drop {
+                    continue;
+                }
+            }
+            answered += 1;
+            let sent = match socket.try_send_to(&out, from) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    socket.send_to(&out, from).await
+                }
+                other => other,
+            };
+            if let Err(e) = sent {
+                tracing::debug!("dns reply to {from}: {e}");
+            }
         }
     }
-    answered
 }
 
 /// Answers queries on TCP connections until shutdown.

@@ -93,10 +93,16 @@ pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
         idle_timeout: server::TCP_IDLE,
         max_connections: 1024,
     };
-    let (udp_answered, ()) = tokio::join!(
-        server::serve_udp_limited(udp, shared.clone(), rrl, shutdown.clone()),
-        server::serve_tcp(tcp, shared, limits, shutdown)
-    );
+    // The UDP loop runs as a task on a worker, beside the I/O driver, not on
+    // the main thread: a wake-up per datagram would cost a thread switch.
+    let udp = tokio::spawn(server::serve_udp_limited(
+        udp,
+        shared.clone(),
+        rrl,
+        shutdown.clone(),
+    ));
+    server::serve_tcp(tcp, shared, limits, shutdown).await;
+    let udp_answered = udp.await.unwrap_or(0);
     if g.json {
         crate::output::json_line(&serde_json::json!({ "udp_queries_answered": udp_answered }));
     } else {
@@ -165,10 +171,10 @@ pub async fn resolve(a: DnsResolveArgs, g: &Global) -> anyhow::Result<i32> {
         idle_timeout: server::TCP_IDLE,
         max_connections: 1024,
     };
-    tokio::join!(
-        resolver::serve_udp(udp, handle.clone(), shutdown.clone()),
-        resolver::serve_tcp(tcp, handle, limits, shutdown)
-    );
+    // On a worker, like `l7 dns serve`'s UDP loop.
+    let udp = tokio::spawn(resolver::serve_udp(udp, handle.clone(), shutdown.clone()));
+    resolver::serve_tcp(tcp, handle, limits, shutdown).await;
+    let _ = udp.await;
     Ok(0)
 }
 
