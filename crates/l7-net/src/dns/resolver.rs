@@ -38,8 +38,6 @@ const UPSTREAM_WAIT: Duration = Duration::from_secs(5);
 const QUEUE: usize = 4096;
 /// Answers each UDP loop keeps in wire form.
 const ANSWER_CACHE: usize = 100_000;
-/// Most datagrams the UDP loop reads before it looks at answers again.
-const BATCH: usize = 64;
 
 /// How a client's query arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,31 +253,26 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
         tokio::select! {
             _ = shutdown.wait() => return,
             r = socket.recv_from(&mut buf) => {
-                // Datagrams already queued are read without another trip
-                // through the select, a bounded batch at a time.
-                let mut next = r;
-                for _ in 0..BATCH {
-                    match next {
-                        Ok((n, from)) => {
-                            let query = &buf[..n];
-                            if Prefix::any_contains(&resolver.allowed, from.ip())
-                                && cache.answer(now(), query, &mut out)
-                            {
-                                let _ = socket.send_to(&out, from).await;
-                            } else {
-                                let _ = resolver.tx.try_send(Request {
-                                    query: query.to_vec(),
-                                    client: from,
-                                    via: Via::Udp,
-                                    reply: Reply::Udp(done_tx.clone()),
-                                });
-                            }
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                        Err(e) => tracing::debug!("udp recv: {e}"),
+                let (n, from) = match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::debug!("udp recv: {e}");
+                        continue;
                     }
-                    next = socket.try_recv_from(&mut buf);
+                };
+                let query = &buf[..n];
+                if Prefix::any_contains(&resolver.allowed, from.ip())
+                    && cache.answer(now(), query, &mut out)
+                {
+                    let _ = socket.send_to(&out, from).await;
+                    continue;
                 }
+                let _ = resolver.tx.try_send(Request {
+                    query: query.to_vec(),
+                    client: from,
+                    via: Via::Udp,
+                    reply: Reply::Udp(done_tx.clone()),
+                });
             }
             Some((to, bytes)) = done.recv() => {
                 cache.insert(now(), &bytes);
