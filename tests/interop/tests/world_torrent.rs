@@ -21,13 +21,21 @@ fn the_tours_torrent_get_line_downloads_the_seeded_sample() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Keep reading l7 up's output to its end: a closed pipe would make its
+    // next line fail (EPIPE) and stop the world under the download.
     let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(Result::ok) {
+            if l.contains("l7 torrent get") {
+                let _ = tx.send(l);
+            }
+        }
+    });
     let seed: SocketAddr = "127.0.30.2:6881".parse().unwrap();
     let _up = Server::from_child(child, seed, false);
-    let line = out
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("l7 torrent get"))
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
         .expect("the tour names an `l7 torrent get` command");
     let command = line.trim().split("   #").next().unwrap().trim().to_string();
     let mut words = command.split_whitespace();
