@@ -289,3 +289,21 @@ pub fn pseudo_random(len: usize, seed: u32) -> Vec<u8> {
         .map(|i| (i.wrapping_add(seed).wrapping_mul(2654435761) >> 13) as u8)
         .collect()
 }
+
+/// `l7 http serve --root ROOT` on 127.0.0.1:`port` without an access log,
+/// plus `extra` flags; waits until it accepts connections.
+pub fn http_serve(root: &Path, port: u16, extra: &[&str]) -> Server {
+    let (root, listen) = (root.display().to_string(), format!("127.0.0.1:{port}"));
+    let mut args = vec![
+        "http",
+        "serve",
+        "--root",
+        &root,
+        "--listen",
+        &listen,
+        "--access-log",
+        "off",
+    ];
+    args.extend_from_slice(extra);
+    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
+}

@@ -4,7 +4,7 @@
 //! request smuggling, oversized heads and slow senders.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use l7_interop::*;
@@ -28,21 +28,7 @@ fn site(extra: &[&str]) -> Site {
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
     std::fs::write(dir.join("big.bin"), &big).unwrap();
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let root = dir.0.display().to_string();
-    let mut args = vec![
-        "http",
-        "serve",
-        "--root",
-        &root,
-        "--listen",
-        &listen,
-        "--access-log",
-        "off",
-    ];
-    args.extend_from_slice(extra);
-    let server = Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false);
+    let server = http_serve(&dir.0, free_port(), extra);
     Site { dir, server }
 }
 
@@ -400,30 +386,8 @@ fn curl_over_https_with_the_servers_certificate() {
     let (cert, key) = self_signed_cert(&dir, "gaia.cs.umass.edu");
     std::fs::write(dir.join("index.html"), "<h1>secure</h1>\n").unwrap();
     let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let (root, c, k) = (
-        dir.0.display().to_string(),
-        cert.display().to_string(),
-        key.display().to_string(),
-    );
-    let _s = Server::l7(
-        &[
-            "http",
-            "serve",
-            "--root",
-            &root,
-            "--listen",
-            &listen,
-            "--tls-cert",
-            &c,
-            "--tls-key",
-            &k,
-            "--access-log",
-            "off",
-        ],
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        false,
-    );
+    let (c, k) = (cert.display().to_string(), key.display().to_string());
+    let _s = http_serve(&dir.0, port, &["--tls-cert", &c, "--tls-key", &k]);
     let url = format!("https://gaia.cs.umass.edu:{port}/");
     let resolve = format!("gaia.cs.umass.edu:{port}:127.0.0.1");
     let ok = tool("curl")

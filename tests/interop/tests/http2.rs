@@ -3,8 +3,6 @@
 //! HTTP/1.1 (conditional requests, ranges, HEAD), and concurrent streams
 //! interleaved so small objects finish before a large one sent first.
 
-use std::net::SocketAddr;
-
 use l7_interop::*;
 
 struct Site {
@@ -30,17 +28,7 @@ fn site(tls: bool, extra: &[&str]) -> Site {
         .unwrap();
     }
     let port = free_port();
-    let (root, listen) = (dir.0.display().to_string(), format!("127.0.0.1:{port}"));
-    let mut args = vec![
-        "http",
-        "serve",
-        "--root",
-        &root,
-        "--listen",
-        &listen,
-        "--access-log",
-        "off",
-    ];
+    let mut args = Vec::new();
     let (cert, key);
     if tls {
         let (c, k) = self_signed_cert(&dir, "gaia.cs.umass.edu");
@@ -48,7 +36,7 @@ fn site(tls: bool, extra: &[&str]) -> Site {
         args.extend(["--tls-cert", &cert, "--tls-key", &key]);
     }
     args.extend_from_slice(extra);
-    let server = Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false);
+    let server = http_serve(&dir.0, port, &args);
     Site {
         dir,
         _server: server,

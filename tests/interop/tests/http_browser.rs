@@ -3,7 +3,6 @@
 //! serve`: the base file and all 10 JPEGs arrive with 200, every image
 //! decodes at its size, and the screenshot is not blank.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use l7_interop::*;
@@ -19,21 +18,7 @@ fn chromium_loads_the_ten_image_page() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../worlds/textbook/web/www.someschool.edu");
     let dir = Scratch::new(&format!("chromium-{}", free_port()));
     let port = free_port();
-    let (root, listen) = (site.display().to_string(), format!("127.0.0.1:{port}"));
-    let _server = Server::l7(
-        &[
-            "http",
-            "serve",
-            "--root",
-            &root,
-            "--listen",
-            &listen,
-            "--access-log",
-            "off",
-        ],
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        false,
-    );
+    let _server = http_serve(&site, port, &[]);
     let _ = tool("chromium");
     let base = format!("http://127.0.0.1:{port}/someDepartment/");
     let o = tool("node")

@@ -16,20 +16,7 @@ fn serve(dir: &Scratch, extra: &[&str]) -> Server {
     std::fs::create_dir_all(dir.join("docs")).unwrap();
     std::fs::write(dir.join("index.html"), "<h1>hostile</h1>\n").unwrap();
     std::fs::write(dir.join("docs/a.txt"), "the a file\n").unwrap();
-    let port = free_port();
-    let (root, listen) = (dir.0.display().to_string(), format!("127.0.0.1:{port}"));
-    let mut args = vec![
-        "http",
-        "serve",
-        "--root",
-        &root,
-        "--listen",
-        &listen,
-        "--access-log",
-        "off",
-    ];
-    args.extend_from_slice(extra);
-    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
+    http_serve(&dir.0, free_port(), extra)
 }
 
 fn raw(addr: SocketAddr, request: &[u8]) -> String {

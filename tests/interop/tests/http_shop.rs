@@ -3,33 +3,11 @@
 //! Set-Cookie, a returning one is greeted by what SQLite remembers, and
 //! the memory survives a restart of the server.
 
-use std::net::SocketAddr;
-
 use l7_interop::*;
 
 fn shop(dir: &Scratch, port: u16) -> Server {
-    let (root, db, listen) = (
-        dir.0.display().to_string(),
-        dir.join("shop.sqlite").display().to_string(),
-        format!("127.0.0.1:{port}"),
-    );
-    Server::l7(
-        &[
-            "http",
-            "serve",
-            "--root",
-            &root,
-            "--listen",
-            &listen,
-            "--access-log",
-            "off",
-            "--demo-shop",
-            "--shop-db",
-            &db,
-        ],
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        false,
-    )
+    let db = dir.join("shop.sqlite").display().to_string();
+    http_serve(&dir.0, port, &["--demo-shop", "--shop-db", &db])
 }
 
 fn curl_with_jar(jar: &str, url: &str) -> String {
