@@ -307,3 +307,30 @@ pub fn http_serve(root: &Path, port: u16, extra: &[&str]) -> Server {
     args.extend_from_slice(extra);
     Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
 }
+
+/// `l7 up` with its state file and data under `dir`: returns the running
+/// world (killed when dropped) once its state file is written, and that
+/// file's contents.
+pub fn start_world(dir: &Path) -> (Server, serde_json::Value) {
+    let state = dir.join("world.json");
+    let child = Command::new(l7_bin())
+        .arg("up")
+        .arg("--state")
+        .arg(&state)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let echo = SocketAddr::from(([127, 0, 50, 1], 12000));
+    let up = Server::from_child(child, echo, false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !state.exists() {
+        assert!(std::time::Instant::now() < deadline, "no state file");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let st = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    (up, st)
+}

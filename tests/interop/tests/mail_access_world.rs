@@ -3,8 +3,7 @@
 //! `--pop3` (server and password from the state file, no flags), and with
 //! Python's imaplib using the password `l7 up` made.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use l7_interop::*;
 use l7_mail::store::{Maildir, UniqueName};
@@ -15,27 +14,7 @@ fn bob_reads_alices_message_over_imap_and_pop3() {
     let _ = std::fs::remove_dir_all(&dir);
     let state = dir.join("world.json");
     let data = dir.join("data");
-    let child = Command::new(l7_bin())
-        .args([
-            "up",
-            "--state",
-            state.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let echo = "127.0.50.1:12000".parse().unwrap();
-    let mut up = Server::from_child(child, echo, false);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !state.exists() {
-        assert!(Instant::now() < deadline, "no state file");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let (mut up, st) = start_world(&dir);
     let bob = st["mail_accounts"]
         .as_array()
         .and_then(|a| a.iter().find(|a| a["address"] == "bob@hamburger.edu"))

@@ -4,7 +4,7 @@
 //! through dns.nyu.edu and relays; the message lands in bob's Maildir.
 //! swaks (a client we did not write) submits with STARTTLS + AUTH too.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use l7_interop::*;
@@ -15,27 +15,7 @@ fn alice_mails_bob_across_the_world() {
     let _ = std::fs::remove_dir_all(&dir);
     let state = dir.join("world.json");
     let data = dir.join("data");
-    let child = Command::new(l7_bin())
-        .args([
-            "up",
-            "--state",
-            state.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let echo = "127.0.50.1:12000".parse().unwrap();
-    let mut up = Server::from_child(child, echo, false);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !state.exists() {
-        assert!(Instant::now() < deadline, "no state file");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let (mut up, st) = start_world(&dir);
     let accounts = st["mail_accounts"]
         .as_array()
         .expect("mail accounts in the state file");
