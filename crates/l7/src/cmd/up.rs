@@ -2,6 +2,15 @@
 //! print the hosts and a tour of commands that work right now, leave a state
 //! file for l7's clients, and stop cleanly on Ctrl-C or SIGTERM.
 
+/// Prints a line, ignoring a closed stdout: `l7 up | head` must not stop
+/// the world when `head` exits.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use std::net::Ipv4Addr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -66,12 +75,12 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
         print_banner(&world, plan, &running.hosts, failed);
         print_tour(&running.hosts, &data);
         print_mail_accounts(&running.mail_accounts);
-        println!("\nstate file: {}", state_path.display());
-        println!(
+        say!("\nstate file: {}", state_path.display());
+        say!(
             "world CA: {}   (trust it: curl --cacert FILE, SSL_CERT_FILE=FILE)",
             ca.cert_path().display()
         );
-        println!(
+        say!(
             "data (Maildirs...): {}   (Ctrl-C stops the world)",
             data.display()
         );
@@ -80,22 +89,22 @@ pub async fn run(a: UpArgs, g: &Global) -> anyhow::Result<i32> {
     while running.tasks.join_next().await.is_some() {}
     let _ = std::fs::remove_file(&state_path);
     if !g.json {
-        println!("world {:?} stopped", world.name);
+        say!("world {:?} stopped", world.name);
     }
     Ok(0)
 }
 
 fn print_banner(world: &World, plan: PortPlan, hosts: &[HostState], failed: usize) {
-    println!("l7 world {:?}: {} hosts", world.name, hosts.len());
+    say!("l7 world {:?}: {} hosts", world.name, hosts.len());
     if plan.offset == 0 {
-        println!("ports: standard (this process may bind ports below 1024)");
+        say!("ports: standard (this process may bind ports below 1024)");
     } else {
-        println!(
+        say!(
             "ports: below 1024 moved by +{} (no permission for standard ports: run as root for 53, 25, 80...); l7's clients know the offset",
             plan.offset
         );
     }
-    println!();
+    say!();
     for h in hosts {
         let services: Vec<String> = h
             .services
@@ -110,14 +119,14 @@ fn print_banner(world: &World, plan: PortPlan, hosts: &[HostState], failed: usiz
         } else {
             services.join(", ")
         };
-        println!("  {:<26} {:<16} {what}", h.name, h.address);
+        say!("  {:<26} {:<16} {what}", h.name, h.address);
     }
     if failed > 0 {
-        println!("\n{failed} service(s) failed to start; the rest are running:");
+        say!("\n{failed} service(s) failed to start; the rest are running:");
         for h in hosts {
             for s in &h.services {
                 if let Some(e) = &s.error {
-                    println!("  {} {} {}/{}: {e}", h.name, s.role, s.port, s.transport);
+                    say!("  {} {} {}/{}: {e}", h.name, s.role, s.port, s.transport);
                 }
             }
         }
@@ -129,17 +138,21 @@ fn print_mail_accounts(accounts: &[l7_world::state::MailAccount]) {
     if accounts.is_empty() {
         return;
     }
-    println!("\nMail accounts (submission with STARTTLS + AUTH; l7's clients know these):");
+    say!("\nMail accounts (submission with STARTTLS + AUTH; l7's clients know these):");
     for a in accounts {
-        println!(
+        say!(
             "  {:<22} password {}   server {}:{}",
-            a.address, a.password, a.server, a.submission_port
+            a.address,
+            a.password,
+            a.server,
+            a.submission_port
         );
     }
     if let (Some(from), Some(to)) = (accounts.first(), accounts.get(1)) {
-        println!(
+        say!(
             "  l7 mail send --from {} --to {} --subject Hello --body \"Do you like ketchup?\" --trace",
-            from.address, to.address
+            from.address,
+            to.address
         );
     }
 }
@@ -265,8 +278,8 @@ fn print_tour(hosts: &[HostState], data: &std::path::Path) {
     }
     tour.push(("l7 world status".into(), "what runs where".into()));
     let width = tour.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
-    println!("\nTry:");
+    say!("\nTry:");
     for (cmd, why) in tour {
-        println!("  {cmd:<width$}   # {why}");
+        say!("  {cmd:<width$}   # {why}");
     }
 }
