@@ -83,6 +83,9 @@ pub enum Command {
     /// Example: l7 proxy --listen 127.0.0.1:3128
     /// then:    curl -x http://127.0.0.1:3128 http://gaia.cs.umass.edu/
     Proxy(ProxyArgs),
+    /// Streaming: DASH tools.
+    #[command(subcommand)]
+    Dash(DashCmd),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -1013,4 +1016,26 @@ pub struct ProxyArgs {
     /// Bound on reaching an origin, and on its silences.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DashCmd {
+    /// Write the shipped bandwidth traces (steady, step-down, oscillating,
+    /// 3G-like, LTE-like): one `time_s kbit_s` line per step.
+    ///
+    /// Example: l7 dash traces -o worlds/textbook/traces --seed 1
+    Traces(DashTracesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DashTracesArgs {
+    /// Directory to write the .trace files into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the random shapes (same seed, same files).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Length of each trace (it repeats after that).
+    #[arg(long, default_value = "600s", value_parser = duration)]
+    pub duration: Duration,
 }
