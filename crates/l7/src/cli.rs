@@ -875,6 +875,12 @@ pub enum SimCmd {
     /// Example: l7 sim dns --rtt-root 100ms --rtt-tld 60ms --rtt-auth 40ms --plot dns.svg
     ///          l7 sim dns --ttls 1,60,300,3600 --plot ttl.svg
     Dns(SimDnsArgs),
+    /// DASH streaming: l7's player and ABR algorithms (rate, bola, hybrid,
+    /// mpc) over a bandwidth trace; bitrate, stalls and QoE_lin.
+    ///
+    /// Example: l7 sim dash --shape step-down --abr bola --plot dash.svg
+    ///          l7 sim dash --compare
+    Dash(SimDashArgs),
 }
 
 #[derive(Debug, Args)]
@@ -1038,4 +1044,36 @@ pub struct DashTracesArgs {
     /// Length of each trace (it repeats after that).
     #[arg(long, default_value = "600s", value_parser = duration)]
     pub duration: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SimDashArgs {
+    /// The bandwidth trace, as for `l7 dash serve --shape` (named so, as
+    /// --trace is the global wire-trace flag): a shipped trace (steady,
+    /// step-down, oscillating, 3g, lte) or a file of `time_s kbit_s` lines.
+    /// With --compare and no --shape: every shipped trace.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub shape: Option<String>,
+    /// ABR algorithm: rate, bola, hybrid or mpc.
+    #[arg(long, default_value = "hybrid")]
+    pub abr: String,
+    /// Run every algorithm (on --trace, or on every shipped trace).
+    #[arg(long)]
+    pub compare: bool,
+    /// Length of the video.
+    #[arg(long, default_value = "600s", value_parser = duration)]
+    pub session: Duration,
+    /// Segment duration.
+    #[arg(long, default_value = "4s", value_parser = duration)]
+    pub segment: Duration,
+    /// Never abandon a download that would stall.
+    #[arg(long)]
+    pub no_abandon: bool,
+    /// Seed of the segment sizes (same seed, same result).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png): bitrate, link rate and buffer over time
+    /// (with --compare: each algorithm's bitrate on the first trace).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }

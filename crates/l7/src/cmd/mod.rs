@@ -64,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sim(SimCmd::P2p(a)) => sim::p2p(a, &g),
         Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
         Command::Sim(SimCmd::Dns(a)) => sim::dns(a, &g),
+        Command::Sim(SimCmd::Dash(a)) => sim::dash(a, &g),
         Command::Proxy(a) => proxy::run(a, &g).await,
         Command::Dash(DashCmd::Traces(a)) => dash_traces::run(a, &g),
     }
