@@ -83,6 +83,9 @@ pub enum Command {
     /// Example: l7 proxy --listen 127.0.0.1:3128
     /// then:    curl -x http://127.0.0.1:3128 http://gaia.cs.umass.edu/
     Proxy(ProxyArgs),
+    /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve it.
+    #[command(subcommand)]
+    Dash(DashCmd),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -1013,4 +1016,67 @@ pub struct ProxyArgs {
     /// Bound on reaching an origin, and on its silences.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DashCmd {
+    /// Encode a video into an aligned bitrate ladder and a SegmentTemplate MPD (runs ffmpeg).
+    ///
+    /// Example: l7 dash package --synthetic 120s -o ./video
+    /// or:      l7 dash package movie.mkv -o ./video --ladder 375k,1750k,4300k --segment 2s
+    Package(DashPackageArgs),
+    /// The DASH origin: an HTTP server for a packaged directory, with DASH's
+    /// media types and cache policy, optionally paced to a bandwidth trace.
+    ///
+    /// Example: l7 dash serve --root ./video --listen 127.0.0.1:8080
+    /// then:    l7 play http://127.0.0.1:8080/manifest.mpd
+    Serve(DashServeArgs),
+}
+
+/// `l7 dash package`.
+#[derive(Debug, Args)]
+pub struct DashPackageArgs {
+    /// The video to encode (anything ffmpeg reads); omit with --synthetic.
+    #[arg(required_unless_present = "synthetic", conflicts_with = "synthetic")]
+    pub input: Option<PathBuf>,
+    /// Directory for the MPD and segments (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Video bit rates, one representation each (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = bitrate,
+          default_value = "235k,375k,750k,1750k,3000k,4300k")]
+    pub ladder: Vec<u64>,
+    /// Segment duration (every rung has a keyframe at each boundary).
+    #[arg(long, default_value = "4s", value_parser = duration)]
+    pub segment: Duration,
+    /// Make a test video of this length from ffmpeg's test sources instead of reading INPUT.
+    #[arg(long, value_parser = duration, value_name = "DURATION")]
+    pub synthetic: Option<Duration>,
+    /// Output frame rate.
+    #[arg(long, default_value_t = 25)]
+    pub fps: u32,
+    /// Audio bit rate (AAC); 0 leaves the audio out.
+    #[arg(long, default_value = "64k", value_parser = bitrate)]
+    pub audio: u64,
+}
+
+/// `l7 dash serve`.
+#[derive(Debug, Args)]
+pub struct DashServeArgs {
+    /// The packaged directory (holding manifest.mpd).
+    #[arg(long)]
+    pub root: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:80")]
+    pub listen: String,
+    /// Pace every response to this bandwidth trace (`time_s kbit_s` lines),
+    /// one link shared by all connections, its clock starting with the first byte.
+    #[arg(long, value_name = "TRACE")]
+    pub shape: Option<PathBuf>,
+    /// How long caches may reuse the MPD (segments are immutable).
+    #[arg(long, default_value = "2s", value_parser = duration)]
+    pub manifest_max_age: Duration,
+    /// Where the access log (Combined Log Format) goes: a file, `-` for stdout, or `off`.
+    #[arg(long, default_value = "-", value_name = "FILE")]
+    pub access_log: String,
 }

@@ -2,6 +2,7 @@
 //! A command returns the process exit code, or an error (exit 1).
 
 mod chat;
+mod dash;
 mod dns;
 mod dns_query;
 mod echo;
@@ -28,8 +29,8 @@ mod world;
 use l7_net::Shutdown;
 
 use crate::cli::{
-    ChatCmd, Cli, Command, DnsCmd, EchoCmd, HttpCmd, MailCmd, MailUserCmd, SimCmd, TorrentCmd,
-    TrackerCmd, WorldCmd,
+    ChatCmd, Cli, Command, DashCmd, DnsCmd, EchoCmd, HttpCmd, MailCmd, MailUserCmd, SimCmd,
+    TorrentCmd, TrackerCmd, WorldCmd,
 };
 
 /// Runs the command; the returned code becomes the exit status.
@@ -64,6 +65,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
         Command::Sim(SimCmd::Dns(a)) => sim::dns(a, &g),
         Command::Proxy(a) => proxy::run(a, &g).await,
+        Command::Dash(DashCmd::Package(a)) => dash::package(a, &g).await,
+        Command::Dash(DashCmd::Serve(a)) => dash::serve(a, &g).await,
     }
 }
 
