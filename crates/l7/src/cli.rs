@@ -1016,6 +1016,10 @@ pub struct ProxyArgs {
     /// Bound on reaching an origin, and on its silences.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
+    /// Pace every response to this bandwidth trace (`time_s kbit_s` lines),
+    /// as `l7 dash serve --shape` does: a shaped CDN edge.
+    #[arg(long, value_name = "TRACE")]
+    pub shape: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
