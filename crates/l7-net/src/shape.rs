@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
+use l7_dash::trace::Trace;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -29,9 +30,6 @@ pub const BURST: u64 = 32 * 1024;
 
 /// SO_SNDBUF asked for on shaped connections.
 pub const SEND_BUFFER: usize = 32 * 1024;
-
-/// The most steps a trace file may have.
-const MAX_STEPS: usize = 100_000;
 
 /// A bandwidth trace as the shaper uses it: steps of constant rate.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,9 +50,6 @@ pub enum ScheduleError {
     /// No steps, or every step has rate zero.
     #[error("the trace never carries a bit: it needs at least one step with a rate above 0")]
     Empty,
-    /// A line that is not `time_s kbit_s` (or one line too many).
-    #[error("line {0}: expected `time_s kbit_s` (e.g. `12.5 3000`), at most 100000 lines")]
-    Line(usize),
     /// Times must start at 0 and rise.
     #[error("step {0}: times must start at 0 and rise, and rates be finite and not negative")]
     Order(usize),
@@ -101,30 +96,11 @@ impl Schedule {
         })
     }
 
-    /// Reads a trace file: one `time_s kbit_s` step per line, `#` comments
-    /// and blank lines ignored. The last step lasts as long as the one
-    /// before it (1 s when there is only one).
-    pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
-        let mut steps = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or_default().trim();
-            if line.is_empty() {
-                continue;
-            }
-            let mut fields = line.split_whitespace().map(str::parse::<f64>);
-            match (fields.next(), fields.next(), fields.next()) {
-                (Some(Ok(t)), Some(Ok(kbit)), None) if steps.len() < MAX_STEPS => {
-                    steps.push((t, kbit))
-                }
-                _ => return Err(ScheduleError::Line(n + 1)),
-            }
-        }
-        let end = match steps.as_slice() {
-            [.., (a, _), (b, _)] => b + (b - a),
-            [(a, _)] => a + 1.0,
-            [] => return Err(ScheduleError::Empty),
-        };
-        Schedule::new(&steps, end)
+    /// The schedule of an l7-dash [`Trace`] (its steps, repeating after
+    /// its period).
+    pub fn from_trace(trace: &Trace) -> Result<Schedule, ScheduleError> {
+        let steps: Vec<(f64, f64)> = trace.steps().iter().map(|s| (s.at_s, s.kbps)).collect();
+        Schedule::new(&steps, trace.period_s())
     }
 
     /// A schedule of one constant rate.
@@ -328,14 +304,11 @@ mod tests {
     }
 
     #[test]
-    fn parses_trace_files() {
-        let s = Schedule::parse("# steady then down\n0 1000\n\n2 0 # outage\n3 500\n").unwrap();
-        assert_eq!(s, steps());
-        assert_eq!(Schedule::parse("0 300").unwrap().period, 1.0);
-        assert_eq!(Schedule::parse("0 300 1"), Err(ScheduleError::Line(1)));
-        assert_eq!(Schedule::parse("0 1\nx 2"), Err(ScheduleError::Line(2)));
-        assert_eq!(Schedule::parse("# nothing"), Err(ScheduleError::Empty));
-        assert_eq!(Schedule::parse("0 5\n-1 5"), Err(ScheduleError::Order(1)));
+    fn from_an_l7_dash_trace() {
+        let t = Trace::parse("0 1000\n2 0 # outage\n3 500\n# period 4\n").unwrap();
+        assert_eq!(Schedule::from_trace(&t).unwrap(), steps());
+        let silent = Trace::parse("0 0\n").unwrap();
+        assert_eq!(Schedule::from_trace(&silent), Err(ScheduleError::Empty));
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub enum Command {
     /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve it.
     #[command(subcommand)]
     Dash(DashCmd),
+    /// A headless adaptive DASH player: fetch an MPD and its segments, choose
+    /// a bitrate per segment (ABR), model the play-out buffer, report QoE.
+    ///
+    /// Example: l7 play http://video.netcinema.com/manifest.mpd --abr hybrid --plot play.svg
+    Play(PlayArgs),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -1083,4 +1088,34 @@ pub struct DashServeArgs {
     /// Where the access log (Combined Log Format) goes: a file, `-` for stdout, or `off`.
     #[arg(long, default_value = "-", value_name = "FILE")]
     pub access_log: String,
+}
+
+/// `l7 play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The MPD's URL.
+    pub url: String,
+    /// Adaptation algorithm: rate (throughput), bola (buffer), hybrid (rate
+    /// while the buffer is short, BOLA once long), mpc (robust MPC).
+    #[arg(long, default_value = "hybrid", value_parser = ["rate", "bola", "hybrid", "mpc"])]
+    pub abr: String,
+    /// Buffer needed before playback starts.
+    #[arg(long, default_value = "4s", value_parser = duration)]
+    pub startup: Duration,
+    /// The most the player buffers ahead.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub buffer: Duration,
+    /// Never abandon a download that would stall.
+    #[arg(long)]
+    pub no_abandon: bool,
+    /// Write the throughput each segment measured as a bandwidth trace
+    /// (`time_s kbit_s`), which `--shape` and `l7 sim dash` replay.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<PathBuf>,
+    /// Draw bitrate, throughput and buffer over time (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Bound on connecting, and on the server's silences.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
 }

@@ -3,3 +3,4 @@
 //! a bandwidth trace lives in [`crate::shape`].
 
 pub mod package;
+pub mod player;

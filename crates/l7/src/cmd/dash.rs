@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
+use l7_dash::trace::Trace;
 use l7_http::files::cache_policy::CachePolicy;
 use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig;
@@ -81,7 +82,8 @@ pub async fn package(a: DashPackageArgs, g: &Global) -> anyhow::Result<i32> {
 pub(super) fn shape_link(path: &Path) -> anyhow::Result<Arc<Link>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the trace {}", path.display()))?;
-    let schedule = Schedule::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let trace = Trace::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let schedule = Schedule::from_trace(&trace).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Ok(Link::new(schedule))
 }
 

@@ -17,6 +17,7 @@ mod mail_fetch;
 mod mail_queue;
 mod mail_send;
 mod ping;
+mod play;
 mod proxy;
 mod rtt;
 mod sim;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Proxy(a) => proxy::run(a, &g).await,
         Command::Dash(DashCmd::Package(a)) => dash::package(a, &g).await,
         Command::Dash(DashCmd::Serve(a)) => dash::serve(a, &g).await,
+        Command::Play(a) => play::run(a, &g).await,
     }
 }
 
