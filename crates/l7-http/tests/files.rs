@@ -403,3 +403,40 @@ fn uploads() {
     let (head, _) = RequestHead::parse(b"PUT /a HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     assert_eq!(read_only.begin_upload(&head).unwrap_err().status, 405);
 }
+
+#[test]
+fn dash_cache_policy_on_200_206_and_304() {
+    let dir = site();
+    std::fs::write(dir.path().join("manifest.mpd"), "<MPD/>").unwrap();
+    std::fs::write(dir.path().join("chunk-0-00001.m4s"), "0123456789").unwrap();
+    let s = server(
+        dir.path(),
+        FilesConfig {
+            cache: l7_http::files::cache_policy::CachePolicy::dash(2),
+            ..FilesConfig::default()
+        },
+    );
+    let mpd = get(&s, "GET /manifest.mpd HTTP/1.1\r\nHost: x");
+    assert_eq!(header(&mpd, "content-type"), "application/dash+xml");
+    assert_eq!(header(&mpd, "cache-control"), "public, max-age=2");
+    let seg = get(
+        &s,
+        "GET /chunk-0-00001.m4s HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4",
+    );
+    assert_eq!(seg.status, 206);
+    assert_eq!(header(&seg, "content-type"), "video/mp4");
+    assert_eq!(body(&seg), "234");
+    let long = "public, max-age=31536000, immutable";
+    assert_eq!(header(&seg, "cache-control"), long);
+    let etag = header(&seg, "etag");
+    let again = get(
+        &s,
+        &format!("GET /chunk-0-00001.m4s HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}"),
+    );
+    assert_eq!(again.status, 304);
+    assert_eq!(header(&again, "cache-control"), long);
+    // The plain file server sends none.
+    let plain = server(dir.path(), FilesConfig::default());
+    let seg = get(&plain, "GET /chunk-0-00001.m4s HTTP/1.1\r\nHost: x");
+    assert_eq!(header(&seg, "cache-control"), "");
+}

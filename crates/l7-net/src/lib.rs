@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chat;
+pub mod dash;
 pub mod dns;
 pub mod echo;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod p2p;
 pub mod ping;
 pub mod prefix;
 pub mod rtt;
+pub mod shape;
 pub mod shutdown;
 pub mod tcp;
 pub mod tls;

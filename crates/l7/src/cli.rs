@@ -83,9 +83,14 @@ pub enum Command {
     /// Example: l7 proxy --listen 127.0.0.1:3128
     /// then:    curl -x http://127.0.0.1:3128 http://gaia.cs.umass.edu/
     Proxy(ProxyArgs),
-    /// Streaming: DASH tools.
+    /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve it.
     #[command(subcommand)]
     Dash(DashCmd),
+    /// A headless adaptive DASH player: fetch an MPD and its segments, choose
+    /// a bitrate per segment (ABR), model the play-out buffer, report QoE.
+    ///
+    /// Example: l7 play http://video.netcinema.com/manifest.mpd --abr hybrid --plot play.svg
+    Play(PlayArgs),
 }
 
 /// A duration flag value such as `250ms`, `1s`, `2m`.
@@ -1022,15 +1027,108 @@ pub struct ProxyArgs {
     /// Bound on reaching an origin, and on its silences.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
+    /// Pace every response to this bandwidth trace (`time_s kbit_s` lines),
+    /// as `l7 dash serve --shape` does: a shaped CDN edge.
+    #[arg(long, value_name = "TRACE")]
+    pub shape: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum DashCmd {
+    /// Encode a video into an aligned bitrate ladder and a SegmentTemplate MPD (runs ffmpeg).
+    ///
+    /// Example: l7 dash package --synthetic 120s -o ./video
+    /// or:      l7 dash package movie.mkv -o ./video --ladder 375k,1750k,4300k --segment 2s
+    Package(DashPackageArgs),
+    /// The DASH origin: an HTTP server for a packaged directory, with DASH's
+    /// media types and cache policy, optionally paced to a bandwidth trace.
+    ///
+    /// Example: l7 dash serve --root ./video --listen 127.0.0.1:8080
+    /// then:    l7 play http://127.0.0.1:8080/manifest.mpd
+    Serve(DashServeArgs),
     /// Write the shipped bandwidth traces (steady, step-down, oscillating,
     /// 3G-like, LTE-like): one `time_s kbit_s` line per step.
     ///
     /// Example: l7 dash traces -o worlds/textbook/traces --seed 1
     Traces(DashTracesArgs),
+}
+
+/// `l7 dash package`.
+#[derive(Debug, Args)]
+pub struct DashPackageArgs {
+    /// The video to encode (anything ffmpeg reads); omit with --synthetic.
+    #[arg(required_unless_present = "synthetic", conflicts_with = "synthetic")]
+    pub input: Option<PathBuf>,
+    /// Directory for the MPD and segments (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Video bit rates, one representation each (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = bitrate,
+          default_value = "235k,375k,750k,1750k,3000k,4300k")]
+    pub ladder: Vec<u64>,
+    /// Segment duration (every rung has a keyframe at each boundary).
+    #[arg(long, default_value = "4s", value_parser = duration)]
+    pub segment: Duration,
+    /// Make a test video of this length from ffmpeg's test sources instead of reading INPUT.
+    #[arg(long, value_parser = duration, value_name = "DURATION")]
+    pub synthetic: Option<Duration>,
+    /// Output frame rate.
+    #[arg(long, default_value_t = 25)]
+    pub fps: u32,
+    /// Audio bit rate (AAC); 0 leaves the audio out.
+    #[arg(long, default_value = "64k", value_parser = bitrate)]
+    pub audio: u64,
+}
+
+/// `l7 dash serve`.
+#[derive(Debug, Args)]
+pub struct DashServeArgs {
+    /// The packaged directory (holding manifest.mpd).
+    #[arg(long)]
+    pub root: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:80")]
+    pub listen: String,
+    /// Pace every response to this bandwidth trace (`time_s kbit_s` lines),
+    /// one link shared by all connections, its clock starting with the first byte.
+    #[arg(long, value_name = "TRACE")]
+    pub shape: Option<PathBuf>,
+    /// How long caches may reuse the MPD (segments are immutable).
+    #[arg(long, default_value = "2s", value_parser = duration)]
+    pub manifest_max_age: Duration,
+    /// Where the access log (Combined Log Format) goes: a file, `-` for stdout, or `off`.
+    #[arg(long, default_value = "-", value_name = "FILE")]
+    pub access_log: String,
+}
+
+/// `l7 play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The MPD's URL.
+    pub url: String,
+    /// Adaptation algorithm: rate (throughput), bola (buffer), hybrid (rate
+    /// while the buffer is short, BOLA once long), mpc (robust MPC).
+    #[arg(long, default_value = "hybrid", value_parser = ["rate", "bola", "hybrid", "mpc"])]
+    pub abr: String,
+    /// Buffer needed before playback starts.
+    #[arg(long, default_value = "4s", value_parser = duration)]
+    pub startup: Duration,
+    /// The most the player buffers ahead.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub buffer: Duration,
+    /// Never abandon a download that would stall.
+    #[arg(long)]
+    pub no_abandon: bool,
+    /// Write the throughput each segment measured as a bandwidth trace
+    /// (`time_s kbit_s`), which `--shape` and `l7 sim dash` replay.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<PathBuf>,
+    /// Draw bitrate, throughput and buffer over time (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Bound on connecting, and on the server's silences.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args)]

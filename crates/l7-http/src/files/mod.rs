@@ -1,8 +1,9 @@
 //! Static-file serving decisions for `l7 http serve`: safe paths, media
-//! types, listings, redirects, validators and conditional requests, ranges,
+//! types, listings, redirects, cache policy, validators and conditional requests, ranges,
 //! content codings and uploads. Pure functions over the request and file
 //! metadata, plus the std::fs reads they need.
 
+pub mod cache_policy;
 pub mod encoding;
 pub mod listing;
 pub mod mime;

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use super::cache_policy::CachePolicy;
 use super::encoding::{Coding, gzip, negotiate};
 use super::listing::{read_entries, render_listing};
 use super::mime::{content_type, is_compressible};
@@ -35,6 +36,8 @@ pub struct FilesConfig {
     pub allow_upload: bool,
     /// Redirect rules, checked before the file system.
     pub redirects: Redirects,
+    /// Cache-Control sent with files, by extension (none by default).
+    pub cache: CachePolicy,
 }
 
 impl Default for FilesConfig {
@@ -46,6 +49,7 @@ impl Default for FilesConfig {
             max_gzip_bytes: 4 * 1024 * 1024,
             allow_upload: false,
             redirects: Redirects::default(),
+            cache: CachePolicy::default(),
         }
     }
 }
@@ -216,6 +220,10 @@ impl FileServer {
         );
         if vary {
             common.append("Vary", &b"Accept-Encoding"[..]);
+        }
+        // RFC 9110 §15.4.5: a 304 carries the Cache-Control a 200 would.
+        if let Some(cc) = self.config.cache.for_path(path) {
+            common.append("Cache-Control", cc.as_bytes().to_vec());
         }
         match evaluate_preconditions(&request.method, headers, &validators) {
             Precondition::Proceed => {}

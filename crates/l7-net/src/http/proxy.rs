@@ -19,13 +19,14 @@ use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
 use l7_http::wire::framing::remove_hop_by_hop;
 use l7_http::wire::{RequestHead, ResponseHead, Version};
 use l7_wire::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::cached::{self, Outcome};
 use super::client::{GetError, Response};
 use super::fetch::{FetchConfig, Fetcher, Observer, Resolver};
 use crate::prefix::Prefix;
+use crate::shape::{Link, Shaped};
 use crate::tcp::{self, ConnLimits};
 use crate::{NetError, Shutdown};
 
@@ -96,6 +97,22 @@ pub async fn serve(
     .await
 }
 
+/// Serves clients on `listener` until shutdown, every connection's
+/// responses paced by one shared [`Link`] (`l7 proxy --shape`).
+pub async fn serve_shaped(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    link: Arc<Link>,
+    limits: ConnLimits,
+    shutdown: Shutdown,
+) {
+    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+        let (proxy, link) = (proxy.clone(), link.clone());
+        async move { connection(Shaped::tcp(stream, link), peer, proxy).await }
+    })
+    .await
+}
+
 /// Collects an upstream response body, bounded.
 #[derive(Default)]
 struct Collect(Vec<u8>);
@@ -113,7 +130,10 @@ impl Observer for Collect {
     }
 }
 
-async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) {
+async fn connection<S>(mut stream: S, peer: SocketAddr, proxy: Arc<Proxy>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let mut http = ServerConnection::new(now(), proxy.config.server.clone());
@@ -176,7 +196,10 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) 
     }
 }
 
-async fn flush(http: &mut ServerConnection, stream: &mut TcpStream) -> std::io::Result<()> {
+async fn flush<S: AsyncWrite + Unpin>(
+    http: &mut ServerConnection,
+    stream: &mut S,
+) -> std::io::Result<()> {
     while let Some(bytes) = http.poll_transmit() {
         tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes))
             .await
@@ -312,7 +335,12 @@ fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
 }
 
 /// RFC 9110 §9.3.6: CONNECT opens a byte tunnel to an allowed port.
-async fn tunnel(mut client: TcpStream, peer: SocketAddr, head: &RequestHead<'_>, proxy: &Proxy) {
+async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
+    mut client: S,
+    peer: SocketAddr,
+    head: &RequestHead<'_>,
+    proxy: &Proxy,
+) {
     let cfg = &proxy.config;
     let refuse = |status: u16, why: &str| {
         let mut out = Vec::new();

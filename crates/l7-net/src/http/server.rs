@@ -17,13 +17,14 @@ use l7_http::wire::date::format_http_date;
 use l7_http::wire::{Headers, RequestHead};
 use l7_wire::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::access_log::AccessLog;
 use super::h2::PREFACE;
 use super::prefixed::Prefixed;
 use crate::Shutdown;
+use crate::shape::{Link, Shaped};
 use crate::tcp::{self, ConnLimits};
 
 /// File bytes read and sent per step: the most a connection buffers.
@@ -105,9 +106,29 @@ pub async fn serve<H: Handler>(
     .await
 }
 
+/// Serves cleartext HTTP on `listener` until shutdown, every connection's
+/// responses paced by one shared [`Link`] (`l7 dash serve --shape`).
+pub async fn serve_shaped<H: Handler>(
+    listener: TcpListener,
+    origin: Arc<Origin<H>>,
+    link: Arc<Link>,
+    limits: ConnLimits,
+    shutdown: Shutdown,
+) {
+    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+        let (origin, link) = (origin.clone(), link.clone());
+        async move { cleartext(Shaped::tcp(stream, link), peer, origin).await }
+    })
+    .await
+}
+
 /// Reads the start of a cleartext connection: HTTP/2 with prior knowledge
 /// when it is the connection preface (RFC 9113 §3.3), HTTP/1.1 otherwise.
-async fn cleartext<H: Handler>(mut stream: TcpStream, peer: SocketAddr, origin: Arc<Origin<H>>) {
+async fn cleartext<S, H>(mut stream: S, peer: SocketAddr, origin: Arc<Origin<H>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    H: Handler,
+{
     let mut start = Vec::with_capacity(PREFACE.len());
     let mut buf = vec![0u8; 16 * 1024];
     while start.len() < PREFACE.len() && PREFACE.starts_with(&start) {

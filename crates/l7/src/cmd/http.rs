@@ -38,17 +38,7 @@ pub async fn serve(a: HttpServeArgs, g: &Global) -> anyhow::Result<i32> {
             a.root.display()
         )
     })?;
-    let log = match a.access_log.as_str() {
-        "off" => AccessLog::off(),
-        "-" => AccessLog::to(Box::new(std::io::stdout())),
-        path => AccessLog::to(Box::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("cannot open the access log {path}"))?,
-        )),
-    };
+    let log = access_log(&a.access_log)?;
     let config = ServerConfig {
         header_timeout: a.header_timeout,
         idle_timeout: a.idle_timeout,
@@ -92,4 +82,19 @@ pub async fn serve(a: HttpServeArgs, g: &Global) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The access log a `--access-log` value names: a file, `-` (stdout) or `off`.
+pub(super) fn access_log(spec: &str) -> anyhow::Result<AccessLog> {
+    Ok(match spec {
+        "off" => AccessLog::off(),
+        "-" => AccessLog::to(Box::new(std::io::stdout())),
+        path => AccessLog::to(Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("cannot open the access log {path}"))?,
+        )),
+    })
 }

@@ -2,6 +2,7 @@
 //! A command returns the process exit code, or an error (exit 1).
 
 mod chat;
+mod dash;
 mod dash_traces;
 mod dns;
 mod dns_query;
@@ -17,6 +18,7 @@ mod mail_fetch;
 mod mail_queue;
 mod mail_send;
 mod ping;
+mod play;
 mod proxy;
 mod rtt;
 mod sim;
@@ -67,6 +69,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sim(SimCmd::Dash(a)) => sim::dash(a, &g),
         Command::Proxy(a) => proxy::run(a, &g).await,
         Command::Dash(DashCmd::Traces(a)) => dash_traces::run(a, &g),
+        Command::Dash(DashCmd::Package(a)) => dash::package(a, &g).await,
+        Command::Dash(DashCmd::Serve(a)) => dash::serve(a, &g).await,
+        Command::Play(a) => play::run(a, &g).await,
     }
 }
 

@@ -72,6 +72,16 @@ pub async fn run(a: ProxyArgs, g: &Global) -> anyhow::Result<i32> {
         &[format!("http://{at}/ (status at {})", proxy::STATUS_PATH)],
         g,
     );
-    proxy::serve(listener, proxy, ConnLimits::default(), shutdown).await;
+    match a
+        .shape
+        .as_deref()
+        .map(super::dash::shape_link)
+        .transpose()?
+    {
+        Some(link) => {
+            proxy::serve_shaped(listener, proxy, link, ConnLimits::default(), shutdown).await
+        }
+        None => proxy::serve(listener, proxy, ConnLimits::default(), shutdown).await,
+    }
     Ok(0)
 }

@@ -1,0 +1,296 @@
+//! `l7 play`: drives l7-dash's sans-IO [`Player`] over real sockets.
+//!
+//! It fetches the MPD, picks the video adaptation set, then does what the
+//! player asks — fetch a segment (its rung's initialization segment first,
+//! once), wait, abandon — with l7's own HTTP client on one persistent
+//! connection. While a segment downloads, the player hears how many bytes
+//! have arrived every [`TICK`] even when none have (an outage), so it can
+//! decide to abandon; an abandoned download's connection is dropped (its
+//! unread body would poison the next response) and a new one is opened.
+//! Only video is fetched: the player's buffer is the video buffer.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use l7_dash::abr::Abr;
+use l7_dash::mpd::{self, MpdError};
+use l7_dash::player::{Action, Config, Ladder, LadderError, Player, SegmentRecord, Summary};
+use l7_http::client::{Request, Url};
+use l7_wire::Instant;
+
+use crate::http::client::GetError;
+use crate::http::fetch::{FetchConfig, Fetcher, Observer, Resolver};
+
+/// How often a download in flight reports progress to the player.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Largest MPD accepted.
+const MAX_MPD: u64 = 4 << 20;
+
+/// What `l7 play` needs.
+#[derive(Clone)]
+pub struct PlayConfig {
+    /// The MPD's URL.
+    pub url: Url,
+    /// The adaptation algorithm.
+    pub abr: Abr,
+    /// Start-up buffer, buffer cap, abandonment.
+    pub player: Config,
+    /// How the HTTP client connects (persistent, timeouts).
+    pub fetch: FetchConfig,
+    /// Host names to addresses.
+    pub resolver: Resolver,
+}
+
+/// Something the session did, reported as it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlayEvent {
+    /// A segment arrived whole.
+    Segment(SegmentRecord),
+    /// A download was abandoned at `at_s` after `bytes` (it would stall).
+    Abandoned {
+        /// The segment.
+        segment: usize,
+        /// The rung it was fetched at.
+        rung: usize,
+        /// Bytes that had arrived.
+        bytes: u64,
+        /// Seconds since the session started.
+        at_s: f64,
+    },
+}
+
+/// A finished session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Played {
+    /// The ladder played (bit rates, segment durations).
+    pub ladder: Ladder,
+    /// One record per segment.
+    pub records: Vec<SegmentRecord>,
+    /// The QoE summary.
+    pub summary: Summary,
+}
+
+/// Why a session failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+    /// A request failed.
+    #[error("{url}: {source}")]
+    Fetch {
+        /// What was fetched.
+        url: String,
+        /// Why it failed.
+        source: GetError,
+    },
+    /// The server answered with an error status.
+    #[error(
+        "{url}: the server answered {status} — check the URL and that the origin serves the package"
+    )]
+    Status {
+        /// What was fetched.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// The MPD cannot be played.
+    #[error("the MPD cannot be played: {0}")]
+    Mpd(#[from] MpdError),
+    /// The MPD's ladder cannot be played.
+    #[error("the MPD's ladder cannot be played: {0}")]
+    Ladder(#[from] LadderError),
+    /// A segment URL in the MPD does not resolve.
+    #[error("segment URL {0:?} is not a valid URL")]
+    Url(String),
+}
+
+/// Counts body bytes into a shared counter, keeping up to `keep` of them.
+struct Body {
+    count: Arc<AtomicU64>,
+    keep: u64,
+    data: Vec<u8>,
+}
+
+impl Observer for Body {
+    fn body(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.count.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if (self.data.len() as u64) + (bytes.len() as u64) > self.keep {
+            if self.keep > 0 {
+                return Err(std::io::Error::other("body larger than expected"));
+            }
+            return Ok(());
+        }
+        self.data.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// A session in progress.
+struct Session {
+    config: PlayConfig,
+    fetcher: Fetcher,
+    epoch: std::time::Instant,
+}
+
+impl Session {
+    fn now(&self) -> Instant {
+        Instant::from_epoch(self.epoch.elapsed())
+    }
+
+    fn new_fetcher(config: &PlayConfig) -> Fetcher {
+        Fetcher::new(config.fetch.clone(), config.resolver.clone(), None)
+    }
+
+    /// Fetches `url` whole, keeping its body when `keep` > 0.
+    async fn get(&mut self, url: &Url, keep: u64) -> Result<Vec<u8>, PlayError> {
+        let mut body = Body {
+            count: Arc::default(),
+            keep,
+            data: Vec::new(),
+        };
+        let fetched = self
+            .fetcher
+            .fetch(Request::new("GET", url.clone()), &mut body)
+            .await
+            .map_err(|source| PlayError::Fetch {
+                url: url.to_string(),
+                source,
+            })?;
+        check_status(url, fetched.response.head.status)?;
+        Ok(body.data)
+    }
+}
+
+fn check_status(url: &Url, status: u16) -> Result<(), PlayError> {
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(PlayError::Status {
+            url: url.to_string(),
+            status,
+        })
+    }
+}
+
+/// Plays the MPD at `config.url` to the end, reporting each step to `on_event`.
+pub async fn play(
+    config: PlayConfig,
+    mut on_event: impl FnMut(&PlayEvent),
+) -> Result<Played, PlayError> {
+    let mut s = Session {
+        fetcher: Session::new_fetcher(&config),
+        epoch: std::time::Instant::now(),
+        config,
+    };
+    let text = s.get(&s.config.url.clone(), MAX_MPD).await?;
+    let stream = mpd::parse(&text)?.stream()?;
+    let ladder = stream.ladder();
+    let mut player = Player::new(
+        s.config.player,
+        ladder.clone(),
+        s.config.abr.clone(),
+        s.now(),
+    )?;
+    let mut inits = vec![false; stream.reps.len()];
+    loop {
+        match player.poll_action(s.now()) {
+            Action::Done => break,
+            Action::Wait { until: Some(t) } => {
+                tokio::time::sleep_until((s.epoch + t.since_epoch()).into()).await
+            }
+            Action::Wait { until: None } | Action::Abandon { .. } => {
+                // Only while a download is in flight, which `download` owns.
+                tokio::time::sleep(TICK).await
+            }
+            Action::Request { segment, rung } => {
+                if !inits[rung] {
+                    if let Some(init) = stream.init_url(rung)? {
+                        let url = resolve(&s.config.url, &init)?;
+                        s.get(&url, 0).await?;
+                    }
+                    inits[rung] = true;
+                }
+                let url = resolve(&s.config.url, &stream.media_url(segment, rung)?)?;
+                if let Some(event) = download(&mut s, &mut player, &url).await? {
+                    on_event(&event);
+                }
+            }
+        }
+    }
+    Ok(Played {
+        ladder,
+        records: player.records().to_vec(),
+        summary: player.summary(),
+    })
+}
+
+/// How a download ended.
+enum Ended {
+    /// The fetch returned (whole, or failed).
+    Fetched(Result<u16, GetError>),
+    /// The player abandoned it.
+    Abandoned { segment: usize, rung: usize },
+}
+
+/// Downloads one media segment for `player`, ticking progress, until it
+/// completes (`Segment`) or the player abandons it (`Abandoned`).
+async fn download(
+    s: &mut Session,
+    player: &mut Player,
+    url: &Url,
+) -> Result<Option<PlayEvent>, PlayError> {
+    let count = Arc::new(AtomicU64::new(0));
+    let mut body = Body {
+        count: count.clone(),
+        keep: 0,
+        data: Vec::new(),
+    };
+    let epoch = s.epoch;
+    let now = || Instant::from_epoch(epoch.elapsed());
+    let ended = {
+        let fetch = s.fetcher.fetch(Request::new("GET", url.clone()), &mut body);
+        tokio::pin!(fetch);
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                r = &mut fetch => break Ended::Fetched(r.map(|f| f.response.head.status)),
+                _ = tick.tick() => {
+                    let t = now();
+                    player.on_progress(t, count.load(Ordering::Relaxed));
+                    if let Action::Abandon { segment, rung } = player.poll_action(t) {
+                        break Ended::Abandoned { segment, rung };
+                    }
+                }
+            }
+        }
+    };
+    let bytes = count.load(Ordering::Relaxed);
+    match ended {
+        Ended::Abandoned { segment, rung } => {
+            // The rest of the body is still on the wire: start afresh.
+            s.fetcher = Session::new_fetcher(&s.config);
+            Ok(Some(PlayEvent::Abandoned {
+                segment,
+                rung,
+                bytes,
+                at_s: now().since_epoch().as_secs_f64(),
+            }))
+        }
+        Ended::Fetched(Err(source)) => Err(PlayError::Fetch {
+            url: url.to_string(),
+            source,
+        }),
+        Ended::Fetched(Ok(status)) => {
+            check_status(url, status)?;
+            player.on_complete(now(), bytes);
+            Ok(player.records().last().cloned().map(PlayEvent::Segment))
+        }
+    }
+}
+
+/// A segment reference from the MPD, resolved against the MPD's URL.
+fn resolve(mpd: &Url, reference: &str) -> Result<Url, PlayError> {
+    mpd.join(reference)
+        .map_err(|_| PlayError::Url(reference.to_string()))
+}

@@ -1,0 +1,160 @@
+//! `l7 play`: flags to a [`PlayConfig`], one line per segment as it
+//! arrives, the QoE summary, and the optional trace and plot files.
+
+use anyhow::{Context, anyhow};
+use l7_dash::abr::Abr;
+use l7_dash::player::{Config, SegmentRecord, Summary};
+use l7_dash::trace::{Step, Trace};
+use l7_experiments::plot::{self, Chart, Mark, Series};
+use l7_http::client::Url;
+use l7_net::dash::player::{self, PlayConfig, PlayEvent, Played};
+use l7_net::http::client_tls::client_config;
+use l7_net::http::fetch::FetchConfig;
+
+use super::get::resolver;
+use crate::cli::{Global, PlayArgs};
+
+pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
+    let url = Url::parse(&a.url).with_context(|| format!("{}: not a URL", a.url))?;
+    let abr = Abr::by_name(&a.abr)?;
+    let config = PlayConfig {
+        url,
+        abr,
+        player: Config {
+            startup_s: a.startup.as_secs_f64(),
+            buffer_cap_s: a.buffer.as_secs_f64(),
+            abandon: !a.no_abandon,
+        },
+        fetch: FetchConfig {
+            proxy: None,
+            tls: client_config(&[], &[b"http/1.1"]).map_err(|e| anyhow!(e))?,
+            http2: false,
+            persistent: true,
+            follow: true,
+            connect_timeout: a.timeout,
+            read_timeout: a.timeout,
+        },
+        resolver: resolver(),
+    };
+    let json = g.json;
+    if !json {
+        println!(
+            "{:>7}  {:>4}  {:>12}  {:>13}  {:>8}  {:>7}",
+            "time", "seg", "bitrate", "throughput", "buffer", "stall"
+        );
+    }
+    let played = player::play(config, |e| print_event(e, json)).await?;
+    print_summary(&played.summary, &a.abr, json);
+    if let Some(path) = &a.trace_out {
+        let trace = measured_trace(&played.records)?;
+        std::fs::write(
+            path,
+            trace.emit(&format!("throughput measured by l7 play {}", a.url)),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &a.plot {
+        plot::write(&chart(&played, &a.abr), path)?;
+    }
+    Ok(0)
+}
+
+fn print_event(e: &PlayEvent, json: bool) {
+    match (e, json) {
+        (PlayEvent::Segment(r), true) => crate::output::json_line(&serde_json::json!({
+            "segment": r,
+        })),
+        (PlayEvent::Segment(r), false) => println!(
+            "{:>6.1}s  {:>4}  {:>7.0} kbit/s  {:>6.2} Mbit/s  {:>6.1} s  {:>5.2} s",
+            r.done_s,
+            r.segment,
+            r.bitrate_bps / 1e3,
+            r.throughput_bps / 1e6,
+            r.buffer_s,
+            r.stall_s
+        ),
+        (
+            &PlayEvent::Abandoned {
+                segment,
+                rung,
+                bytes,
+                at_s,
+            },
+            true,
+        ) => crate::output::json_line(&serde_json::json!({
+            "abandoned": { "segment": segment, "rung": rung, "bytes": bytes, "at_s": at_s },
+        })),
+        (
+            &PlayEvent::Abandoned {
+                segment,
+                rung,
+                bytes,
+                at_s,
+            },
+            false,
+        ) => println!(
+            "{at_s:>6.1}s  {segment:>4}  abandoned at rung {rung} after {bytes} bytes: it would stall"
+        ),
+    }
+}
+
+fn print_summary(s: &Summary, abr: &str, json: bool) {
+    if json {
+        crate::output::json_line(&serde_json::json!({ "abr": abr, "summary": s }));
+        return;
+    }
+    println!(
+        "{abr}: {} segments, mean bitrate {:.0} kbit/s, rebuffering {:.2} s in {} stalls, \
+         {} switches, start-up {}, {} abandoned, QoE_lin {:.2}",
+        s.segments,
+        s.mean_bitrate_bps / 1e3,
+        s.rebuffer_s,
+        s.rebuffer_count,
+        s.switches,
+        s.startup_delay_s
+            .map_or("never".to_string(), |d| format!("{d:.2} s")),
+        s.abandoned,
+        s.qoe_lin
+    );
+}
+
+/// Each segment's measured throughput from its request on, as a trace.
+fn measured_trace(records: &[SegmentRecord]) -> anyhow::Result<Trace> {
+    let mut steps: Vec<Step> = Vec::new();
+    for r in records {
+        let at_s = if steps.is_empty() { 0.0 } else { r.requested_s };
+        if steps.last().is_some_and(|s| at_s <= s.at_s) {
+            continue;
+        }
+        steps.push(Step {
+            at_s,
+            kbps: (r.throughput_bps / 1e3).round(),
+        });
+    }
+    let end = records.last().map_or(1.0, |r| r.done_s);
+    Trace::new(steps, end).map_err(|e| anyhow!("no trace to write: {e}"))
+}
+
+fn chart(p: &Played, abr: &str) -> Chart {
+    let pts = |f: &dyn Fn(&SegmentRecord) -> f64| -> Vec<(f64, f64)> {
+        p.records.iter().map(|r| (r.done_s, f(r))).collect()
+    };
+    Chart {
+        title: format!("l7 play --abr {abr}: QoE_lin {:.1}", p.summary.qoe_lin),
+        x_label: "time (s)".into(),
+        y_label: "Mbit/s (bitrate, throughput); s (buffer)".into(),
+        series: vec![
+            Series::new(
+                "bitrate (Mbit/s)",
+                pts(&|r| r.bitrate_bps / 1e6),
+                Mark::LinePoints,
+            ),
+            Series::new(
+                "throughput (Mbit/s)",
+                pts(&|r| r.throughput_bps / 1e6),
+                Mark::Line,
+            ),
+            Series::new("buffer (s)", pts(&|r| r.buffer_s), Mark::Line),
+        ],
+    }
+}
