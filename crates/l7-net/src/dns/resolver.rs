@@ -12,7 +12,7 @@
 //! whose answers come back to the loop to be sent and kept.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,12 +90,21 @@ pub struct ResolverHandle {
     allowed: Arc<[Prefix]>,
 }
 
-/// Starts the resolver task; `allowed` are the client networks served.
-pub fn spawn(engine: Resolver, allowed: Vec<Prefix>) -> ResolverHandle {
+/// Starts the resolver task; `allowed` are the client networks served;
+/// upstream queries leave from `source` when given (see [`upstream_source`]).
+pub fn spawn(engine: Resolver, allowed: Vec<Prefix>, source: Option<IpAddr>) -> ResolverHandle {
     let (tx, rx) = mpsc::channel(QUEUE);
     let allowed: Arc<[Prefix]> = allowed.into();
-    tokio::spawn(run(engine, rx, allowed.clone()));
+    tokio::spawn(run(engine, rx, allowed.clone(), source));
     ResolverHandle { tx, allowed }
+}
+
+/// Where upstream queries of a resolver listening on `listen` come from: a
+/// loopback listener (a world host such as dns.nyu.edu) asks from its own
+/// address, so authoritative servers see who asks (a CDN's DNS routes on
+/// it); otherwise the system picks.
+pub fn upstream_source(listen: IpAddr) -> Option<IpAddr> {
+    (listen.is_loopback() && !listen.is_unspecified()).then_some(listen)
 }
 
 impl ResolverHandle {
@@ -114,7 +123,12 @@ impl ResolverHandle {
     }
 }
 
-async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed: Arc<[Prefix]>) {
+async fn run(
+    mut engine: Resolver,
+    mut clients: mpsc::Receiver<Request>,
+    allowed: Arc<[Prefix]>,
+    source: Option<IpAddr>,
+) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let (up_tx, mut upstream) = mpsc::channel::<(SocketAddr, Vec<u8>)>(QUEUE);
@@ -122,7 +136,7 @@ async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed
     let mut next_token = 0u64;
     loop {
         while let Some(t) = engine.poll_transmit() {
-            tokio::spawn(send_upstream(t, up_tx.clone()));
+            tokio::spawn(send_upstream(t, source, up_tx.clone()));
         }
         while let Some(Resolved { token, response }) = engine.poll_event() {
             if let Some(w) = waiting.remove(&token) {
@@ -220,14 +234,18 @@ fn answer(query: &Message, mut response: Message, via: Via) -> Vec<u8> {
     out
 }
 
-async fn send_upstream(t: Transmit, done: mpsc::Sender<(SocketAddr, Vec<u8>)>) {
+async fn send_upstream(
+    t: Transmit,
+    source: Option<IpAddr>,
+    done: mpsc::Sender<(SocketAddr, Vec<u8>)>,
+) {
     let id = [t.query[0], t.query[1]];
     let reply = if t.over_tcp {
-        tcp_raw(t.server, &t.query, UPSTREAM_WAIT).await
+        tcp_raw(source, t.server, &t.query, UPSTREAM_WAIT).await
     } else {
         // The engine checks ID and question; matching the ID here lets a
         // spoofed datagram not end the wait for the real one.
-        udp_raw(t.server, &t.query, UPSTREAM_WAIT, |b| {
+        udp_raw(source, t.server, &t.query, UPSTREAM_WAIT, |b| {
             b.len() >= 2 && b[..2] == id
         })
         .await
