@@ -38,6 +38,8 @@ const UPSTREAM_WAIT: Duration = Duration::from_secs(5);
 const QUEUE: usize = 4096;
 /// Answers each UDP loop keeps in wire form.
 const ANSWER_CACHE: usize = 100_000;
+/// Datagrams read per wake-up of the UDP loop (then the reactor gets a turn).
+const UDP_BATCH: usize = 64;
 
 /// How a client's query arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +262,8 @@ async fn send_upstream(
 
 /// Serves clients over UDP until shutdown: cache hits are answered here,
 /// misses are queued for the resolver task (dropped when its queue is full).
+/// Datagrams are read in batches after each readiness wake-up, as the
+/// authoritative server does, so a busy socket costs no reactor trip per query.
 pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Shutdown) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
@@ -270,33 +274,51 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
     loop {
         tokio::select! {
             _ = shutdown.wait() => return,
-            r = socket.recv_from(&mut buf) => {
-                let (n, from) = match r {
-                    Ok(x) => x,
-                    Err(e) => {
-                        tracing::debug!("udp recv: {e}");
-                        continue;
-                    }
-                };
-                let query = &buf[..n];
-                if Prefix::any_contains(&resolver.allowed, from.ip())
-                    && cache.answer(now(), query, &mut out)
-                {
-                    let _ = socket.send_to(&out, from).await;
-                    continue;
-                }
-                let _ = resolver.tx.try_send(Request {
-                    query: query.to_vec(),
-                    client: from,
-                    via: Via::Udp,
-                    reply: Reply::Udp(done_tx.clone()),
-                });
-            }
+            ready = socket.readable() => if let Err(e) = ready {
+                tracing::debug!("udp socket: {e}");
+                continue;
+            },
             Some((to, bytes)) = done.recv() => {
                 cache.insert(now(), &bytes);
-                let _ = socket.send_to(&bytes, to).await;
+                send(&socket, &bytes, to).await;
+                continue;
             }
         }
+        let t = now();
+        for _ in 0..UDP_BATCH {
+            let (n, from) = match socket.try_recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::debug!("udp recv: {e}");
+                    break;
+                }
+            };
+            let query = &buf[..n];
+            if Prefix::any_contains(&resolver.allowed, from.ip())
+                && cache.answer(t, query, &mut out)
+            {
+                send(&socket, &out, from).await;
+                continue;
+            }
+            let _ = resolver.tx.try_send(Request {
+                query: query.to_vec(),
+                client: from,
+                via: Via::Udp,
+                reply: Reply::Udp(done_tx.clone()),
+            });
+        }
+    }
+}
+
+/// Sends one datagram, waiting for room only when the socket is full.
+async fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) {
+    let sent = match socket.try_send_to(bytes, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(bytes, to).await,
+        other => other,
+    };
+    if let Err(e) = sent {
+        tracing::debug!("udp reply to {to}: {e}");
     }
 }
 
