@@ -512,7 +512,8 @@ fn query_ids_are_random_and_deterministic_per_seed() {
             .map(|i| {
                 r.start(
                     Instant::ZERO,
-                    Question::new(format!("n{i}.example").parse().unwrap(), RecordType::A),
+                    // Under different TLDs, so none waits for another's referral.
+                    Question::new(format!("n{i}.example{i}").parse().unwrap(), RecordType::A),
                     i,
                 );
                 let t = r.poll_transmit().unwrap();
@@ -551,6 +552,25 @@ fn resolutions_under_way_are_bounded() {
 }
 
 #[test]
+fn a_burst_of_cold_questions_under_one_zone_costs_one_referral_each_level() {
+    let mut w = World::new();
+    let mut r = w.resolver();
+    let names = ["www.example.com", "short.example.com", "mail.example.com"];
+    for (token, name) in names.iter().enumerate() {
+        r.start(
+            w.now,
+            Question::new(name.parse().unwrap(), RecordType::A),
+            token as u64,
+        );
+    }
+    let events = w.run(&mut r);
+    assert_eq!(events.len(), 3);
+    // The root and com are asked once; example.com's server once per name.
+    assert_eq!(servers_asked(&w).len(), 2 + names.len(), "{:?}", w.log);
+    assert_eq!(r.active(), 0);
+}
+
+#[test]
 fn dname_redirects_and_cname_loops_are_cut_short() {
     let mut w = World::new();
     let mut r = w.resolver();
@@ -583,9 +603,10 @@ fn identical_questions_in_flight_share_one_walk() {
     }
     r.start(w.now, q("short.example.com"), 99);
     let events = w.run(&mut r);
-    // One walk (root, com, example.com) for the fifty, and one for the other
-    // question, which started at the same time.
-    assert_eq!(servers_asked(&w).len(), 6, "{:?}", w.log);
+    // One walk (root, com, example.com) for the fifty; the other question,
+    // started at the same time, waits for the same referrals and asks only
+    // its own last question.
+    assert_eq!(servers_asked(&w).len(), 4, "{:?}", w.log);
     let mut tokens: Vec<u64> = events.iter().map(|e| e.token).collect();
     tokens.sort_unstable();
     assert_eq!(tokens, (1..=50).chain([99]).collect::<Vec<_>>());

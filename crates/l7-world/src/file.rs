@@ -44,6 +44,18 @@ const TEXTBOOK_FILES: &[(&str, &str)] = &[
         "networkutopia.com.zone",
         include_str!("../../../worlds/textbook/networkutopia.com.zone"),
     ),
+    (
+        "netcinema.com.zone",
+        include_str!("../../../worlds/textbook/netcinema.com.zone"),
+    ),
+    (
+        "kingcdn.com.zone",
+        include_str!("../../../worlds/textbook/kingcdn.com.zone"),
+    ),
+    (
+        "kingcdn.com.routes.toml",
+        include_str!("../../../worlds/textbook/kingcdn.com.routes.toml"),
+    ),
 ];
 
 /// Where a world's services find the files they name.
@@ -119,6 +131,9 @@ pub enum Service {
         port: u16,
         /// Zone files, relative to the world's files.
         zones: Vec<String>,
+        /// A request-routing file (a CDN's DNS), relative to the world's files.
+        #[serde(default)]
+        routes: Option<String>,
     },
     /// An SMTP server receiving mail for local domains into Maildirs.
     Smtp {
@@ -170,10 +185,15 @@ pub enum Service {
         #[serde(default)]
         demo_shop: bool,
     },
-    /// The caching proxy (the course's institutional web cache).
+    /// The caching proxy (the course's institutional web cache), or with
+    /// an origin a reverse proxy (a CDN edge).
     Proxy {
         /// Port number.
         port: u16,
+        /// Reverse mode: every request goes to this origin (`http://HOST[:PORT]`,
+        /// HOST a world host, its port moved by the world's offset).
+        #[serde(default)]
+        origin: Option<String>,
     },
     /// A BitTorrent seed of a generated sample file (deterministic content),
     /// announced to the world's tracker.
@@ -219,7 +239,7 @@ impl Service {
             | Service::Smtp { port, .. }
             | Service::Tracker { port }
             | Service::Web { port, .. }
-            | Service::Proxy { port }
+            | Service::Proxy { port, .. }
             | Service::Seed { port, .. } => *port,
         }
     }
@@ -388,12 +408,12 @@ mod tests {
         );
         let lab = w.host("sockets.lab").unwrap();
         assert!(lab.services.contains(&Service::Chat { port: 1235 }));
-        assert_eq!(w.hosts.len(), 21);
+        assert_eq!(w.hosts.len(), 23);
         // Every zone file a service names is embedded.
         for h in &w.hosts {
             for s in &h.services {
-                if let Service::Dns { zones, .. } = s {
-                    for z in zones {
+                if let Service::Dns { zones, routes, .. } = s {
+                    for z in zones.iter().chain(routes) {
                         assert!(w.read_file(z).is_ok(), "{} names {z}", h.name);
                     }
                 }

@@ -12,7 +12,9 @@ use l7_dns::resolver::{Resolver, ResolverConfig, RootHint};
 use l7_dns::zone::NoIncludes;
 use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig as HttpConfig;
-use l7_net::dns::{resolver as dns_resolver, server as dns_server, zones as dns_zones};
+use l7_net::dns::{
+    resolver as dns_resolver, routes as dns_routes, server as dns_server, zones as dns_zones,
+};
 use l7_net::http::access_log::AccessLog;
 use l7_net::http::server::{self as http_server, Origin};
 use l7_net::http::shop::DemoShop;
@@ -155,15 +157,28 @@ async fn start_service(
             let seed = seed.unwrap_or_else(rand::random);
             tasks.spawn(ping::serve(s, LossModel::new(*loss, seed), sd));
         }
-        Service::Dns { zones, .. } => {
+        Service::Dns { zones, routes, .. } => {
             let mut loaded = Vec::new();
             for name in zones {
                 let (file, text) = ctx.world.read_file(name)?;
                 loaded.push(dns_zones::parse_zone(&text, &file, None, &mut NoIncludes)?);
             }
             // Secondaries on this machine (NSD, Knot) may transfer the world's zones.
-            let authority = Authority::new(loaded).with_transfer_acl(|ip, _| ip.is_loopback());
+            let mut authority = Authority::new(loaded).with_transfer_acl(|ip, _| ip.is_loopback());
+            let mut health_port = None;
+            if let Some(name) = routes {
+                let (file, text) = ctx.world.read_file(name)?;
+                let text = String::from_utf8(text).map_err(|_| format!("{file}: not UTF-8"))?;
+                let routing = dns_routes::parse(&text, &file)?;
+                authority = authority
+                    .with_routes(routing.table())
+                    .map_err(|e| format!("{file}: {e}"))?;
+                health_port = routing.health_port.map(|p| ctx.plan.port(p));
+            }
             let shared = Arc::new(RwLock::new(Arc::new(authority)));
+            if let Some(port) = health_port {
+                tasks.spawn(dns_routes::check_edges(shared.clone(), port, sd.clone()));
+            }
             let (shared_udp, sd_udp) = (shared.clone(), sd.clone());
             let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
             let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
@@ -276,9 +291,12 @@ async fn start_service(
             };
             let s = bind_udp(addr).await.map_err(|e| e.to_string())?;
             let l = bind_tcp(addr).await.map_err(|e| e.to_string())?;
+            // Upstream queries leave from the host's own address (the CDN's
+            // DNS routes dns.nyu.edu's clients by it).
             let handle = dns_resolver::spawn(
                 Resolver::new(config, rand::random()),
                 Prefix::LOOPBACK.to_vec(),
+                dns_resolver::upstream_source(addr.ip()),
             );
             let tcp_limits = ConnLimits {
                 idle_timeout: dns_server::TCP_IDLE,
@@ -287,8 +305,9 @@ async fn start_service(
             tasks.spawn(dns_resolver::serve_udp(s, handle.clone(), sd.clone()));
             tasks.spawn(dns_resolver::serve_tcp(l, handle, tcp_limits, sd));
         }
-        Service::Proxy { .. } => {
-            crate::start_proxy::start(ctx.world, ctx.plan, ctx.data, addr, shutdown, tasks).await?;
+        Service::Proxy { origin, .. } => {
+            let (world, plan, origin) = (ctx.world, ctx.plan, origin.as_deref());
+            crate::start_proxy::start(world, plan, ctx.data, addr, origin, shutdown, tasks).await?;
         }
         Service::Seed {
             tracker,

@@ -1,7 +1,8 @@
-//! The world's caching proxy (cache.nyu.edu): `l7 proxy` in forward mode,
-//! its store under the host's data directory, resolving the world's hosts
-//! by the world file (their ports moved by the world's offset) and any
-//! other name by the system.
+//! The world's caching proxies: cache.nyu.edu, `l7 proxy` in forward mode,
+//! and the CDN edges (cdn-stl, cdn-sfo), the same proxy in reverse mode in
+//! front of one origin; each keeps its store under the host's data
+//! directory and resolves the world's hosts by the world file (their ports
+//! moved by the world's offset) and any other name by the system.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use l7_http::cache::DiskStore;
+use l7_http::client::Url;
 use l7_http::server::ServerConfig;
 use l7_net::Shutdown;
 use l7_net::http::client_tls::client_config;
@@ -24,15 +26,25 @@ use crate::{PortPlan, World};
 /// The most the world's proxy keeps on disk.
 const STORE_BYTES: u64 = 1 << 30;
 
-/// Binds the proxy on `addr` and runs it in `tasks` until shutdown.
+/// Binds the proxy on `addr` (a reverse proxy for `origin` if given) and
+/// runs it in `tasks` until shutdown.
 pub async fn start(
     world: &World,
     plan: PortPlan,
     data: &Path,
     addr: SocketAddr,
+    origin: Option<&str>,
     shutdown: &Shutdown,
     tasks: &mut JoinSet<()>,
 ) -> Result<(), String> {
+    let origin = match origin {
+        Some(o) => match Url::parse(o) {
+            Ok(url) if !url.tls => Some(url),
+            Ok(_) => return Err(format!("origin {o}: only http:// origins are supported")),
+            Err(e) => return Err(format!("origin {o}: {e}")),
+        },
+        None => None,
+    };
     let hosts: HashMap<String, Ipv4Addr> = world
         .hosts
         .iter()
@@ -55,7 +67,7 @@ pub async fn start(
     let store = DiskStore::open(&data.join("cache"), STORE_BYTES)
         .map_err(|e| format!("cannot open the cache in {}: {e}", data.display()))?;
     let config = ProxyConfig {
-        origin: None,
+        origin,
         allow: Prefix::LOOPBACK.to_vec(),
         purge_from: Prefix::LOOPBACK.to_vec(),
         connect_ports: vec![443, plan.port(443)],

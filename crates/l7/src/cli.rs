@@ -297,6 +297,8 @@ pub enum DnsCmd {
     ///
     /// Example: l7 dns serve --zone example.com.zone --listen 127.0.0.1:5353
     /// then:    dig @127.0.0.1 -p 5353 www.example.com
+    /// routing: l7 dns serve --zone kingcdn.com.zone --routes kingcdn.routes.toml
+    /// then:    dig @127.0.0.1 video.netcinema.kingcdn.com +subnet=203.0.113.0/24
     Serve(DnsServeArgs),
     /// Run the local DNS server: an iterative caching resolver for your hosts.
     ///
@@ -354,6 +356,11 @@ pub struct DnsServeArgs {
     /// clients retry over TCP; 0 never.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub rrl_slip: u32,
+    /// Request routing (a CDN's DNS): a TOML file mapping client prefixes to
+    /// edges per name, matched on the EDNS Client Subnet or the querier's
+    /// address; edges are health-checked over TCP. Reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub routes: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

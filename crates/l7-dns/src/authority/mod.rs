@@ -2,9 +2,12 @@
 //! of the response out. Status codes follow RFC 1035 §4.1.1 (FORMERR,
 //! NOTIMP, REFUSED), RFC 6891 (EDNS: OPT echoed, 1232 advertised, BADVERS),
 //! RFC 2181 §9 (TC when the answer does not fit), RFC 5936 (AXFR over TCP
-//! to clients the caller allows) and RFC 1996 (NOTIFY).
+//! to clients the caller allows) and RFC 1996 (NOTIFY). Routed names (a
+//! CDN's request routing, [`route`]) are answered per client, with the
+//! Client Subnet scope set (RFC 7871 §7.2.1).
 
 mod answer;
+mod route;
 mod rrl;
 mod transfer;
 
@@ -12,13 +15,16 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 pub use answer::{Answer, MAX_CHAIN, Part, answer};
+pub use route::{Asker, Choice, Route, Routes};
 pub use rrl::{RateLimiter, RrlConfig, Verdict};
 pub use transfer::{AXFR_MESSAGE_LIMIT, notify};
 
+use l7_wire::prefix::Prefix;
+
 use crate::wire::{
-    ADVERTISED_UDP_SIZE, CLASSIC_UDP_LIMIT, Class, Edns, EdnsOption, Flags, Header,
-    MAX_MESSAGE_LEN, MessageView, MessageWriter, Name, Opcode, Question, Rcode, RecordType,
-    Section,
+    ADVERTISED_UDP_SIZE, CLASSIC_UDP_LIMIT, Class, Edns, EdnsOption, Flags, Header, LowerName,
+    MAX_MESSAGE_LEN, MessageView, MessageWriter, Name, Opcode, Question, RData, Rcode, Record,
+    RecordType, Section,
 };
 use crate::zone::Zone;
 
@@ -92,6 +98,7 @@ pub type TransferAcl = Box<dyn Fn(IpAddr, &Name) -> bool + Send + Sync>;
 pub struct Authority {
     zones: Zones,
     transfer_acl: TransferAcl,
+    routes: Routes,
 }
 
 impl std::fmt::Debug for Authority {
@@ -109,7 +116,93 @@ impl Authority {
         Authority {
             zones: Zones::new(zones),
             transfer_acl: Box::new(|_, _| false),
+            routes: Routes::default(),
         }
+    }
+
+    /// Routes names per client (request routing for a CDN). Each route's
+    /// owner must hold an A or AAAA RRset in a zone served here that lists
+    /// every edge the route names.
+    pub fn with_routes(mut self, routes: Routes) -> Result<Authority, String> {
+        for route in routes.iter() {
+            let lower = LowerName::from_name(&route.owner);
+            let addresses = self.addresses(lower.wire());
+            if addresses.is_empty() {
+                return Err(format!(
+                    "route {}: no zone served here gives it A or AAAA records: list every edge as an address of the name",
+                    route.owner
+                ));
+            }
+            let named = std::iter::once(&route.default).chain(route.clients.iter().map(|c| &c.1));
+            if let Some(edge) = named.into_iter().find(|e| !addresses.contains(e)) {
+                return Err(format!(
+                    "route {}: edge {edge} is not among the name's addresses in its zone ({})",
+                    route.owner,
+                    addresses
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        self.routes = routes;
+        Ok(self)
+    }
+
+    /// The routed names and their edges' health.
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// The A and AAAA addresses of a node (lowercased wire name).
+    fn addresses(&self, lower: &[u8]) -> Vec<IpAddr> {
+        let node = self.zones.find_zone(lower).and_then(|z| z.node(lower));
+        [RecordType::A, RecordType::AAAA]
+            .into_iter()
+            .filter_map(|t| node.and_then(|n| n.rrset(t)))
+            .flat_map(|set| set.records.iter().filter_map(|r| address(&r.rdata)))
+            .collect()
+    }
+
+    /// Replaces each routed address RRset of the answer with the one edge
+    /// for this client (RFC 7871); returns the scope when a Client Subnet
+    /// option took part.
+    fn route(&self, found: &mut Answer<'_>, client: IpAddr, edns: Option<&Edns>) -> Option<u8> {
+        let subnet = edns.and_then(Edns::client_subnet);
+        let asker = match subnet {
+            Some(c) => Asker::Subnet(Prefix::new(c.address, c.source_prefix)),
+            None => Asker::Source(client),
+        };
+        let mut scope = None;
+        for part in &mut found.answer {
+            let records = part.records();
+            let Some(first) = records.first() else {
+                continue;
+            };
+            if !matches!(first.rtype(), RecordType::A | RecordType::AAAA) {
+                continue;
+            }
+            let Some(route) = self.routes.get(LowerName::from_name(&first.name).wire()) else {
+                continue;
+            };
+            let candidates: Vec<IpAddr> =
+                records.iter().filter_map(|r| address(&r.rdata)).collect();
+            let choice = self.routes.choose(route, asker, &candidates);
+            let Some(pick) = records
+                .iter()
+                .find(|r| address(&r.rdata) == Some(choice.edge))
+            else {
+                continue;
+            };
+            let routed = Record {
+                ttl: route.ttl.min(pick.ttl),
+                ..pick.clone()
+            };
+            *part = Part::Made(vec![routed]);
+            scope = subnet.map(|_| scope.unwrap_or(0).max(choice.scope));
+        }
+        scope
     }
 
     /// Sets who may transfer which zone.
@@ -194,10 +287,16 @@ impl Authority {
             }
             _ => {}
         }
-        let Some(found) = answer(&self.zones, &question.name, question.qtype) else {
+        let Some(mut found) = answer(&self.zones, &question.name, question.qtype) else {
             error_response(&h, Some(&question), Rcode::REFUSED, edns.as_ref(), out);
             return Reply::Message;
         };
+        let mut edns = edns;
+        if !self.routes.is_empty()
+            && let Some(scope) = self.route(&mut found, client, view.edns.as_ref())
+        {
+            set_scope(edns.as_mut(), scope);
+        }
         let limit = match (transport, &view.edns) {
             (Transport::Tcp, _) => MAX_MESSAGE_LEN,
             (Transport::Udp, None) => CLASSIC_UDP_LIMIT,
@@ -244,6 +343,23 @@ fn response_edns(query: &Edns) -> Edns {
             .into_iter()
             .collect(),
         ..Edns::default()
+    }
+}
+
+/// RFC 7871 §7.2.1: the scope of a routed answer in the echoed option.
+fn set_scope(edns: Option<&mut Edns>, scope: u8) {
+    for option in edns.into_iter().flat_map(|e| e.options.iter_mut()) {
+        if let EdnsOption::ClientSubnet(c) = option {
+            c.scope_prefix = scope;
+        }
+    }
+}
+
+fn address(rdata: &RData) -> Option<IpAddr> {
+    match rdata {
+        RData::A(a) => Some(IpAddr::V4(*a)),
+        RData::Aaaa(a) => Some(IpAddr::V6(*a)),
+        _ => None,
     }
 }
 

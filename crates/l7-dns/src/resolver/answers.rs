@@ -4,6 +4,12 @@
 //! ID, RD and CD bits and question (its 0x20 case kept, RFC 1035 §7.3) and
 //! lowering every TTL by the seconds spent in the cache (RFC 1035 §7.1).
 //! The lookup reads the query in place and allocates nothing.
+//!
+//! Client Subnet (RFC 7871): the resolver sends none upstream, so every
+//! answer it makes was made for its own address and holds for all its
+//! clients (§7.3); an answer scoped to a client network (a Client Subnet
+//! option with a nonzero scope) is never kept here, where the key has no
+//! room for the network.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -104,7 +110,13 @@ impl AnswerCache {
             Rcode::NOERROR | Rcode::NXDOMAIN
         );
         let extended = view.edns.as_ref().is_some_and(|e| e.rcode_high != 0);
-        if !h.flags.response || h.flags.truncated || h.qdcount != 1 || !rcode_ok || extended {
+        let scoped = view
+            .edns
+            .as_ref()
+            .and_then(|e| e.client_subnet())
+            .is_some_and(|c| c.scope_prefix > 0);
+        let unfit = h.flags.truncated || h.qdcount != 1 || !rcode_ok || extended || scoped;
+        if !h.flags.response || unfit {
             return;
         }
         let Some((key, end)) = key_of(answer, view.edns.is_some()) else {
@@ -204,7 +216,7 @@ fn ttl_fields(msg: &[u8], h: &Header, mut pos: usize) -> Option<Vec<(usize, u32)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Edns, Message, Question, RData, Record};
+    use crate::wire::{ClientSubnet, Edns, EdnsOption, Message, Question, RData, Record};
 
     fn query(name: &str, id: u16, edns: bool) -> Vec<u8> {
         let mut m = Message {
@@ -273,6 +285,21 @@ mod tests {
         c.insert(t0, &servfail);
         assert_eq!(c.len(), 1, "zero TTL and SERVFAIL are not kept");
         assert!(!c.answer(t0, b"\x00\x01garbage", &mut out));
+    }
+
+    #[test]
+    fn an_answer_scoped_to_a_client_network_is_not_kept() {
+        let mut c = AnswerCache::new(10);
+        let (mut m, _) = Message::parse(&response("v.test", 60, true)).unwrap();
+        let mut subnet = ClientSubnet::new("203.0.113.0".parse().unwrap(), 24);
+        subnet.scope_prefix = 24;
+        m.edns.as_mut().unwrap().options = vec![EdnsOption::ClientSubnet(subnet.clone())];
+        c.insert(Instant::ZERO, &m.to_bytes());
+        assert!(c.is_empty(), "scope /24 holds for one network only");
+        subnet.scope_prefix = 0;
+        m.edns.as_mut().unwrap().options = vec![EdnsOption::ClientSubnet(subnet)];
+        c.insert(Instant::ZERO, &m.to_bytes());
+        assert_eq!(c.len(), 1, "scope 0 holds for everyone");
     }
 
     #[test]

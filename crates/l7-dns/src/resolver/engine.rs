@@ -5,6 +5,12 @@
 //! in sub-tasks, picks servers by smoothed RTT, retries on timeouts and
 //! over TCP on TC, and caches what it learns within bailiwick.
 //!
+//! Tasks that would ask the same zone's servers about names under the same
+//! child (h1.d1.t1 and h2.d1.t1, both asking t1's servers) do not both ask:
+//! the later one waits for the query in flight, whose referral (or answer)
+//! it then finds in the cache. A burst of cold questions under one
+//! delegation costs one referral, not one per question.
+//!
 //! The driver sends each [`Transmit`] from a fresh socket (a random source
 //! port per query, RFC 5452 §9.2) and passes replies back with the address
 //! they came from; matching the port is the driver's job (a reply arriving
@@ -134,6 +140,9 @@ struct Task {
     sub_tried: HashSet<Name>,
     learned: HashMap<Name, Vec<IpAddr>>,
     inflight: Option<Inflight>,
+    /// The (zone, child) this task's query in flight asks about, when
+    /// other tasks may wait for it.
+    probe: Option<(Name, Name)>,
 }
 
 enum Step {
@@ -154,6 +163,10 @@ pub struct Resolver {
     outstanding: HashMap<(u16, SocketAddr), TaskId>,
     /// Client questions under way, so an identical one joins the walk.
     by_question: HashMap<Question, TaskId>,
+    /// Queries in flight by (zone asked, child of the zone asked about).
+    probes: HashMap<(Name, Name), TaskId>,
+    /// Tasks waiting for another task's query in flight, by that task.
+    parked: HashMap<TaskId, Vec<TaskId>>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Resolved>,
     upstream_queries: u64,
@@ -172,6 +185,8 @@ impl Resolver {
             next_task: 0,
             outstanding: HashMap::new(),
             by_question: HashMap::new(),
+            probes: HashMap::new(),
+            parked: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             upstream_queries: 0,
@@ -287,6 +302,7 @@ impl Resolver {
         }
         let step = self.learn(now, &mut task, &msg, &inflight, from.ip());
         self.tasks.insert(id, task);
+        self.release(now, id);
         match step {
             Some(done) => self.conclude(now, id, done),
             None => self.advance(now, id),
@@ -310,6 +326,7 @@ impl Resolver {
             };
             self.outstanding.remove(&(inflight.id, inflight.server));
             self.stats.record_timeout(inflight.server.ip());
+            self.release(now, id);
             self.advance(now, id);
         }
     }
@@ -344,6 +361,7 @@ impl Resolver {
                 sub_tried: HashSet::new(),
                 learned: HashMap::new(),
                 inflight: None,
+                probe: None,
             },
         );
         id
@@ -434,7 +452,20 @@ impl Resolver {
                 _ => Step::Done(Rcode::SERVFAIL, Vec::new(), Vec::new()),
             };
         };
-        // 4. The work limit of the whole client question.
+        // 4. Another task already asks this zone about the same child: wait
+        // for its reply rather than ask again.
+        let probe = probe_key(&zone, &task.qname);
+        if let Some(leader) = probe.as_ref().and_then(|k| self.probes.get(k)).copied()
+            && leader != id
+            && self
+                .tasks
+                .get(&leader)
+                .is_some_and(|t| t.inflight.is_some())
+        {
+            self.parked.entry(leader).or_default().push(id);
+            return Step::Wait;
+        }
+        // 5. The work limit of the whole client question.
         let spent = if task.root == id {
             task.queries += 1;
             task.queries
@@ -448,7 +479,26 @@ impl Resolver {
             return Step::Done(Rcode::SERVFAIL, Vec::new(), Vec::new());
         }
         self.send(now, id, task, addr, false, zone);
+        if let Some(key) = probe
+            && task.probe.is_none()
+        {
+            self.probes.entry(key.clone()).or_insert(id);
+            task.probe = Some(key);
+        }
         Step::Wait
+    }
+
+    /// Task `id`'s query is over: tasks waiting for it go on (finding in
+    /// the cache what its reply taught).
+    fn release(&mut self, now: Instant, id: TaskId) {
+        if let Some(key) = self.tasks.get_mut(&id).and_then(|t| t.probe.take())
+            && self.probes.get(&key) == Some(&id)
+        {
+            self.probes.remove(&key);
+        }
+        for waiting in self.parked.remove(&id).unwrap_or_default() {
+            self.advance(now, waiting);
+        }
     }
 
     /// The deepest cut above the name: from the cache, this task's last
@@ -681,6 +731,7 @@ impl Resolver {
         id: TaskId,
         (rcode, answers, authority): (Rcode, Vec<Record>, Vec<Record>),
     ) {
+        self.release(now, id);
         let Some(mut task) = self.tasks.remove(&id) else {
             return;
         };
@@ -708,6 +759,17 @@ impl Resolver {
             self.advance(now, parent);
         }
     }
+}
+
+/// The child of `zone` on the way to `qname` (d1.t1 for h1.d1.t1 asked of
+/// t1's servers); none when `qname` is the zone itself.
+fn probe_key(zone: &Name, qname: &Name) -> Option<(Name, Name)> {
+    let below = qname.label_count().checked_sub(zone.label_count() + 1)?;
+    let mut child = qname.clone();
+    for _ in 0..below {
+        child = child.parent()?;
+    }
+    Some((zone.clone(), child))
 }
 
 /// A cache hit as (rcode, answer records, authority records).

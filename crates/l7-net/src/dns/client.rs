@@ -4,12 +4,12 @@
 //! the iterative walk of `--trace`, asking each server with RD=0 and
 //! following referrals from the root down, as a local DNS server does.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use l7_dns::wire::{Edns, Message, Name, Question, RData, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::{TcpSocket, UdpSocket};
 
 use crate::NetError;
 
@@ -92,15 +92,19 @@ async fn udp(
 ) -> Result<(Message, usize), NetError> {
     let mut reply = None;
     // A reply whose ID or question differs is ignored (off-path spoofing).
-    let bytes = udp_raw(server, &q.to_bytes(), timeout, |b| {
-        match Message::parse(b) {
+    let bytes = udp_raw(
+        None,
+        server,
+        &q.to_bytes(),
+        timeout,
+        |b| match Message::parse(b) {
             Ok((m, _)) if matches(q, &m) => {
                 reply = Some(m);
                 true
             }
             _ => false,
-        }
-    })
+        },
+    )
     .await?;
     let reply = reply.ok_or_else(|| bad_reply(server, "no reply matched"))?;
     Ok((reply, bytes.len()))
@@ -111,7 +115,7 @@ async fn over_tcp(
     q: &Message,
     timeout: Duration,
 ) -> Result<(Message, usize), NetError> {
-    let buf = tcp_raw(server, &q.to_bytes(), timeout).await?;
+    let buf = tcp_raw(None, server, &q.to_bytes(), timeout).await?;
     let (reply, _) = Message::parse(&buf).map_err(|e| bad_reply(server, e))?;
     if !matches(q, &reply) {
         return Err(bad_reply(server, "the reply does not match the query"));
@@ -119,23 +123,28 @@ async fn over_tcp(
     Ok((reply, buf.len()))
 }
 
-/// Sends `query` from a fresh socket (a random source port) connected to
-/// `server`, so only datagrams from that address and port are read; returns
-/// the first one `accept` takes, or a timeout.
+/// The local end of a query to `server`: `source` (a resolver's own
+/// address) or the system's choice, and a random port.
+fn local_end(source: Option<IpAddr>, server: SocketAddr) -> SocketAddr {
+    let any = match server {
+        SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    let ip = source.filter(|s| s.is_ipv4() == server.is_ipv4());
+    SocketAddr::new(ip.unwrap_or(any), 0)
+}
+
+/// Sends `query` from a fresh socket (a random source port, on `source`
+/// when given) connected to `server`, so only datagrams from that address
+/// and port are read; returns the first one `accept` takes, or a timeout.
 pub async fn udp_raw(
+    source: Option<IpAddr>,
     server: SocketAddr,
     query: &[u8],
     timeout: Duration,
     mut accept: impl FnMut(&[u8]) -> bool,
 ) -> Result<Vec<u8>, NetError> {
-    let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    }
-    .parse()
-    .expect("literal");
-    let sock = UdpSocket::bind(local)
+    let sock = UdpSocket::bind(local_end(source, server))
         .await
         .map_err(|e| NetError::talking_to(server, true, e))?;
     sock.connect(server)
@@ -163,15 +172,21 @@ pub async fn udp_raw(
     }
 }
 
-/// Sends `query` over a new TCP connection with the 2-byte length prefix
-/// (RFC 1035 §4.2.2) and reads one reply.
+/// Sends `query` over a new TCP connection (from `source` when given) with
+/// the 2-byte length prefix (RFC 1035 §4.2.2) and reads one reply.
 pub async fn tcp_raw(
+    source: Option<IpAddr>,
     server: SocketAddr,
     query: &[u8],
     timeout: Duration,
 ) -> Result<Vec<u8>, NetError> {
     let io = async {
-        let mut s = TcpStream::connect(server).await?;
+        let socket = match server {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        socket.bind(local_end(source, server))?;
+        let mut s = socket.connect(server).await?;
         let len = u16::try_from(query.len())
             .map_err(|_| std::io::Error::other("query over 65535 bytes"))?;
         s.write_u16(len).await?;

@@ -12,7 +12,7 @@
 //! whose answers come back to the loop to be sent and kept.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +38,8 @@ const UPSTREAM_WAIT: Duration = Duration::from_secs(5);
 const QUEUE: usize = 4096;
 /// Answers each UDP loop keeps in wire form.
 const ANSWER_CACHE: usize = 100_000;
+/// Datagrams read per wake-up of the UDP loop (then the reactor gets a turn).
+const UDP_BATCH: usize = 64;
 
 /// How a client's query arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +92,21 @@ pub struct ResolverHandle {
     allowed: Arc<[Prefix]>,
 }
 
-/// Starts the resolver task; `allowed` are the client networks served.
-pub fn spawn(engine: Resolver, allowed: Vec<Prefix>) -> ResolverHandle {
+/// Starts the resolver task; `allowed` are the client networks served;
+/// upstream queries leave from `source` when given (see [`upstream_source`]).
+pub fn spawn(engine: Resolver, allowed: Vec<Prefix>, source: Option<IpAddr>) -> ResolverHandle {
     let (tx, rx) = mpsc::channel(QUEUE);
     let allowed: Arc<[Prefix]> = allowed.into();
-    tokio::spawn(run(engine, rx, allowed.clone()));
+    tokio::spawn(run(engine, rx, allowed.clone(), source));
     ResolverHandle { tx, allowed }
+}
+
+/// Where upstream queries of a resolver listening on `listen` come from: a
+/// loopback listener (a world host such as dns.nyu.edu) asks from its own
+/// address, so authoritative servers see who asks (a CDN's DNS routes on
+/// it); otherwise the system picks.
+pub fn upstream_source(listen: IpAddr) -> Option<IpAddr> {
+    (listen.is_loopback() && !listen.is_unspecified()).then_some(listen)
 }
 
 impl ResolverHandle {
@@ -114,7 +125,12 @@ impl ResolverHandle {
     }
 }
 
-async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed: Arc<[Prefix]>) {
+async fn run(
+    mut engine: Resolver,
+    mut clients: mpsc::Receiver<Request>,
+    allowed: Arc<[Prefix]>,
+    source: Option<IpAddr>,
+) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let (up_tx, mut upstream) = mpsc::channel::<(SocketAddr, Vec<u8>)>(QUEUE);
@@ -122,7 +138,7 @@ async fn run(mut engine: Resolver, mut clients: mpsc::Receiver<Request>, allowed
     let mut next_token = 0u64;
     loop {
         while let Some(t) = engine.poll_transmit() {
-            tokio::spawn(send_upstream(t, up_tx.clone()));
+            tokio::spawn(send_upstream(t, source, up_tx.clone()));
         }
         while let Some(Resolved { token, response }) = engine.poll_event() {
             if let Some(w) = waiting.remove(&token) {
@@ -220,14 +236,18 @@ fn answer(query: &Message, mut response: Message, via: Via) -> Vec<u8> {
     out
 }
 
-async fn send_upstream(t: Transmit, done: mpsc::Sender<(SocketAddr, Vec<u8>)>) {
+async fn send_upstream(
+    t: Transmit,
+    source: Option<IpAddr>,
+    done: mpsc::Sender<(SocketAddr, Vec<u8>)>,
+) {
     let id = [t.query[0], t.query[1]];
     let reply = if t.over_tcp {
-        tcp_raw(t.server, &t.query, UPSTREAM_WAIT).await
+        tcp_raw(source, t.server, &t.query, UPSTREAM_WAIT).await
     } else {
         // The engine checks ID and question; matching the ID here lets a
         // spoofed datagram not end the wait for the real one.
-        udp_raw(t.server, &t.query, UPSTREAM_WAIT, |b| {
+        udp_raw(source, t.server, &t.query, UPSTREAM_WAIT, |b| {
             b.len() >= 2 && b[..2] == id
         })
         .await
@@ -242,6 +262,8 @@ async fn send_upstream(t: Transmit, done: mpsc::Sender<(SocketAddr, Vec<u8>)>) {
 
 /// Serves clients over UDP until shutdown: cache hits are answered here,
 /// misses are queued for the resolver task (dropped when its queue is full).
+/// Datagrams are read in batches after each readiness wake-up, as the
+/// authoritative server does, so a busy socket costs no reactor trip per query.
 pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Shutdown) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
@@ -252,33 +274,51 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
     loop {
         tokio::select! {
             _ = shutdown.wait() => return,
-            r = socket.recv_from(&mut buf) => {
-                let (n, from) = match r {
-                    Ok(x) => x,
-                    Err(e) => {
-                        tracing::debug!("udp recv: {e}");
-                        continue;
-                    }
-                };
-                let query = &buf[..n];
-                if Prefix::any_contains(&resolver.allowed, from.ip())
-                    && cache.answer(now(), query, &mut out)
-                {
-                    let _ = socket.send_to(&out, from).await;
-                    continue;
-                }
-                let _ = resolver.tx.try_send(Request {
-                    query: query.to_vec(),
-                    client: from,
-                    via: Via::Udp,
-                    reply: Reply::Udp(done_tx.clone()),
-                });
-            }
+            ready = socket.readable() => if let Err(e) = ready {
+                tracing::debug!("udp socket: {e}");
+                continue;
+            },
             Some((to, bytes)) = done.recv() => {
                 cache.insert(now(), &bytes);
-                let _ = socket.send_to(&bytes, to).await;
+                send(&socket, &bytes, to).await;
+                continue;
             }
         }
+        let t = now();
+        for _ in 0..UDP_BATCH {
+            let (n, from) = match socket.try_recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::debug!("udp recv: {e}");
+                    break;
+                }
+            };
+            let query = &buf[..n];
+            if Prefix::any_contains(&resolver.allowed, from.ip())
+                && cache.answer(t, query, &mut out)
+            {
+                send(&socket, &out, from).await;
+                continue;
+            }
+            let _ = resolver.tx.try_send(Request {
+                query: query.to_vec(),
+                client: from,
+                via: Via::Udp,
+                reply: Reply::Udp(done_tx.clone()),
+            });
+        }
+    }
+}
+
+/// Sends one datagram, waiting for room only when the socket is full.
+async fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) {
+    let sent = match socket.try_send_to(bytes, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(bytes, to).await,
+        other => other,
+    };
+    if let Err(e) = sent {
+        tracing::debug!("udp reply to {to}: {e}");
     }
 }
 

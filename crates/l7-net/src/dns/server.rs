@@ -25,7 +25,7 @@ const UDP_BATCH: usize = 64;
 /// RFC 7766 §6.2.3: servers close idle connections; seconds, not minutes.
 pub const TCP_IDLE: Duration = Duration::from_secs(10);
 
-fn current(auth: &SharedAuthority) -> Arc<Authority> {
+pub(crate) fn current(auth: &SharedAuthority) -> Arc<Authority> {
     match auth.read() {
         Ok(a) => a.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
@@ -177,7 +177,7 @@ pub async fn notify_secondaries(authority: &Authority, secondaries: &[SocketAddr
             let acked = |b: &[u8]| b.len() >= 4 && b[..2] == id.to_be_bytes() && b[2] & 0x80 != 0;
             let mut done = false;
             for _ in 0..3 {
-                if super::client::udp_raw(to, &msg, Duration::from_secs(2), acked)
+                if super::client::udp_raw(None, to, &msg, Duration::from_secs(2), acked)
                     .await
                     .is_ok()
                 {

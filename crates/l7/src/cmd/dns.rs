@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow};
 use l7_dns::authority::{Authority, RateLimiter, RrlConfig};
 use l7_dns::resolver::{Hosts, Resolver, ResolverConfig, RootHint, parse_root_hints};
 use l7_net::dns::resolver;
+use l7_net::dns::routes as dns_routes;
 use l7_net::dns::server;
 use l7_net::dns::zones::{self, SharedAuthority, ZoneSpec};
 use l7_net::prefix::Prefix;
@@ -19,10 +20,25 @@ use super::{ready, shutdown_on_signals};
 use crate::addr;
 use crate::cli::{DnsResolveArgs, DnsServeArgs, Global};
 
-fn build(specs: &[ZoneSpec], acl: &[Prefix]) -> Result<Authority, String> {
+/// Loads the zones (and the routing file), the whole set or nothing.
+fn build(
+    specs: &[ZoneSpec],
+    acl: &[Prefix],
+    routes: Option<&std::path::Path>,
+) -> Result<(Authority, Option<u16>), String> {
     let acl = acl.to_vec();
-    Ok(Authority::new(zones::load(specs)?)
-        .with_transfer_acl(move |client, _| Prefix::any_contains(&acl, client)))
+    let authority = Authority::new(zones::load(specs)?)
+        .with_transfer_acl(move |client, _| Prefix::any_contains(&acl, client));
+    match routes {
+        None => Ok((authority, None)),
+        Some(path) => {
+            let file = dns_routes::load(path)?;
+            let authority = authority
+                .with_routes(file.table())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok((authority, file.health_port))
+        }
+    }
 }
 
 pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
@@ -50,7 +66,8 @@ pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
         })),
         None => None,
     };
-    let authority = build(&specs, &acl).map_err(|e| anyhow!(e))?;
+    let (authority, health_port) =
+        build(&specs, &acl, a.routes.as_deref()).map_err(|e| anyhow!(e))?;
     let apexes: Vec<String> = authority
         .zones()
         .iter()
@@ -72,10 +89,11 @@ pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
         .collect::<anyhow::Result<_>>()?;
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let reload_target = shared.clone();
+    let routes_file = a.routes.clone();
     tokio::spawn(async move {
         while hup.recv().await.is_some() {
-            match build(&specs, &acl) {
-                Ok(new) => {
+            match build(&specs, &acl, routes_file.as_deref()) {
+                Ok((new, _)) => {
                     let new = Arc::new(new);
                     if let Ok(mut cur) = reload_target.write() {
                         *cur = new.clone();
@@ -89,6 +107,13 @@ pub async fn serve(a: DnsServeArgs, g: &Global) -> anyhow::Result<i32> {
             }
         }
     });
+    if let Some(port) = health_port {
+        tokio::spawn(dns_routes::check_edges(
+            shared.clone(),
+            port,
+            shutdown.clone(),
+        ));
+    }
     let limits = ConnLimits {
         idle_timeout: server::TCP_IDLE,
         max_connections: 1024,
@@ -161,7 +186,8 @@ pub async fn resolve(a: DnsResolveArgs, g: &Global) -> anyhow::Result<i32> {
     let shutdown = shutdown_on_signals()?;
     let udp = bind_udp(at).await?;
     let tcp = bind_tcp(at).await?;
-    let handle = resolver::spawn(Resolver::new(config, rand::random()), allowed);
+    let source = resolver::upstream_source(at.ip());
+    let handle = resolver::spawn(Resolver::new(config, rand::random()), allowed, source);
     ready(
         &format!("resolver (root hints: {hints_from})"),
         &[format!("udp {at}"), format!("tcp {at}")],
