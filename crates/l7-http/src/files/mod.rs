@@ -4,6 +4,7 @@
 //! metadata, plus the std::fs reads they need.
 
 pub mod encoding;
+mod file_cache;
 pub mod listing;
 pub mod mime;
 pub mod path;
@@ -14,5 +15,6 @@ mod serve;
 pub mod upload;
 pub mod validators;
 
+pub use file_cache::TTL as CACHE_TTL;
 pub use response::{Body, FileResponse, read_range};
 pub use serve::{FileServer, FilesConfig};
