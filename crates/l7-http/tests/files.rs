@@ -6,11 +6,13 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use l7_http::files::path::safe_path;
 use l7_http::files::redirects::Redirects;
-use l7_http::files::{Body, FileResponse, FileServer, FilesConfig};
+use l7_http::files::{Body, CACHE_TTL, FileResponse, FileServer, FilesConfig};
 use l7_http::wire::RequestHead;
+use l7_wire::Instant;
 
 /// A document root `root/` inside a temporary directory that also holds
 /// `l7-secret.txt`, the file every traversal attempt aims at.
@@ -46,10 +48,29 @@ fn server(root: &Path, config: FilesConfig) -> FileServer {
     FileServer::new(root, config).unwrap()
 }
 
+/// The server's answer to `request`, checked to be the same through the
+/// cache ([`FileServer::respond_at`], revalidating, as a server does once
+/// an entry's time is up) as without it, for GET and HEAD.
 fn get(server: &FileServer, request: &str) -> FileResponse {
+    static CLOCK: AtomicU64 = AtomicU64::new(0);
     let wire = format!("{request}\r\n\r\n");
     let (head, _) = RequestHead::parse(wire.as_bytes()).unwrap();
-    server.respond(&head)
+    let r = server.respond(&head);
+    if !matches!(head.method.as_ref(), "GET" | "HEAD") {
+        return r; // not safe to ask twice
+    }
+    let ticks = CLOCK.fetch_add(1, Ordering::Relaxed) as u32 + 1;
+    let cached = server.respond_at(Instant::ZERO + CACHE_TTL * ticks, &head);
+    assert_eq!(
+        (
+            cached.status,
+            &cached.headers,
+            cached.body.read_to_vec().ok()
+        ),
+        (r.status, &r.headers, r.body.read_to_vec().ok()),
+        "{request}: cached and uncached answers differ"
+    );
+    r
 }
 
 fn body(r: &FileResponse) -> String {
@@ -439,4 +460,34 @@ fn dash_cache_policy_on_200_206_and_304() {
     let plain = server(dir.path(), FilesConfig::default());
     let seg = get(&plain, "GET /chunk-0-00001.m4s HTTP/1.1\r\nHost: x");
     assert_eq!(header(&seg, "cache-control"), "");
+}
+
+/// The cache at work: within its time an entry is served without the file
+/// system; after it, edits show up and a file that now resolves outside
+/// the root (a symlink swapped in) is refused.
+#[cfg(unix)]
+#[test]
+fn cached_entries_are_checked_again_after_their_time() {
+    let dir = site();
+    let s = server(dir.path(), FilesConfig::default());
+    let (head, _) = RequestHead::parse(b"GET /docs/a.txt HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let t0 = Instant::from_millis(1_000);
+    let first = s.respond_at(t0, &head);
+    assert_eq!(body(&first), "0123456789");
+    std::fs::write(dir.path().join("docs/a.txt"), "edited").unwrap();
+    let later = s.respond_at(t0 + CACHE_TTL, &head);
+    assert_eq!(body(&later), "edited");
+    assert_ne!(header(&later, "etag"), header(&first, "etag"));
+
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    std::fs::remove_file(dir.path().join("docs/a.txt")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("docs/a.txt"),
+    )
+    .unwrap();
+    let swapped = s.respond_at(t0 + CACHE_TTL * 2, &head);
+    assert_eq!(swapped.status, 404);
+    assert!(!body(&swapped).contains("secret"));
 }

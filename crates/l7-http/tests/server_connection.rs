@@ -458,6 +458,32 @@ fn body_overrun_and_early_finish_are_api_errors() {
     );
 }
 
+/// A body the driver writes itself is counted against Content-Length, ends
+/// the response (the next pipelined request follows) and is refused for a
+/// chunked body, whose framing only the connection can write.
+#[test]
+fn bodies_written_by_the_driver_are_counted() {
+    let mut conn = ServerConnection::new(T0, ServerConfig::default());
+    conn.handle_input(
+        T0,
+        b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert_eq!(targets(&events(&mut conn)), ["/a"]);
+    assert_eq!(conn.send_body_direct(T0, 1), Err(ApiError::NotStarted));
+    conn.send_response(T0, ResponseHead::new(200), Some(5))
+        .unwrap();
+    assert!(output(&mut conn).ends_with("Content-Length: 5\r\n\r\n"));
+    assert_eq!(conn.send_body_direct(T0, 6), Err(ApiError::BodyOverrun));
+    conn.send_body_direct(T0, 2).unwrap();
+    assert!(events(&mut conn).is_empty());
+    conn.send_body_direct(T0, 3).unwrap();
+    assert_eq!(output(&mut conn), "");
+    assert_eq!(targets(&events(&mut conn)), ["/b"]);
+    conn.send_response(T0, ResponseHead::new(200), None)
+        .unwrap();
+    assert_eq!(conn.send_body_direct(T0, 1), Err(ApiError::ChunkedBody));
+}
+
 #[test]
 fn peer_close_mid_body_aborts() {
     let mut conn = ServerConnection::new(T0, ServerConfig::default());

@@ -1,5 +1,5 @@
 //! The socket loops every l7 server shares. TCP: bind with a clear error,
-//! log each connection as the labs do ("connection from (ip, port)"), run
+//! log each connection at DEBUG as the labs do ("connection from (ip, port)"), run
 //! each connection in its own task so none waits for another, cap the number
 //! of open connections, and on shutdown stop accepting and give open
 //! connections a grace period. UDP: bind with a clear error, and receive
@@ -93,7 +93,8 @@ where
                 }
             },
         };
-        tracing::info!("connection from ({}, {})", peer.ip(), peer.port());
+        // DEBUG, not INFO: a busy server accepts thousands a second.
+        tracing::debug!("connection from ({}, {})", peer.ip(), peer.port());
         let _ = stream.set_nodelay(true);
         let fut = handle(stream, peer);
         tracker.spawn(async move {

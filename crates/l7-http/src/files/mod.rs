@@ -5,6 +5,7 @@
 
 pub mod cache_policy;
 pub mod encoding;
+mod file_cache;
 pub mod listing;
 pub mod mime;
 pub mod path;
@@ -15,5 +16,6 @@ mod serve;
 pub mod upload;
 pub mod validators;
 
+pub use file_cache::TTL as CACHE_TTL;
 pub use response::{Body, FileResponse, read_range};
 pub use serve::{FileServer, FilesConfig};

@@ -5,6 +5,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
+
 use super::range::Multipart;
 use crate::wire::{Headers, ResponseHead};
 
@@ -15,6 +17,9 @@ pub enum Body {
     Empty,
     /// Bytes made here (listings, errors, on-the-fly gzip).
     Bytes(Vec<u8>),
+    /// Bytes of a file kept in memory by the file server's cache, shared
+    /// by every response that sends them.
+    Cached(Bytes),
     /// `len` bytes of the file at `path` from `offset`.
     File {
         /// The canonical file path.
@@ -39,6 +44,7 @@ impl Body {
         match self {
             Body::Empty => 0,
             Body::Bytes(b) => b.len() as u64,
+            Body::Cached(b) => b.len() as u64,
             Body::File { len, .. } => *len,
             Body::Multipart { layout, .. } => layout.content_length(),
         }
@@ -55,6 +61,7 @@ impl Body {
         match self {
             Body::Empty => Ok(Vec::new()),
             Body::Bytes(b) => Ok(b.clone()),
+            Body::Cached(b) => Ok(b.to_vec()),
             Body::File { path, offset, len } => read_range(path, *offset, *len),
             Body::Multipart { path, layout } => {
                 let mut out = Vec::new();
@@ -79,6 +86,7 @@ impl Body {
         match self {
             Body::Empty => {}
             Body::Bytes(b) => out.extend_from_slice(&b[offset.min(end) as usize..end as usize]),
+            Body::Cached(b) => out.extend_from_slice(&b[offset.min(end) as usize..end as usize]),
             Body::File {
                 path, offset: base, ..
             } => out = read_range(path, base + offset, end.saturating_sub(offset))?,
@@ -109,6 +117,18 @@ impl Body {
             }
         }
         Ok(out)
+    }
+
+    /// Like [`Self::read_at`], as [`Bytes`]: a cached body is sliced, not
+    /// copied.
+    pub fn bytes_at(&self, offset: u64, len: u64) -> io::Result<Bytes> {
+        match self {
+            Body::Cached(b) => {
+                let end = b.len().min(offset.saturating_add(len) as usize);
+                Ok(b.slice((offset as usize).min(end)..end))
+            }
+            _ => self.read_at(offset, len).map(Bytes::from),
+        }
     }
 }
 
@@ -196,6 +216,7 @@ mod tests {
         let bodies = [
             Body::Empty,
             Body::Bytes(data.clone()),
+            Body::Cached(Bytes::from(data.clone())),
             Body::File {
                 path: path.clone(),
                 offset: 7,
@@ -212,7 +233,9 @@ mod tests {
                 let mut joined = Vec::new();
                 let mut at = 0;
                 while at < body.len() {
-                    joined.extend(body.read_at(at, step).unwrap());
+                    let slice = body.read_at(at, step).unwrap();
+                    assert_eq!(body.bytes_at(at, step).unwrap(), slice);
+                    joined.extend(slice);
                     at += step;
                 }
                 assert_eq!(joined, whole, "step {step} of {body:?}");

@@ -2,23 +2,24 @@
 //! request — redirect, listing, file, range, coding, conditional response
 //! or error — returned as a [`FileResponse`].
 
+use std::fs::Metadata;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::sync::Arc;
+
+use l7_wire::Instant;
 
 use super::cache_policy::CachePolicy;
 use super::encoding::{Coding, gzip, negotiate};
+use super::file_cache::{FileCache, FileFacts, Lookup, sibling};
 use super::listing::{read_entries, render_listing};
-use super::mime::{content_type, is_compressible};
-use super::path::{SafePath, confine, safe_path};
+use super::mime::is_compressible;
+use super::path::{confine, safe_path};
 use super::range::{Multipart, RangeDecision, evaluate_range};
 use super::redirects::Redirects;
 use super::response::{Body, FileResponse};
 use super::upload::{self, Upload};
-use super::validators::{
-    Precondition, Validators, evaluate_preconditions, file_etag, if_range_allows,
-};
-use crate::wire::date::format_http_date;
+use super::validators::{Precondition, Validators, evaluate_preconditions, if_range_allows};
 use crate::wire::{Headers, RequestHead, RequestTarget};
 
 /// How the file server behaves.
@@ -54,11 +55,23 @@ impl Default for FilesConfig {
     }
 }
 
-/// A static-file server over one document root.
+/// A static-file server over one document root. Clones share one
+/// [`FileCache`].
 #[derive(Debug, Clone)]
 pub struct FileServer {
     root: PathBuf,
     config: FilesConfig,
+    cache: Arc<FileCache>,
+}
+
+/// What a GET of a path selects.
+enum Located {
+    /// A regular file (canonical path under the root) and its metadata.
+    File(PathBuf, Metadata),
+    /// A directory without an index (canonical path, URL path with `/`).
+    Listing(PathBuf, String),
+    /// No file: a redirect or an error.
+    Answer(FileResponse),
 }
 
 impl FileServer {
@@ -67,6 +80,7 @@ impl FileServer {
         Ok(FileServer {
             root: std::fs::canonicalize(root)?,
             config,
+            cache: Arc::default(),
         })
     }
 
@@ -84,8 +98,20 @@ impl FileServer {
     }
 
     /// Answers GET, HEAD, OPTIONS and (with uploads) DELETE; any other
-    /// method gets 405. PUT bodies go through [`Self::begin_upload`].
+    /// method gets 405. PUT bodies go through [`Self::begin_upload`]. Every
+    /// request asks the file system afresh; servers use [`Self::respond_at`].
     pub fn respond(&self, request: &RequestHead<'_>) -> FileResponse {
+        self.answer(None, request)
+    }
+
+    /// Like [`Self::respond`], at `now`: what was learnt about a file
+    /// (resolved path, metadata, small files' bytes) is reused for a short
+    /// while (see [`super::CACHE_TTL`]), then checked again.
+    pub fn respond_at(&self, now: Instant, request: &RequestHead<'_>) -> FileResponse {
+        self.answer(Some(now), request)
+    }
+
+    fn answer(&self, now: Option<Instant>, request: &RequestHead<'_>) -> FileResponse {
         let (path, query) = match request.validate() {
             Ok(RequestTarget::Origin { path, query }) => (path, query),
             Ok(RequestTarget::Absolute { path_and_query, .. }) => {
@@ -111,33 +137,29 @@ impl FileServer {
                 return r;
             }
         }
-        let safe = match safe_path(path) {
-            Ok(s) => s,
-            Err(_) => return FileResponse::error(400),
+        let Some(now) = now else {
+            return match self.locate(path, query) {
+                Located::File(file, meta) => {
+                    self.file(request, &FileFacts::load(file, &meta, None, false))
+                }
+                Located::Listing(dir, url_path) => self.listing(&dir, &url_path),
+                Located::Answer(r) => r,
+            };
         };
-        let resolved = match confine(&self.root, &safe.relative()) {
-            Ok(p) => p,
-            Err(e) => return io_error(&e),
+        let previous = match self.cache.get(now, path) {
+            Lookup::Fresh(facts) => return self.file(request, &facts),
+            Lookup::Stale(facts) => Some(facts),
+            Lookup::Missing => None,
         };
-        let meta = match std::fs::metadata(&resolved) {
-            Ok(m) => m,
-            Err(e) => return io_error(&e),
-        };
-        if meta.is_dir() {
-            if !safe.trailing_slash && !safe.segments.is_empty() {
-                // Relative links in the index only work under a trailing slash.
-                let location = match query {
-                    Some(q) => format!("{path}/?{q}"),
-                    None => format!("{path}/"),
-                };
-                return FileResponse::redirect(301, &location);
+        match self.locate(path, query) {
+            Located::File(file, meta) => {
+                let facts = Arc::new(FileFacts::load(file, &meta, previous.as_deref(), true));
+                self.cache.insert(now, path, facts.clone());
+                self.file(request, &facts)
             }
-            return self.directory(request, &resolved, &safe);
+            Located::Listing(dir, url_path) => self.listing(&dir, &url_path),
+            Located::Answer(r) => r,
         }
-        if safe.trailing_slash {
-            return FileResponse::error(404);
-        }
-        self.file(request, &resolved, &meta)
     }
 
     fn options(&self) -> FileResponse {
@@ -146,86 +168,101 @@ impl FileServer {
         r
     }
 
-    fn directory(&self, request: &RequestHead<'_>, dir: &Path, safe: &SafePath) -> FileResponse {
-        let index = dir.join(&self.config.index);
+    /// Finds what a GET of `path` selects: a regular file under the root
+    /// (a directory's index), a directory to list, or an answer without one.
+    fn locate(&self, path: &str, query: Option<&str>) -> Located {
+        let safe = match safe_path(path) {
+            Ok(s) => s,
+            Err(_) => return Located::Answer(FileResponse::error(400)),
+        };
+        let resolved = match confine(&self.root, &safe.relative()) {
+            Ok(p) => p,
+            Err(e) => return Located::Answer(io_error(&e)),
+        };
+        let meta = match std::fs::metadata(&resolved) {
+            Ok(m) => m,
+            Err(e) => return Located::Answer(io_error(&e)),
+        };
+        if !meta.is_dir() {
+            if safe.trailing_slash {
+                return Located::Answer(FileResponse::error(404));
+            }
+            return Located::File(resolved, meta);
+        }
+        if !safe.trailing_slash && !safe.segments.is_empty() {
+            // Relative links in the index only work under a trailing slash.
+            let location = match query {
+                Some(q) => format!("{path}/?{q}"),
+                None => format!("{path}/"),
+            };
+            return Located::Answer(FileResponse::redirect(301, &location));
+        }
+        let index = resolved.join(&self.config.index);
         if let Ok(index) = confine(&self.root, &index)
             && let Ok(meta) = std::fs::metadata(&index)
             && meta.is_file()
         {
-            return self.file(request, &index, &meta);
+            return Located::File(index, meta);
         }
         if !self.config.listings {
-            return FileResponse::error(403);
+            return Located::Answer(FileResponse::error(403));
         }
-        let entries = match read_entries(dir) {
-            Ok(e) => e,
-            Err(e) => return io_error(&e),
-        };
         let mut url_path = String::from("/");
         for s in &safe.segments {
             url_path.push_str(s);
             url_path.push('/');
         }
+        Located::Listing(resolved, url_path)
+    }
+
+    fn listing(&self, dir: &Path, url_path: &str) -> FileResponse {
+        let entries = match read_entries(dir) {
+            Ok(e) => e,
+            Err(e) => return io_error(&e),
+        };
         let mut r = FileResponse::new(200);
         r.headers
             .append("Content-Type", &b"text/html; charset=utf-8"[..]);
-        r.body = Body::Bytes(render_listing(&url_path, entries).into_bytes());
+        r.body = Body::Bytes(render_listing(url_path, entries).into_bytes());
         r
     }
 
-    fn file(
-        &self,
-        request: &RequestHead<'_>,
-        path: &Path,
-        meta: &std::fs::Metadata,
-    ) -> FileResponse {
+    fn file(&self, request: &RequestHead<'_>, facts: &FileFacts) -> FileResponse {
         let headers = &request.headers;
-        let ctype = content_type(path);
-        let len = meta.len();
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .unwrap_or_default();
-        let identity = Validators {
-            etag: file_etag(inode(meta), len, mtime.as_nanos()),
-            last_modified: mtime.as_secs(),
-        };
+        let (path, ctype, len) = (facts.path.as_path(), facts.ctype, facts.len);
+        let identity = &facts.validators;
         let ranged = request.method == "GET" && headers.contains("range");
         let variant = if ranged {
             None
         } else {
             self.encoded_variant(headers, path, ctype, len)
         };
-        let vary = is_compressible(ctype)
-            || sibling(path, Coding::Gzip).is_some()
-            || sibling(path, Coding::Brotli).is_some();
-
-        let validators = match &variant {
-            Some((coding, _)) => Validators {
-                etag: format!(
-                    "{}-{}\"",
-                    identity.etag.trim_end_matches('"'),
-                    coding.name()
-                ),
-                last_modified: identity.last_modified,
-            },
-            None => identity.clone(),
+        let coded;
+        let (validators, last_modified) = match &variant {
+            Some((coding, _)) => {
+                coded = Validators {
+                    etag: format!(
+                        "{}-{}\"",
+                        identity.etag.trim_end_matches('"'),
+                        coding.name()
+                    ),
+                    last_modified: identity.last_modified,
+                };
+                (&coded, &facts.last_modified)
+            }
+            None => (identity, &facts.last_modified),
         };
         let mut common = Headers::new();
         common.append("ETag", validators.etag.clone().into_bytes());
-        common.append(
-            "Last-Modified",
-            format_http_date(validators.last_modified).into_bytes(),
-        );
-        if vary {
+        common.append("Last-Modified", last_modified.clone().into_bytes());
+        if facts.vary {
             common.append("Vary", &b"Accept-Encoding"[..]);
         }
         // RFC 9110 §15.4.5: a 304 carries the Cache-Control a 200 would.
         if let Some(cc) = self.config.cache.for_path(path) {
             common.append("Cache-Control", cc.as_bytes().to_vec());
         }
-        match evaluate_preconditions(&request.method, headers, &validators) {
+        match evaluate_preconditions(&request.method, headers, validators) {
             Precondition::Proceed => {}
             Precondition::NotModified => {
                 return FileResponse {
@@ -247,7 +284,7 @@ impl FileServer {
         }
         r.headers.append("Accept-Ranges", &b"bytes"[..]);
         let decision = match headers.get_str("range") {
-            Some(range) if ranged && if_range_allows(headers, &validators) => {
+            Some(range) if ranged && if_range_allows(headers, validators) => {
                 evaluate_range(range, len)
             }
             _ => RangeDecision::Whole,
@@ -255,11 +292,7 @@ impl FileServer {
         match decision {
             RangeDecision::Whole => {
                 r.headers.append("Content-Type", ctype.as_bytes());
-                r.body = Body::File {
-                    path: path.to_path_buf(),
-                    offset: 0,
-                    len,
-                };
+                r.body = facts.body(0, len);
             }
             RangeDecision::Unsatisfiable => {
                 let mut e = FileResponse::error(416);
@@ -273,11 +306,7 @@ impl FileServer {
                     r.headers.append("Content-Type", ctype.as_bytes());
                     r.headers
                         .append("Content-Range", single.content_range(len).into_bytes());
-                    r.body = Body::File {
-                        path: path.to_path_buf(),
-                        offset: single.start,
-                        len: single.len,
-                    };
+                    r.body = facts.body(single.start, single.len);
                 } else {
                     let boundary = format!("l7-{}", validators.etag.trim_matches('"'));
                     let layout = Multipart::new(&boundary, ctype, &ranges, len);
@@ -363,6 +392,7 @@ impl FileServer {
 
     /// Completes a PUT: 201 Created or 204 No Content.
     pub fn finish_upload(&self, upload: Upload) -> FileResponse {
+        self.cache.clear();
         match upload.commit() {
             Ok(status) => FileResponse::new(status),
             Err(e) => io_error(&e),
@@ -373,20 +403,13 @@ impl FileServer {
         let Ok(safe) = safe_path(path) else {
             return FileResponse::error(400);
         };
+        self.cache.clear();
         match upload::delete(&self.root, &safe) {
             Ok(()) => FileResponse::new(204),
             Err(e) if e.kind() == io::ErrorKind::IsADirectory => FileResponse::error(409),
             Err(e) => io_error(&e),
         }
     }
-}
-
-/// The precompressed sibling name of `path` for `coding` (`a.css.gz`).
-fn sibling(path: &Path, coding: Coding) -> Option<PathBuf> {
-    let mut name = path.file_name()?.to_os_string();
-    name.push(coding.file_suffix()?);
-    let p = path.with_file_name(name);
-    p.is_file().then_some(p)
 }
 
 /// Maps a file-system error to a status: missing or outside the root → 404,
@@ -397,14 +420,4 @@ fn io_error(e: &io::Error) -> FileResponse {
         io::ErrorKind::NotADirectory | io::ErrorKind::InvalidInput => 404,
         _ => 500,
     })
-}
-
-#[cfg(unix)]
-fn inode(meta: &std::fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::ino(meta)
-}
-
-#[cfg(not(unix))]
-fn inode(_meta: &std::fs::Metadata) -> u64 {
-    0
 }

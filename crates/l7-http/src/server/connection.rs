@@ -251,6 +251,25 @@ impl ServerConnection {
         Ok(())
     }
 
+    /// Sends `len` body bytes of the current response that the driver
+    /// writes itself, so it can write a body it holds in memory together
+    /// with the head (one vectored write, no copy). Take the pending output
+    /// ([`Self::transmit_into`]) first, write it and then the body bytes,
+    /// before any output produced after this call. Refused for a chunked
+    /// body ([`ApiError::ChunkedBody`]: use [`Self::send_body`]).
+    pub fn send_body_direct(&mut self, now: Instant, len: u64) -> Result<(), ApiError> {
+        let Phase::Exchange(Exchange {
+            response: Some((writer, _)),
+            ..
+        }) = &mut self.phase
+        else {
+            return Err(ApiError::NotStarted);
+        };
+        writer.pass(len)?;
+        self.after_write(now);
+        Ok(())
+    }
+
     /// Ends a streamed response body, with trailer fields if chunked.
     pub fn finish_body(&mut self, now: Instant, trailers: &Headers<'_>) -> Result<(), ApiError> {
         let Phase::Exchange(Exchange {

@@ -48,4 +48,8 @@ pub enum ApiError {
     /// Finish before the declared Content-Length was reached.
     #[error("body shorter than the declared length")]
     BodyIncomplete,
+    /// Body bytes passed around the connection for a chunked body, whose
+    /// framing must be written by the connection.
+    #[error("a chunked body cannot be written directly")]
+    ChunkedBody,
 }

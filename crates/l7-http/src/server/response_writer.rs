@@ -111,6 +111,23 @@ impl BodyWriter {
         }
     }
 
+    /// Counts `n` body bytes the caller sends itself: only where the framing
+    /// leaves body bytes unchanged (Content-Length, until close).
+    pub(super) fn pass(&mut self, n: u64) -> Result<(), ApiError> {
+        match self {
+            BodyWriter::Done => Err(ApiError::BodyOverrun),
+            BodyWriter::Chunked => Err(ApiError::ChunkedBody),
+            BodyWriter::Length(left) => {
+                *left = left.checked_sub(n).ok_or(ApiError::BodyOverrun)?;
+                if *left == 0 {
+                    *self = BodyWriter::Done;
+                }
+                Ok(())
+            }
+            BodyWriter::UntilClose => Ok(()),
+        }
+    }
+
     /// Ends the body; trailers are sent only with chunked framing.
     pub(super) fn finish(
         &mut self,

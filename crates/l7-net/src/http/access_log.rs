@@ -24,8 +24,16 @@ impl AccessLog {
         AccessLog(Some(Arc::new(Mutex::new(out))))
     }
 
-    /// Logs one response.
-    pub fn log(&self, peer: SocketAddr, head: &RequestHead<'_>, status: u16, bytes: u64) {
+    /// Logs one response to a request received over `protocol`
+    /// (`HTTP/1.1`, or `HTTP/2.0` as Apache writes it for h2).
+    pub fn log(
+        &self,
+        peer: SocketAddr,
+        head: &RequestHead<'_>,
+        protocol: &str,
+        status: u16,
+        bytes: u64,
+    ) {
         let Some(out) = &self.0 else { return };
         let field = |name: &str| {
             head.headers
@@ -38,7 +46,7 @@ impl AccessLog {
             clf_date(SystemTime::now()),
             head.method,
             head.target.replace('"', "%22"),
-            head.version,
+            protocol,
             field("Referer"),
             field("User-Agent"),
         );

@@ -34,6 +34,11 @@ pub const QUANTUM: u64 = 16 * 1024;
 /// SETTINGS_MAX_CONCURRENT_STREAMS we announce (RFC 9113 §6.5.2).
 const MAX_STREAMS: u32 = 100;
 
+/// The flow-control window we grant each stream for request bodies
+/// (RFC 9113 §6.9.2); the connection gets four times as much, so uploads
+/// are not held to the 64 KiB default.
+const RECV_WINDOW: u32 = 256 * 1024;
+
 /// Turns taken before yielding to other connections' tasks.
 const BUDGET: usize = 64;
 
@@ -70,6 +75,8 @@ where
 {
     let handshake = h2::server::Builder::new()
         .max_concurrent_streams(MAX_STREAMS)
+        .initial_window_size(RECV_WINDOW)
+        .initial_connection_window_size(4 * RECV_WINDOW)
         .max_send_buffer_size(QUANTUM as usize)
         .handshake::<_, Bytes>(io);
     let mut conn = match tokio::time::timeout(origin.config.header_timeout, handshake).await {
@@ -184,6 +191,7 @@ impl<H: Handler> Driver<H> {
         self.origin.log.log(
             self.peer,
             head,
+            "HTTP/2.0",
             response.status,
             if has_body { len } else { 0 },
         );
@@ -196,6 +204,19 @@ impl<H: Handler> Driver<H> {
             return;
         };
         match respond.send_response(out, !has_body) {
+            Ok(mut stream) if has_body && len <= QUANTUM => {
+                // One turn's worth: hand it to `h2` at once, no need to
+                // queue for turns (it cannot hold a large body back).
+                match response.body.bytes_at(0, len) {
+                    Ok(bytes) if bytes.len() as u64 == len => {
+                        let _ = stream.send_data(bytes, true);
+                    }
+                    _ => {
+                        tracing::warn!("a response body to {} could not be read", self.peer);
+                        stream.send_reset(h2::Reason::INTERNAL_ERROR);
+                    }
+                }
+            }
             Ok(stream) if has_body => {
                 let key = self.next_key;
                 self.next_key += 1;
@@ -235,9 +256,9 @@ impl<H: Handler> Driver<H> {
                 continue; // no flow-control credit: wait for WINDOW_UPDATE
             };
             progressed = true;
-            let sent = match s.body.read_at(turn.offset, turn.len) {
+            let sent = match s.body.bytes_at(turn.offset, turn.len) {
                 Ok(bytes) if bytes.len() as u64 == turn.len => {
-                    s.stream.send_data(Bytes::from(bytes), turn.last).is_ok()
+                    s.stream.send_data(bytes, turn.last).is_ok()
                 }
                 Ok(_) | Err(_) => {
                     tracing::warn!("a response body to {} could not be read", self.peer);

@@ -6,9 +6,12 @@
 //! with HTTP/2's preface, or a TLS one that chose `h2` by ALPN, goes to the
 //! HTTP/2 driver ([`super::h2`]) with the same handler.
 
+use std::io::IoSlice;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use l7_http::files::upload::Upload;
 use l7_http::files::{Body, FileResponse, FileServer, read_range};
@@ -51,10 +54,17 @@ pub enum Action {
     Receive(Upload),
 }
 
+/// The server's monotonic clock, as the core crates take time: one epoch
+/// for the whole process, so every connection's instants compare.
+pub fn clock() -> Instant {
+    static EPOCH: OnceLock<std::time::Instant> = OnceLock::new();
+    Instant::from_epoch(EPOCH.get_or_init(std::time::Instant::now).elapsed())
+}
+
 impl Handler for FileServer {
     fn request(&self, _peer: SocketAddr, head: &RequestHead<'_>) -> Action {
         if head.method != "PUT" {
-            return Action::Respond(self.respond(head));
+            return Action::Respond(self.respond_at(clock(), head));
         }
         match self.begin_upload(head) {
             Ok(upload) => Action::Receive(upload),
@@ -324,6 +334,7 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     log.log(
         peer,
         head,
+        head.version.as_str(),
         response.status,
         if wants_body { len } else { 0 },
     );
@@ -333,6 +344,7 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     match response.body {
         Body::Empty => {}
         Body::Bytes(b) => send(c, &b).await?,
+        Body::Cached(b) => send_direct(c, &b).await?,
         Body::File { path, offset, len } => send_file(c, path, offset, len).await?,
         Body::Multipart { path, layout } => {
             for part in &layout.parts {
@@ -349,6 +361,47 @@ async fn send<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Conn<S>, data: &[u8]) -
     let now = c.now();
     c.http.send_body(now, data).map_err(|_| ())?;
     c.flush().await.map_err(|_| ())
+}
+
+/// Sends a body held in memory together with the pending head in vectored
+/// writes, without copying it into the output buffer.
+async fn send_direct<S: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut Conn<S>,
+    data: &Bytes,
+) -> Result<(), ()> {
+    c.http.transmit_into(&mut c.out);
+    let now = c.now();
+    // A chunked body is framed by the connection: send it the usual way.
+    let direct = c.http.send_body_direct(now, data.len() as u64).is_ok();
+    let body: &[u8] = if direct { data } else { &[] };
+    tokio::time::timeout(WRITE_TIMEOUT, write_both(&mut c.stream, &c.out, body))
+        .await
+        .map_err(|_| ())?
+        .map_err(|_| ())?;
+    if !direct {
+        return send(c, data).await;
+    }
+    c.flush().await.map_err(|_| ())
+}
+
+/// Writes `head` then `body`, as few system calls as the stream allows.
+async fn write_both<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    mut head: &[u8],
+    mut body: &[u8],
+) -> std::io::Result<()> {
+    while !head.is_empty() || !body.is_empty() {
+        let n = stream
+            .write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
+            .await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        let from_head = n.min(head.len());
+        head = &head[from_head..];
+        body = &body[n - from_head..];
+    }
+    Ok(())
 }
 
 async fn send_file<S: AsyncRead + AsyncWrite + Unpin>(
