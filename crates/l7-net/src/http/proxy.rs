@@ -8,11 +8,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use l7_http::cache::decide::not_modified;
+use l7_http::cache::ranged::ranged;
 use l7_http::cache::{CacheKind, DiskStore};
 use l7_http::client::{Request, Url};
 use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
@@ -22,7 +22,7 @@ use l7_wire::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::cached::{self, Outcome};
+use super::cached::{self, Background, Cache, Outcome};
 use super::client::{GetError, Response};
 use super::fetch::{FetchConfig, Fetcher, Observer, Resolver};
 use crate::prefix::Prefix;
@@ -61,7 +61,7 @@ pub struct ProxyConfig {
 /// A running proxy's shared state.
 pub struct Proxy {
     config: ProxyConfig,
-    store: Mutex<DiskStore>,
+    cache: Arc<Cache>,
     hits: AtomicU64,
     misses: AtomicU64,
     revalidated: AtomicU64,
@@ -71,9 +71,13 @@ pub struct Proxy {
 impl Proxy {
     /// A proxy over `store`.
     pub fn new(config: ProxyConfig, store: DiskStore) -> Proxy {
+        let background = Background {
+            fetch: config.fetch.clone(),
+            resolver: config.resolver.clone(),
+        };
         Proxy {
+            cache: Arc::new(Cache::new(store, CacheKind::Shared, Some(background))),
             config,
-            store: Mutex::new(store),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             revalidated: AtomicU64::new(0),
@@ -227,7 +231,7 @@ async fn answer(
         if !Prefix::any_contains(&cfg.purge_from, peer.ip()) {
             return text(403, "PURGE is not allowed from your address\n");
         }
-        return if cached::lock(&proxy.store).remove(&cached::key(&url)) {
+        return if proxy.cache.store().remove(&cached::key(&url)) {
             text(200, "purged\n")
         } else {
             text(404, "not in the cache\n")
@@ -247,14 +251,7 @@ async fn answer(
         defaults: false,
     };
     let mut collect = Collect::default();
-    let result = cached::fetch(
-        &proxy.store,
-        CacheKind::Shared,
-        fetcher,
-        request,
-        &mut collect,
-    )
-    .await;
+    let result = cached::fetch(&proxy.cache, fetcher, request, &mut collect).await;
     match result {
         Ok((fetched, outcome)) => {
             let counter = match outcome {
@@ -275,6 +272,12 @@ async fn answer(
                 response.status = 304;
                 response.reason = "Not Modified".into();
                 body.clear();
+            } else if head.method == "GET"
+                && let Some((partial, bytes)) = ranged(&response, &body, &head.headers)
+            {
+                // RFC 9110 §14: ranges of a complete response, stored or not.
+                response = partial;
+                body = bytes;
             }
             remove_hop_by_hop(&mut response.headers);
             response.headers.remove("content-length");
@@ -290,7 +293,7 @@ async fn answer(
 }
 
 fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
-    let bytes = cached::lock(&proxy.store).bytes();
+    let bytes = proxy.cache.store().bytes();
     text(
         200,
         &format!(
