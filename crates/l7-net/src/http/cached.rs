@@ -130,7 +130,7 @@ impl Cache {
     /// RFC 5861 §3: one background revalidation of `entry` at a time.
     fn revalidate_in_background(
         self: &Arc<Self>,
-        entry: Entry,
+        entry: Arc<Entry>,
         request: Request,
         conditions: Headers<'static>,
     ) {
@@ -243,7 +243,7 @@ async fn forward(
     fetcher: &mut Fetcher,
     mut request: Request,
     sent_fields: &Headers<'static>,
-    revalidate: Option<(Entry, Headers<'static>)>,
+    revalidate: Option<(Arc<Entry>, Headers<'static>)>,
     obs: &mut dyn Observer,
 ) -> Result<(Fetched, Outcome), GetError> {
     let key = key(&request.url);
@@ -301,8 +301,9 @@ async fn forward(
         }
         return Ok((fetched, Outcome::Miss));
     }
-    if let (Some(mut entry), Some(_)) = (stored, held) {
+    if let (Some(entry), Some(_)) = (stored, held) {
         if validates(&entry, head) {
+            let mut entry = Entry::clone(&entry);
             freshen(&mut entry, head, request_time, response_time);
             let _ = cache.store().put(&entry);
             obs.note("not modified: serving the stored response");
