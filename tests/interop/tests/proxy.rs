@@ -435,3 +435,40 @@ fn chromium_loads_a_page_twice_through_the_proxy_the_second_time_from_the_cache(
         "the screenshot looks blank: {colours} colours"
     );
 }
+
+#[test]
+fn clients_speak_http2_with_prior_knowledge() {
+    let o = origin();
+    let p = proxy(&o.dir.join("store"), &["--origin", &o.url("")]);
+    let url = format!("http://{}/a.txt", p.addr);
+    let curl_h2 = |extra: &[&str]| {
+        stdout(
+            &tool("curl")
+                .args(["-s", "-i", "--max-time", "60", "--http2-prior-knowledge"])
+                .args(extra)
+                .arg(&url)
+                .output()
+                .unwrap(),
+        )
+    };
+    let first = curl_h2(&[]);
+    assert!(first.starts_with("HTTP/2 200"), "{first}");
+    assert!(first.contains("x-cache: MISS"), "{first}");
+    assert!(first.ends_with("0123456789abcdefghij\n"), "{first}");
+    let range = curl_h2(&["-r", "0-3"]);
+    assert!(range.starts_with("HTTP/2 206"), "{range}");
+    assert!(range.contains("x-cache: HIT"), "{range}");
+    assert!(range.ends_with("\r\n\r\n0123"), "{range}");
+    // h2load: 4 connections, 10 concurrent streams each, every one answered.
+    let out = tool("h2load")
+        .args(["-n", "400", "-c", "4", "-m", "10", &url])
+        .output()
+        .unwrap();
+    let report = stdout(&out);
+    assert!(
+        report.contains("400 succeeded, 0 failed, 0 errored"),
+        "{report}"
+    );
+    assert!(report.contains("status codes: 400 2xx"), "{report}");
+    assert_eq!(o.hits("/a.txt"), ["200"], "one origin request in all");
+}

@@ -4,7 +4,8 @@
 //! same [`cached`](super::cached) driver as `l7 get --cache`). Every answer
 //! carries `Via` and `X-Cache`; PURGE removes an entry, only from allowed
 //! addresses; only allowed clients may use the proxy at all (no open relay),
-//! and tunnels only reach allowed ports.
+//! and tunnels only reach allowed ports. Clients speak HTTP/1.1, or HTTP/2
+//! with prior knowledge ([`proxy_h2`](super::proxy_h2)).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ use tokio::net::{TcpListener, TcpStream};
 use super::cached::{self, Background, Cache, Outcome};
 use super::client::{GetError, Response};
 use super::fetch::{FetchConfig, Fetcher, Observer, Resolver};
+use super::h2::PREFACE;
+use super::prefixed::{Prefixed, read_start};
 use crate::prefix::Prefix;
 use crate::tcp::{self, ConnLimits};
 use crate::{NetError, Shutdown};
@@ -60,7 +63,7 @@ pub struct ProxyConfig {
 
 /// A running proxy's shared state.
 pub struct Proxy {
-    config: ProxyConfig,
+    pub(super) config: ProxyConfig,
     cache: Arc<Cache>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -117,15 +120,32 @@ impl Observer for Collect {
     }
 }
 
+impl Proxy {
+    /// A fetcher towards origins, keeping its connections alive.
+    pub(super) fn fetcher(&self) -> Fetcher {
+        Fetcher::new(
+            self.config.fetch.clone(),
+            self.config.resolver.clone(),
+            None,
+        )
+    }
+}
+
+/// One client connection: HTTP/2 with prior knowledge when it begins with
+/// the connection preface, HTTP/1.1 otherwise.
 async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let mut http = ServerConnection::new(now(), proxy.config.server.clone());
-    let mut fetcher = Fetcher::new(
-        proxy.config.fetch.clone(),
-        proxy.config.resolver.clone(),
-        None,
-    );
+    let Some(start) = read_start(&mut stream, proxy.config.server.header_timeout).await else {
+        return;
+    };
+    if start.starts_with(PREFACE) {
+        let stream = Prefixed::new(start, stream);
+        return super::proxy_h2::connection(stream, peer, proxy).await;
+    }
+    http.handle_input(now(), &start);
+    let mut fetcher = proxy.fetcher();
     let mut buf = vec![0u8; 16 * 1024];
     let mut pending: Option<(RequestHead<'static>, Vec<u8>)> = None;
     loop {
@@ -197,7 +217,7 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
 }
 
 /// The response to one request (not CONNECT).
-async fn answer(
+pub(super) async fn answer(
     proxy: &Proxy,
     peer: SocketAddr,
     fetcher: &mut Fetcher,
@@ -306,7 +326,7 @@ fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
     )
 }
 
-fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
+pub(super) fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
     let mut head = ResponseHead::new(status);
     head.headers
         .append("Content-Type", &b"text/plain; charset=utf-8"[..]);
