@@ -156,11 +156,14 @@ pub fn not_modified(stored: &ResponseHead<'_>, request: &Headers<'_>) -> bool {
     matches!((since, modified), (Some(s), Some(m)) if m <= s)
 }
 
-/// Fields a 304 does not replace: they describe the stored body (§4.3.4)
-/// or only one connection.
-const KEEP_STORED: [&str; 8] = [
+/// Fields a 304 does not replace: they describe the stored body or
+/// identify it (§4.3.4: Content-Length; the validator that selected it;
+/// Content-MD5, a digest of the body) or only one connection.
+const KEEP_STORED: [&str; 10] = [
     "content-length",
     "content-encoding",
+    "content-md5",
+    "etag",
     "transfer-encoding",
     "content-range",
     "connection",
@@ -350,7 +353,12 @@ mod tests {
         );
         let mut other = ResponseHead::new(304);
         other.headers.append("ETag", &b"\"v2\""[..]);
+        other.headers.append("Content-MD5", &b"new"[..]);
         assert!(!validates(&e, &other));
+        // The stored validator and body digest survive any 304.
+        freshen(&mut e, &other, 2000, 2000);
+        assert_eq!(e.head.headers.get("etag"), Some(&b"\"v1\""[..]));
+        assert_eq!(e.head.headers.get("content-md5"), None);
     }
 
     #[test]

@@ -248,6 +248,10 @@ async fn forward(
 ) -> Result<(Fetched, Outcome), GetError> {
     let key = key(&request.url);
     let kind = cache.kind;
+    // The client's own conditions, if any, go to the origin instead of ours.
+    let ours = !["if-none-match", "if-modified-since"]
+        .iter()
+        .any(|n| request.headers.contains(n));
     let stored = match revalidate {
         Some((entry, conditions)) => {
             obs.note("stored response is stale: revalidating");
@@ -302,7 +306,10 @@ async fn forward(
         return Ok((fetched, Outcome::Miss));
     }
     if let (Some(entry), Some(_)) = (stored, held) {
-        if validates(&entry, head) {
+        // §4.3.4: the 304 selects the stored response when its validator
+        // agrees, or when it answers the validators we sent for that very
+        // response (its own ETag then does not replace the stored one).
+        if ours || validates(&entry, head) {
             let mut entry = Entry::clone(&entry);
             freshen(&mut entry, head, request_time, response_time);
             let _ = cache.store().put(&entry);
