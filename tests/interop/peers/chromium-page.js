@@ -2,26 +2,30 @@
 // playwright-core) and prints, as JSON: every response (URL, status, HTTP
 // version), each <img>'s natural size, and how many distinct colours the
 // page's screenshot has (decoded in the browser from the PNG), so a test
-// can tell a rendered page from a blank one.
-//   usage: node chromium-page.js URL USER_DATA_DIR SCREENSHOT.png
+// can tell a rendered page from a blank one. With PROXY, every request
+// goes through that HTTP proxy (loopback included) and each response's
+// X-Cache field is reported too.
+//   usage: node chromium-page.js URL USER_DATA_DIR SCREENSHOT.png [PROXY]
 const { chromium } = require("playwright-core");
 const fs = require("fs");
 
 async function main() {
-  const [url, userDataDir, shot] = process.argv.slice(2);
+  const [url, userDataDir, shot, proxy] = process.argv.slice(2);
+  const proxyArgs = proxy ? [`--proxy-server=${proxy}`, "--proxy-bypass-list=<-loopback>"] : [];
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...proxyArgs,
     ],
     viewport: { width: 1000, height: 700 },
   });
   const page = context.pages()[0] || (await context.newPage());
   const responses = [];
   page.on("response", async (r) => {
-    responses.push({ url: r.url(), status: r.status() });
+    responses.push({ url: r.url(), status: r.status(), x_cache: r.headers()["x-cache"] || null });
   });
   await page.goto(url, { waitUntil: "load", timeout: 60000 });
   const images = await page.$$eval("img", (imgs) =>

@@ -39,6 +39,8 @@ pub struct CacheControl {
     pub immutable: bool,
     /// `stale-if-error=N` (RFC 5861 §4).
     pub stale_if_error: Option<u64>,
+    /// `stale-while-revalidate=N` (RFC 5861 §3).
+    pub stale_while_revalidate: Option<u64>,
 }
 
 impl CacheControl {
@@ -84,6 +86,9 @@ impl CacheControl {
             "immutable" => self.immutable = true,
             "stale-if-error" => {
                 self.stale_if_error.get_or_insert_with(delta);
+            }
+            "stale-while-revalidate" => {
+                self.stale_while_revalidate.get_or_insert_with(delta);
             }
             _ => {}
         }
@@ -165,6 +170,10 @@ mod tests {
         assert_eq!(cc("max-stale=5").max_stale, Some(Some(5)));
         assert!(cc(",,private,,").private);
         assert_eq!(cc("stale-if-error=60").stale_if_error, Some(60));
+        assert_eq!(
+            cc("max-age=1, stale-while-revalidate=30").stale_while_revalidate,
+            Some(30)
+        );
         assert_eq!(cc(""), CacheControl::default());
     }
 }

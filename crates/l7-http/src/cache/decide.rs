@@ -18,6 +18,14 @@ pub enum Reuse {
     /// Serve it only if the origin confirms it: send the request with
     /// these conditional fields (§4.3.1).
     Revalidate(Headers<'static>),
+    /// RFC 5861 §3: serve it stale with this Age and revalidate it in the
+    /// background with these conditional fields (stale-while-revalidate).
+    StaleWhileRevalidate {
+        /// The Age field value to send.
+        age: u64,
+        /// The conditional fields of the background revalidation.
+        conditions: Headers<'static>,
+    },
 }
 
 /// §4: whether `entry` can answer a `method` request with `request` fields at `now`.
@@ -62,6 +70,20 @@ pub fn reuse(
     }
     if fresh && !req.no_cache && !res.no_cache {
         return Some(Reuse::Fresh { age });
+    }
+    // RFC 5861 §3: within the stale-while-revalidate window the stale
+    // response answers at once, unless the client asked for freshness.
+    let asks_fresh = req.no_cache || req.max_age.is_some() || req.min_fresh.is_some();
+    if !fresh
+        && !asks_fresh
+        && !forbids_stale
+        && let Some(window) = res.stale_while_revalidate
+        && age < lifetime.saturating_add(window)
+    {
+        return Some(Reuse::StaleWhileRevalidate {
+            age,
+            conditions: conditional_fields(&entry.head),
+        });
     }
     Some(Reuse::Revalidate(conditional_fields(&entry.head)))
 }
@@ -134,11 +156,14 @@ pub fn not_modified(stored: &ResponseHead<'_>, request: &Headers<'_>) -> bool {
     matches!((since, modified), (Some(s), Some(m)) if m <= s)
 }
 
-/// Fields a 304 does not replace: they describe the stored body (§4.3.4)
-/// or only one connection.
-const KEEP_STORED: [&str; 8] = [
+/// Fields a 304 does not replace: they describe the stored body or
+/// identify it (§4.3.4: Content-Length; the validator that selected it;
+/// Content-MD5, a digest of the body) or only one connection.
+const KEEP_STORED: [&str; 10] = [
     "content-length",
     "content-encoding",
+    "content-md5",
+    "etag",
     "transfer-encoding",
     "content-range",
     "connection",
@@ -328,7 +353,12 @@ mod tests {
         );
         let mut other = ResponseHead::new(304);
         other.headers.append("ETag", &b"\"v2\""[..]);
+        other.headers.append("Content-MD5", &b"new"[..]);
         assert!(!validates(&e, &other));
+        // The stored validator and body digest survive any 304.
+        freshen(&mut e, &other, 2000, 2000);
+        assert_eq!(e.head.headers.get("etag"), Some(&b"\"v1\""[..]));
+        assert_eq!(e.head.headers.get("content-md5"), None);
     }
 
     #[test]
@@ -358,6 +388,43 @@ mod tests {
             &req(&[("If-Modified-Since", "Sat, 05 Nov 1994 08:49:37 GMT")])
         ));
         assert!(!not_modified(&e.head, &req(&[])));
+    }
+
+    #[test]
+    fn stale_while_revalidate_window() {
+        let e = entry(&[
+            ("Cache-Control", "max-age=60, stale-while-revalidate=30"),
+            ("ETag", "\"v1\""),
+        ]);
+        let none = req(&[]);
+        let s = CacheKind::Shared;
+        assert_eq!(
+            reuse(&e, "GET", &none, s, 1030),
+            Some(Reuse::Fresh { age: 30 })
+        );
+        let Some(Reuse::StaleWhileRevalidate { age, conditions }) =
+            reuse(&e, "GET", &none, s, 1070)
+        else {
+            panic!("inside the window: serve stale and revalidate")
+        };
+        assert_eq!(age, 70);
+        assert_eq!(conditions.get("if-none-match"), Some(&b"\"v1\""[..]));
+        assert!(matches!(
+            reuse(&e, "GET", &none, s, 1090),
+            Some(Reuse::Revalidate(_))
+        ));
+        assert!(matches!(
+            reuse(&e, "GET", &req(&[("Cache-Control", "max-age=0")]), s, 1070),
+            Some(Reuse::Revalidate(_))
+        ));
+        let strict = entry(&[(
+            "Cache-Control",
+            "max-age=60, stale-while-revalidate=30, must-revalidate",
+        )]);
+        assert!(matches!(
+            reuse(&strict, "GET", &none, s, 1070),
+            Some(Reuse::Revalidate(_))
+        ));
     }
 
     #[test]

@@ -2,13 +2,16 @@
 //! in bytes with least-recently-used eviction. Each entry is written to a
 //! temporary file and renamed into place, so a crash leaves the old entry
 //! or the new one, never half of one; damaged files are skipped (and
-//! removed) when the store opens. Core crates may touch their own storage:
-//! this is std::fs only, no clock (recency is a counter).
+//! removed) when the store opens. The most recently used entries are also
+//! kept in memory, decoded (bounded by [`HOT_BYTES`]), so a hit on a hot
+//! object reads no file. Core crates may touch their own storage: this is
+//! std::fs only, no clock (recency is a counter).
 
 use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -17,11 +20,17 @@ use crate::wire::Headers;
 
 /// Most variants (Vary) kept for one primary key.
 const MAX_VARIANTS: usize = 8;
+/// Most bytes of decoded entries kept in memory.
+pub const HOT_BYTES: u64 = 32 << 20;
+/// Larger entries are always read from disk.
+const MAX_HOT_ENTRY: u64 = HOT_BYTES / 8;
 
 struct Slot {
     file: String,
     size: u64,
     used: u64,
+    /// The decoded entry, while it is among the most recently used.
+    hot: Option<Arc<Entry>>,
 }
 
 /// Entries on disk, indexed in memory by primary key.
@@ -29,6 +38,7 @@ pub struct DiskStore {
     dir: PathBuf,
     max_bytes: u64,
     bytes: u64,
+    hot_bytes: u64,
     clock: u64,
     index: HashMap<String, Vec<Slot>>,
 }
@@ -66,6 +76,7 @@ impl DiskStore {
             dir: dir.to_path_buf(),
             max_bytes,
             bytes: 0,
+            hot_bytes: 0,
             clock: 0,
             index: HashMap::new(),
         };
@@ -76,6 +87,7 @@ impl DiskStore {
                 file,
                 size,
                 used: store.clock,
+                hot: None,
             });
         }
         store.evict();
@@ -88,23 +100,39 @@ impl DiskStore {
     }
 
     /// The stored variant of `key` matching `request`'s Vary fields.
-    pub fn get(&mut self, key: &str, request: &Headers<'_>) -> Option<Entry> {
+    pub fn get(&mut self, key: &str, request: &Headers<'_>) -> Option<Arc<Entry>> {
         self.clock += 1;
         let clock = self.clock;
         let slots = self.index.get_mut(key)?;
+        let mut loaded = 0;
+        let mut found = None;
         for slot in slots.iter_mut() {
-            let Some(entry) = fs::read(self.dir.join(&slot.file))
-                .ok()
-                .and_then(|b| Entry::decode(&b).ok())
-            else {
-                continue;
+            let entry = match &slot.hot {
+                Some(hot) => hot.clone(),
+                None => {
+                    let Some(entry) = fs::read(self.dir.join(&slot.file))
+                        .ok()
+                        .and_then(|b| Entry::decode(&b).ok())
+                    else {
+                        continue;
+                    };
+                    let entry = Arc::new(entry);
+                    if slot.size <= MAX_HOT_ENTRY {
+                        slot.hot = Some(entry.clone());
+                        loaded += slot.size;
+                    }
+                    entry
+                }
             };
             if entry.key == key && entry.matches(request) {
                 slot.used = clock;
-                return Some(entry);
+                found = Some(entry);
+                break;
             }
         }
-        None
+        self.hot_bytes += loaded;
+        self.cool();
+        found
     }
 
     /// Stores `entry`, replacing the variant with the same secondary key.
@@ -119,22 +147,33 @@ impl DiskStore {
         fs::File::open(&tmp)?.sync_all()?;
         fs::rename(&tmp, self.dir.join(&file))?;
         self.clock += 1;
+        let size = bytes.len() as u64;
+        let hot = (size <= MAX_HOT_ENTRY).then(|| Arc::new(entry.clone()));
         let slots = self.index.entry(entry.key.clone()).or_default();
+        let mut dropped = Vec::new();
         if let Some(i) = slots.iter().position(|s| s.file == file) {
-            self.bytes -= slots.remove(i).size;
+            dropped.push(slots.remove(i));
         }
         slots.push(Slot {
             file,
-            size: bytes.len() as u64,
+            size,
             used: self.clock,
+            hot,
         });
-        self.bytes += bytes.len() as u64;
         if slots.len() > MAX_VARIANTS {
             let oldest = slots.remove(0);
-            self.bytes -= oldest.size;
-            let _ = fs::remove_file(self.dir.join(oldest.file));
+            let _ = fs::remove_file(self.dir.join(&oldest.file));
+            dropped.push(oldest);
+        }
+        for slot in &dropped {
+            self.forget(slot);
+        }
+        self.bytes += size;
+        if size <= MAX_HOT_ENTRY {
+            self.hot_bytes += size;
         }
         self.evict();
+        self.cool();
         Ok(())
     }
 
@@ -143,11 +182,35 @@ impl DiskStore {
         let Some(slots) = self.index.remove(key) else {
             return false;
         };
-        for slot in slots {
-            self.bytes -= slot.size;
-            let _ = fs::remove_file(self.dir.join(slot.file));
+        for slot in &slots {
+            self.forget(slot);
+            let _ = fs::remove_file(self.dir.join(&slot.file));
         }
         true
+    }
+
+    /// Takes a slot that left the index out of the byte counts.
+    fn forget(&mut self, slot: &Slot) {
+        self.bytes -= slot.size;
+        if slot.hot.is_some() {
+            self.hot_bytes -= slot.size;
+        }
+    }
+
+    /// Drops decoded entries from memory, least recently used first,
+    /// until the in-memory bound holds.
+    fn cool(&mut self) {
+        while self.hot_bytes > HOT_BYTES {
+            let coldest = self
+                .index
+                .values_mut()
+                .flat_map(|slots| slots.iter_mut())
+                .filter(|s| s.hot.is_some())
+                .min_by_key(|s| s.used);
+            let Some(slot) = coldest else { return };
+            slot.hot = None;
+            self.hot_bytes -= slot.size;
+        }
     }
 
     /// Drops least recently used entries until the bound holds.
@@ -167,11 +230,11 @@ impl DiskStore {
                 && let Some(i) = slots.iter().position(|s| s.file == file)
             {
                 let slot = slots.remove(i);
-                self.bytes -= slot.size;
-                let _ = fs::remove_file(self.dir.join(&slot.file));
                 if slots.is_empty() {
                     self.index.remove(&key);
                 }
+                self.forget(&slot);
+                let _ = fs::remove_file(self.dir.join(&slot.file));
             }
         }
     }
@@ -230,5 +293,29 @@ mod tests {
         assert!(!dir.path().join("junk.entry").exists());
         assert!(s.remove("a"));
         assert!(s.get("a", &none).is_none());
+    }
+
+    #[test]
+    fn hot_entries_are_served_from_memory_within_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = Headers::new();
+        let mut s = DiskStore::open(dir.path(), 1 << 30).unwrap();
+        s.put(&entry("a", 1000)).unwrap();
+        for f in fs::read_dir(dir.path()).unwrap() {
+            fs::remove_file(f.unwrap().path()).unwrap();
+        }
+        // The file is gone: the hit came from memory.
+        assert_eq!(s.get("a", &none).unwrap().body.len(), 1000);
+        // Enough large entries push it out of memory (but not off the store).
+        let big = (MAX_HOT_ENTRY - 200) as usize;
+        for i in 0..9 {
+            s.put(&entry(&format!("big{i}"), big)).unwrap();
+        }
+        assert!(s.hot_bytes <= HOT_BYTES);
+        assert!(
+            s.get("a", &none).is_none(),
+            "a was cooled, and its file is gone"
+        );
+        assert!(s.get("big8", &none).is_some());
     }
 }

@@ -307,7 +307,7 @@ async fn receive<H>(
 /// The request as the handler sees it: pseudo-header `:authority` becomes
 /// Host (RFC 9113 §8.3.1) and split Cookie fields are joined with "; "
 /// (§8.2.3).
-fn request_head(request: &http::Request<RecvStream>) -> RequestHead<'static> {
+pub(super) fn request_head(request: &http::Request<RecvStream>) -> RequestHead<'static> {
     let uri = request.uri();
     let target = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let mut head = RequestHead::new(
@@ -336,7 +336,7 @@ fn request_head(request: &http::Request<RecvStream>) -> RequestHead<'static> {
 
 /// The response head, without the connection-specific fields HTTP/2
 /// forbids (RFC 9113 §8.2.2); `content-length` from the body when known.
-fn response_head(
+pub(super) fn response_head(
     status: u16,
     headers: &Headers<'_>,
     len: Option<u64>,

@@ -15,5 +15,6 @@ pub mod fetch;
 pub mod h2;
 mod prefixed;
 pub mod proxy;
+mod proxy_h2;
 pub mod server;
 pub mod shop;

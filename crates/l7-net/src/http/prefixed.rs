@@ -6,7 +6,27 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+
+use super::h2::PREFACE;
+
+/// Reads the start of a cleartext connection until it is known whether it
+/// begins with HTTP/2's connection preface (RFC 9113 §3.3): the bytes read,
+/// or `None` when the client is silent for `timeout` or leaves first.
+pub async fn read_start<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    timeout: std::time::Duration,
+) -> Option<Vec<u8>> {
+    let mut start = Vec::with_capacity(PREFACE.len());
+    let mut buf = vec![0u8; 16 * 1024];
+    while start.len() < PREFACE.len() && PREFACE.starts_with(&start) {
+        match tokio::time::timeout(timeout, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => start.extend_from_slice(&buf[..n]),
+            _ => return None,
+        }
+    }
+    Some(start)
+}
 
 /// `inner`, with `prefix` read back first.
 pub struct Prefixed<S> {

@@ -4,15 +4,16 @@
 //! same [`cached`](super::cached) driver as `l7 get --cache`). Every answer
 //! carries `Via` and `X-Cache`; PURGE removes an entry, only from allowed
 //! addresses; only allowed clients may use the proxy at all (no open relay),
-//! and tunnels only reach allowed ports.
+//! and tunnels only reach allowed ports. Clients speak HTTP/1.1, or HTTP/2
+//! with prior knowledge ([`proxy_h2`](super::proxy_h2)).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use l7_http::cache::decide::not_modified;
+use l7_http::cache::ranged::ranged;
 use l7_http::cache::{CacheKind, DiskStore};
 use l7_http::client::{Request, Url};
 use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
@@ -22,9 +23,11 @@ use l7_wire::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::cached::{self, Outcome};
+use super::cached::{self, Background, Cache, Outcome};
 use super::client::{GetError, Response};
 use super::fetch::{FetchConfig, Fetcher, Observer, Resolver};
+use super::h2::PREFACE;
+use super::prefixed::{Prefixed, read_start};
 use crate::prefix::Prefix;
 use crate::shape::{Link, Shaped};
 use crate::tcp::{self, ConnLimits};
@@ -61,8 +64,8 @@ pub struct ProxyConfig {
 
 /// A running proxy's shared state.
 pub struct Proxy {
-    config: ProxyConfig,
-    store: Mutex<DiskStore>,
+    pub(super) config: ProxyConfig,
+    cache: Arc<Cache>,
     hits: AtomicU64,
     misses: AtomicU64,
     revalidated: AtomicU64,
@@ -72,9 +75,13 @@ pub struct Proxy {
 impl Proxy {
     /// A proxy over `store`.
     pub fn new(config: ProxyConfig, store: DiskStore) -> Proxy {
+        let background = Background {
+            fetch: config.fetch.clone(),
+            resolver: config.resolver.clone(),
+        };
         Proxy {
+            cache: Arc::new(Cache::new(store, CacheKind::Shared, Some(background))),
             config,
-            store: Mutex::new(store),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             revalidated: AtomicU64::new(0),
@@ -130,6 +137,19 @@ impl Observer for Collect {
     }
 }
 
+impl Proxy {
+    /// A fetcher towards origins, keeping its connections alive.
+    pub(super) fn fetcher(&self) -> Fetcher {
+        Fetcher::new(
+            self.config.fetch.clone(),
+            self.config.resolver.clone(),
+            None,
+        )
+    }
+}
+
+/// One client connection: HTTP/2 with prior knowledge when it begins with
+/// the connection preface, HTTP/1.1 otherwise.
 async fn connection<S>(mut stream: S, peer: SocketAddr, proxy: Arc<Proxy>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -137,11 +157,15 @@ where
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let mut http = ServerConnection::new(now(), proxy.config.server.clone());
-    let mut fetcher = Fetcher::new(
-        proxy.config.fetch.clone(),
-        proxy.config.resolver.clone(),
-        None,
-    );
+    let Some(start) = read_start(&mut stream, proxy.config.server.header_timeout).await else {
+        return;
+    };
+    if start.starts_with(PREFACE) {
+        let stream = Prefixed::new(start, stream);
+        return super::proxy_h2::connection(stream, peer, proxy).await;
+    }
+    http.handle_input(now(), &start);
+    let mut fetcher = proxy.fetcher();
     let mut buf = vec![0u8; 16 * 1024];
     let mut pending: Option<(RequestHead<'static>, Vec<u8>)> = None;
     loop {
@@ -216,7 +240,7 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
 }
 
 /// The response to one request (not CONNECT).
-async fn answer(
+pub(super) async fn answer(
     proxy: &Proxy,
     peer: SocketAddr,
     fetcher: &mut Fetcher,
@@ -250,7 +274,7 @@ async fn answer(
         if !Prefix::any_contains(&cfg.purge_from, peer.ip()) {
             return text(403, "PURGE is not allowed from your address\n");
         }
-        return if cached::lock(&proxy.store).remove(&cached::key(&url)) {
+        return if proxy.cache.store().remove(&cached::key(&url)) {
             text(200, "purged\n")
         } else {
             text(404, "not in the cache\n")
@@ -270,14 +294,7 @@ async fn answer(
         defaults: false,
     };
     let mut collect = Collect::default();
-    let result = cached::fetch(
-        &proxy.store,
-        CacheKind::Shared,
-        fetcher,
-        request,
-        &mut collect,
-    )
-    .await;
+    let result = cached::fetch(&proxy.cache, fetcher, request, &mut collect).await;
     match result {
         Ok((fetched, outcome)) => {
             let counter = match outcome {
@@ -298,6 +315,12 @@ async fn answer(
                 response.status = 304;
                 response.reason = "Not Modified".into();
                 body.clear();
+            } else if head.method == "GET"
+                && let Some((partial, bytes)) = ranged(&response, &body, &head.headers)
+            {
+                // RFC 9110 §14: ranges of a complete response, stored or not.
+                response = partial;
+                body = bytes;
             }
             remove_hop_by_hop(&mut response.headers);
             response.headers.remove("content-length");
@@ -313,7 +336,7 @@ async fn answer(
 }
 
 fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
-    let bytes = cached::lock(&proxy.store).bytes();
+    let bytes = proxy.cache.store().bytes();
     text(
         200,
         &format!(
@@ -326,7 +349,7 @@ fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
     )
 }
 
-fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
+pub(super) fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
     let mut head = ResponseHead::new(status);
     head.headers
         .append("Content-Type", &b"text/plain; charset=utf-8"[..]);

@@ -2,12 +2,12 @@
 //! logic is l7-net's [`l7_net::http::cached`], shared with the proxy).
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use anyhow::Context;
 use l7_http::cache::{CacheKind, DiskStore};
 use l7_http::client::Request;
-use l7_net::http::cached;
+use l7_net::http::cached::{self, Cache};
 use l7_net::http::fetch::{Fetched, Fetcher, Observer};
 
 /// The most a private cache holds on disk.
@@ -25,7 +25,7 @@ pub async fn fetch(
     };
     let store = DiskStore::open(dir, CACHE_BYTES)
         .with_context(|| format!("cannot open the cache in {}", dir.display()))?;
-    let store = Mutex::new(store);
-    let (fetched, _) = cached::fetch(&store, CacheKind::Private, fetcher, request, obs).await?;
+    let cache = Arc::new(Cache::new(store, CacheKind::Private, None));
+    let (fetched, _) = cached::fetch(&cache, fetcher, request, obs).await?;
     Ok(fetched)
 }
