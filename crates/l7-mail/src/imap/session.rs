@@ -204,6 +204,9 @@ impl ImapSession {
             "MOVE",
             "UNSELECT",
             "SPECIAL-USE",
+            "NAMESPACE",
+            "ID",
+            "ENABLE",
         ];
         if matches!(self.state, State::NotAuthenticated) {
             if self.config.tls_available && !self.tls {
