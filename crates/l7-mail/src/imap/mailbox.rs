@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::pop3::maildrop::{to_crlf, unique_name};
+use crate::pop3::maildrop::{message_files, to_crlf, unique_name};
 
 /// The file holding UIDVALIDITY, UIDNEXT and the UID of each message.
 pub const UIDLIST: &str = "l7-uidlist";
@@ -117,22 +117,6 @@ fn arrival(base: &str, path: &Path) -> i64 {
         .unwrap_or(0)
 }
 
-/// The message files of a Maildir subdirectory with their sizes on disk.
-fn files(dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
-    match fs::read_dir(dir) {
-        Ok(rd) => Ok(rd
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let meta = e.metadata().ok().filter(fs::Metadata::is_file)?;
-                Some((e.path(), meta.len()))
-            })
-            .filter(|(p, _)| !unique_name(p).starts_with('.'))
-            .collect()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
-}
-
 impl Mailbox {
     /// Opens the Maildir at `dir`, assigning UIDs to new messages and
     /// saving the UID list. `now_unix` becomes the UIDVALIDITY of a
@@ -228,9 +212,7 @@ impl Mailbox {
         fs::create_dir_all(self.dir.join("tmp"))?;
         self.scanned = None;
         let known = self.load_uids()?;
-        let mut paths = files(&self.dir.join("cur"))?;
-        paths.extend(files(&self.dir.join("new"))?);
-        paths.sort_by_cached_key(|(p, _)| unique_name(p));
+        let paths = message_files(&self.dir)?;
         let mut found: Vec<Message> = Vec::with_capacity(paths.len());
         let mut fresh = Vec::new();
         let mut changed = false;
