@@ -207,11 +207,31 @@ pub fn render(out: &mut Vec<u8>, items: &[Item], m: &Message, text: Option<&[u8]
     out.push(b')');
 }
 
-/// True if rendering `items` needs the message text.
-pub fn needs_text(items: &[Item]) -> bool {
-    items
-        .iter()
-        .any(|i| matches!(i, Item::Body { .. } | Item::Envelope | Item::Structure(_)))
+/// How much of a message rendering some items needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Needs {
+    /// Only what the mailbox lists (flags, UID, size, date).
+    Nothing,
+    /// The header (ENVELOPE, BODY[HEADER], BODY[HEADER.FIELDS ...]).
+    Header,
+    /// The whole text.
+    All,
+}
+
+/// How much of the message rendering `items` needs.
+pub fn needs(items: &[Item]) -> Needs {
+    let one = |i: &Item| match i {
+        Item::Envelope => Needs::Header,
+        Item::Body { section, .. }
+            if section.part.is_empty()
+                && matches!(section.text, Section::Header | Section::Fields { .. }) =>
+        {
+            Needs::Header
+        }
+        Item::Body { .. } | Item::Structure(_) => Needs::All,
+        _ => Needs::Nothing,
+    };
+    items.iter().map(one).max().unwrap_or(Needs::Nothing)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -278,6 +278,44 @@ impl Mailbox {
         fs::read(&m.path).map(|raw| to_crlf(&raw))
     }
 
+    /// The header of a message, through its blank line, with CRLF line
+    /// ends: what ENVELOPE and header sections need, without the body.
+    pub fn read_header(&self, index: usize) -> io::Result<Vec<u8>> {
+        let m = self
+            .messages
+            .get(index)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))?;
+        let mut file = fs::File::open(&m.path)?;
+        let mut raw = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = file.read(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            let from = raw.len().saturating_sub(2);
+            raw.extend_from_slice(&chunk[..n]);
+            // RFC 5322 §2.1: the header ends at the first empty line
+            // (`\n\n` or `\n\r\n`, whichever comes first).
+            let start = from.saturating_sub(1);
+            let blank = raw[start..].windows(3).enumerate().find_map(|(p, w)| {
+                if w.starts_with(b"\n\n") {
+                    Some(start + p + 2)
+                } else if w == b"\n\r\n" {
+                    Some(start + p + 3)
+                } else {
+                    None
+                }
+            });
+            let blank = blank.or_else(|| raw.ends_with(b"\n\n").then_some(raw.len()));
+            if let Some(end) = blank {
+                raw.truncate(end);
+                break;
+            }
+        }
+        Ok(to_crlf(&raw))
+    }
+
     /// Sets the flags of a message (Maildir letters), renaming its file
     /// into `cur/` with the new info part.
     pub fn set_flags(&mut self, index: usize, letters: &str) -> io::Result<()> {
@@ -370,6 +408,13 @@ mod tests {
             [2, 3]
         );
         assert_eq!(again.read(0).unwrap(), b"b\r\n");
+        md.deliver(
+            &UniqueName::new(13, 1, 4, "h"),
+            b"S: x\nT: y\n\nbody\n\nmore\n",
+        )
+        .unwrap();
+        let again = Mailbox::open(dir.path(), 9999).unwrap();
+        assert_eq!(again.read_header(2).unwrap(), b"S: x\r\nT: y\r\n\r\n");
     }
 
     #[test]

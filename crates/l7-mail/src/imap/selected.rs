@@ -4,7 +4,7 @@
 //! deliveries, expunges, flags) are reported as untagged EXISTS, EXPUNGE
 //! and FETCH FLAGS at NOOP, CHECK, IDLE polls and after each command.
 
-use super::fetch::{self, Item};
+use super::fetch::{self, Item, Needs};
 use super::mailbox::{FLAGS, Mailbox};
 use super::mailboxes::mailbox_path;
 use super::parser::{Command, Value};
@@ -248,7 +248,7 @@ impl ImapSession {
             return;
         };
         let Some(sel) = self.selected() else { return };
-        let needs_text = fetch::needs_text(&job.items);
+        let needs = fetch::needs(&job.items);
         let mut out = Vec::new();
         while out.len() < FETCH_CHUNK && job.next < job.indexes.len() {
             let i = job.indexes[job.next];
@@ -256,14 +256,14 @@ impl ImapSession {
             if i >= sel.mailbox.messages.len() {
                 continue;
             }
-            let text = if needs_text {
-                match sel.mailbox.read(i) {
-                    Ok(t) => Some(t),
-                    Err(_) => continue, // removed by another session meanwhile
-                }
-            } else {
-                None
+            let text = match needs {
+                Needs::Nothing => None,
+                Needs::Header => sel.mailbox.read_header(i).ok(),
+                Needs::All => sel.mailbox.read(i).ok(),
             };
+            if text.is_none() && needs != Needs::Nothing {
+                continue; // removed by another session meanwhile
+            }
             let mut add_flags = false;
             if job.sets_seen && !sel.mailbox.messages[i].has('S') {
                 let flags = format!("{}S", sel.mailbox.messages[i].flags);
