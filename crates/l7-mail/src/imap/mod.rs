@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod mailbox;
 pub mod mailboxes;
 pub mod parser;
+pub mod part_header;
 pub mod search;
 pub mod section;
 pub mod selected;

@@ -9,8 +9,8 @@
 //! are bounded by [`MAX_PART_DEPTH`] levels and the multipart split's own
 //! bounds; a part that does not exist is the empty string.
 
-use super::bodystructure::{content_type, parts, split_header};
-use crate::message::Headers;
+use super::bodystructure::{content_type, multipart_parts, split_header};
+use super::part_header::PartHeader;
 
 /// Most levels in a part number (`1.2.3...`).
 pub const MAX_PART_DEPTH: usize = 32;
@@ -116,9 +116,7 @@ impl<'a> Entity<'a> {
     }
 
     fn content_type(&self) -> (String, String, Vec<(String, String)>) {
-        let headers = Headers::parse(self.header)
-            .map(|(h, _)| h)
-            .unwrap_or_default();
+        let headers = PartHeader(self.header);
         content_type(headers.value("Content-Type"))
     }
 
@@ -130,9 +128,15 @@ impl<'a> Entity<'a> {
 
     fn child(&self, n: u32) -> Option<Entity<'a>> {
         let (t, _, params) = self.content_type();
-        if t == "MULTIPART" {
-            let boundary = params.iter().find(|(k, _)| k == "BOUNDARY")?;
-            let part = *parts(self.body, &boundary.1).get((n as usize).checked_sub(1)?)?;
+        let children = if t == "MULTIPART" {
+            multipart_parts(self.body, &params)
+        } else {
+            Vec::new()
+        };
+        if !children.is_empty() {
+            // A multipart without parts is read as a leaf, as BODYSTRUCTURE
+            // describes it.
+            let part = *children.get((n as usize).checked_sub(1)?)?;
             let (header, body) = split_header(part);
             return Some(Entity {
                 header,
