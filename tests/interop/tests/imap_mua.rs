@@ -120,37 +120,24 @@ fn mutt_reads_and_deletes_over_imap() {
     let s = imap("127.0.0.1", false, None);
     let port = s.server.addr.port();
     let dir = Scratch::new(&format!("mutt-{port}"));
-    let (muttrc, saved) = (dir.join("muttrc"), dir.join("saved.txt"));
-    std::fs::write(
-        &muttrc,
-        format!(
-            "set imap_user=bob\nset imap_pass=hungry\nset ssl_starttls=no\nset ssl_force_tls=no\n\
-             set folder=imap://127.0.0.1:{port}/\nset spoolfile=+INBOX\nset delete=yes\n\
-             set move=no\nset wait_key=no\nset sleep_time=0\nset header_cache=\n\
-             set message_cachedir=\nset imap_keepalive=900\n"
-        ),
-    )
-    .unwrap();
-    // mutt needs a terminal: `script` gives it one. The pushed keys pipe
-    // the first message to a file, delete it, sync the mailbox and quit.
-    let push = format!(
-        "push \"<pipe-message>cat > {}<enter><delete-message><sync-mailbox><quit>\"",
+    let saved = dir.join("saved.txt");
+    // The pushed keys pipe the first message to a file, delete it, sync
+    // the mailbox and quit.
+    let keys = format!(
+        "<pipe-message>cat > {}<enter><delete-message><sync-mailbox><quit>",
         saved.display()
     );
-    let command = format!(
-        "mutt -n -F {} -f imap://127.0.0.1:{port}/INBOX -e '{push}'",
-        muttrc.display()
-    );
-    let o = tool("script")
-        .env("TERM", "xterm")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .unwrap();
+    let folder = format!("imap://127.0.0.1:{port}/INBOX");
+    let o = mutt(&dir.0, "bob", "hungry", &folder, &keys);
     assert!(o.status.success(), "mutt failed:\n{}", stderr(&o));
     let text = std::fs::read_to_string(&saved).unwrap_or_default();
     assert!(
         text.contains("Subject: one") && text.contains("Do you like ketchup?"),
-        "mutt saved:\n{text}"
+        "mutt saved:\n{text}\nits screen:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+            .chars()
+            .filter(|c| c.is_ascii_graphic() || *c == ' ')
+            .collect::<String>()
     );
     // Message 1 is gone from the Maildir; message 2 stays.
     let names: Vec<String> = ["cur", "new"]
