@@ -1,10 +1,12 @@
 //! Fuzzes the IMAP command parser and server session (l7-mail `imap`):
-//! framing and parsing any bytes never panic and respect the bounds, and
+//! framing and parsing any bytes (and FETCH items with their section
+//! specs) never panic and respect the bounds, and
 //! the session — before login and after one, over a home that cannot be
 //! created (`/dev/null/...`, so no command touches the disk) — answers
 //! anything without panicking.
 #![no_main]
 
+use l7_mail::imap::fetch;
 use l7_mail::imap::parser::{self, Frame};
 use l7_mail::imap::{ImapConfig, ImapEvent, ImapSession};
 use l7_wire::Instant;
@@ -15,6 +17,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(n <= data.len());
         if let Ok(c) = parser::parse(&data[..n]) {
             assert!(!c.tag.is_empty() && c.args.len() <= parser::MAX_VALUES);
+            // FETCH items and their sections (`BODY[1.2.MIME]<0.9>`).
+            for arg in &c.args {
+                let _ = fetch::parse_items(arg);
+            }
         }
     }
     let mut config = ImapConfig::new("fuzz");

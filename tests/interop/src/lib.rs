@@ -334,3 +334,29 @@ pub fn start_world(dir: &Path) -> (Server, serde_json::Value) {
     let st = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     (up, st)
 }
+
+/// Runs mutt over IMAP as a person would: `user`/`password` logging in to
+/// `folder` (an `imap://host:port/INBOX` URL) with a settings file written
+/// into `dir`, typing `keys` (a mutt `push` string, ending in `<quit>`)
+/// under the pseudo-terminal `script` gives it.
+pub fn mutt(dir: &Path, user: &str, password: &str, folder: &str, keys: &str) -> Output {
+    let muttrc = dir.join("muttrc");
+    std::fs::write(
+        &muttrc,
+        format!(
+            "set imap_user='{user}'\nset imap_pass='{password}'\nset ssl_starttls=no\n\
+             set ssl_force_tls=no\nset delete=yes\nset move=no\nset wait_key=no\n\
+             set sleep_time=0\nset header_cache=\nset message_cachedir=\n"
+        ),
+    )
+    .unwrap();
+    let command = format!(
+        "mutt -n -F {} -f {folder} -e 'push \"{keys}\"'",
+        muttrc.display()
+    );
+    tool("script")
+        .env("TERM", "xterm")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap()
+}

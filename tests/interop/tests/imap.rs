@@ -7,80 +7,15 @@
 //! changes nothing.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use l7_interop::*;
 
+#[path = "mail_access_common/imap_server.rs"]
+mod imap_server;
 mod mail_access_common;
-use mail_access_common::{deliver_two, make_cert, write_accounts};
-
-struct Imap {
-    _dir: Scratch,
-    server: Server,
-    maildir: PathBuf,
-    cert: Option<String>,
-}
-
-fn imap(listen_ip: &str, tls: bool, dir: Option<Scratch>) -> Imap {
-    let fresh = dir.is_none();
-    let dir = dir.unwrap_or_else(|| Scratch::new(&format!("imap-{}", free_port())));
-    let root = dir.join("maildirs");
-    let maildir = root.join("hamburger.edu/bob");
-    let accounts = dir.join("users");
-    if fresh {
-        deliver_two(&maildir);
-        write_accounts(&accounts);
-    }
-    let (smtp, port) = (free_port(), free_port());
-    let mut args: Vec<String> = [
-        "mail",
-        "serve",
-        "--hostname",
-        "hamburger.edu",
-        "--domain",
-        "hamburger.edu",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend([
-        "--user".into(),
-        "bob@hamburger.edu".into(),
-        "--maildirs".into(),
-        root.display().to_string(),
-        "--users-file".into(),
-        accounts.display().to_string(),
-        "--listen".into(),
-        format!("127.0.0.1:{smtp}"),
-        "--imap".into(),
-        format!("{listen_ip}:{port}"),
-    ]);
-    let mut cert_path = None;
-    if tls {
-        let (cert, key) = make_cert(&dir);
-        args.extend(["--tls-cert".into(), cert.clone(), "--tls-key".into(), key]);
-        cert_path = Some(cert);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false);
-    Imap {
-        _dir: dir,
-        server,
-        maildir,
-        cert: cert_path,
-    }
-}
-
-fn python(script: &str) -> String {
-    let o = tool("python3").args(["-c", script]).output().unwrap();
-    assert!(
-        o.status.success(),
-        "python failed:\n{}\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
-}
+use imap_server::{Imap, imap, node_modules, python};
+use mail_access_common::{deliver_two, write_accounts};
 
 #[test]
 fn imaplib_reads_flags_and_deletes() {
@@ -390,16 +325,6 @@ a.logout(); b.logout()
     assert!(out.contains(r"B-FETCH [b'1 (FLAGS (\\Flagged))']"), "{out}");
     assert!(out.contains("B-EXISTS [b'2', b'1']"), "{out}");
     assert!(out.contains(r"b'1 (UID 2 FLAGS (\\Flagged))']"), "{out}");
-}
-
-/// The npm modules installed by scripts/install-peers.
-fn node_modules() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node/node_modules");
-    assert!(
-        dir.join("imapflow").is_dir(),
-        "imapflow is not installed: run scripts/install-peers (npm install --prefix .tools/node imapflow)"
-    );
-    dir
 }
 
 #[test]

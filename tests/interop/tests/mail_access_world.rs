@@ -1,7 +1,7 @@
 //! The end of the course's e-mail scenario in a running world: bob reads
 //! alice's message from hamburger.edu with `l7 mail fetch --imap` and
 //! `--pop3` (server and password from the state file, no flags), and with
-//! Python's imaplib using the password `l7 up` made.
+//! Python's imaplib and mutt using the password `l7 up` made.
 
 use std::process::Command;
 
@@ -81,6 +81,14 @@ m.logout()
         .unwrap();
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     assert_eq!(stdout(&o).trim(), "Subject: ketchup");
+    // And mutt, the textbook's user agent, reads it too (and keeps it).
+    let saved = dir.join("mutt-saved.txt");
+    let keys = format!("<pipe-message>cat > {}<enter><quit>", saved.display());
+    let folder = format!("imap://127.0.20.2:{imap_port}/INBOX");
+    let o = mutt(&dir, "bob@hamburger.edu", &password, &folder, &keys);
+    assert!(o.status.success(), "mutt: {}", stderr(&o));
+    let text = std::fs::read_to_string(&saved).unwrap_or_default();
+    assert!(text.contains("Do you like ketchup?"), "mutt saved: {text}");
     assert!(up.terminate().success());
     let _ = std::fs::remove_dir_all(&dir);
 }

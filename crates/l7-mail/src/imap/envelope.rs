@@ -4,7 +4,7 @@
 //! default to from. Values are sent as quoted strings, or literals when
 //! they hold bytes a quoted string cannot carry.
 
-use crate::message::Headers;
+use super::part_header::PartHeader;
 
 /// Appends an nstring: NIL, a quoted string or a literal.
 pub fn nstring(out: &mut Vec<u8>, value: Option<&str>) {
@@ -87,7 +87,7 @@ fn address_list(out: &mut Vec<u8>, value: Option<&str>) {
 
 /// Appends the ENVELOPE of a message.
 pub fn envelope(out: &mut Vec<u8>, message: &[u8]) {
-    let headers = Headers::parse(message).map(|(h, _)| h).unwrap_or_default();
+    let headers = PartHeader(message);
     let get = |name: &str| headers.value(name).map(|v| v.trim().to_string());
     let from = get("From");
     out.push(b'(');

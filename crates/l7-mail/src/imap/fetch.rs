@@ -1,32 +1,14 @@
 //! FETCH data items (RFC 3501 §6.4.5, §7.4.2): which items a client asked
 //! for, and each one rendered for a message — FLAGS, UID, INTERNALDATE,
 //! RFC822.SIZE, RFC822, RFC822.HEADER, RFC822.TEXT, ENVELOPE, BODYSTRUCTURE and
-//! BODY[section]<partial> / BODY.PEEK (sections: whole, HEADER, TEXT,
-//! HEADER.FIELDS (...), HEADER.FIELDS.NOT (...)).
+//! BODY[section]<partial> / BODY.PEEK (sections: see [`super::section`]).
 
-use super::bodystructure::bodystructure;
+use super::bodystructure::{body, bodystructure};
 use super::envelope::envelope;
 use super::mailbox::Message;
 use super::parser::Value;
+use super::section::{Section, SectionSpec, section_bytes};
 use l7_wire::calendar::UtcTime;
-
-/// A body section (RFC 3501 §6.4.5 `section`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Section {
-    /// The whole message.
-    Full,
-    /// The header, with its terminating blank line.
-    Header,
-    /// The body after the header.
-    Text,
-    /// Only (or, with `not`, all but) the named header fields.
-    Fields {
-        /// Field names, upper-cased.
-        names: Vec<String>,
-        /// HEADER.FIELDS.NOT.
-        not: bool,
-    },
-}
 
 /// One requested data item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +23,13 @@ pub enum Item {
     Size,
     /// ENVELOPE.
     Envelope,
-    /// BODYSTRUCTURE, or BODY without a section (the same tree here).
+    /// BODYSTRUCTURE, or BODY without a section (the tree without
+    /// extension data).
     Structure(&'static str),
     /// BODY[section]<partial>, BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT.
     Body {
         /// Which part.
-        section: Section,
+        section: SectionSpec,
         /// `<offset.length>`.
         partial: Option<(u64, u64)>,
         /// BODY.PEEK and RFC822.HEADER do not set \Seen.
@@ -68,27 +51,7 @@ fn body_item(spec: &str, peek: bool) -> Option<Item> {
     let rest = spec.strip_prefix('[')?;
     let close = rest.find(']')?;
     let (inner, tail) = (&rest[..close], &rest[close + 1..]);
-    let upper = inner.to_ascii_uppercase();
-    let section = match upper.as_str() {
-        "" => Section::Full,
-        "HEADER" => Section::Header,
-        "TEXT" => Section::Text,
-        _ => {
-            let (not, list) = if let Some(l) = upper.strip_prefix("HEADER.FIELDS.NOT ") {
-                (true, l)
-            } else {
-                (false, upper.strip_prefix("HEADER.FIELDS ")?)
-            };
-            let names = list
-                .trim()
-                .strip_prefix('(')?
-                .strip_suffix(')')?
-                .split_whitespace()
-                .map(|n| n.trim_matches('"').to_string())
-                .collect();
-            Section::Fields { names, not }
-        }
-    };
+    let section = SectionSpec::parse(inner)?;
     let partial = if tail.is_empty() {
         None
     } else {
@@ -110,8 +73,11 @@ fn body_item(spec: &str, peek: bool) -> Option<Item> {
 
 fn item(atom: &str) -> Option<Vec<Item>> {
     let upper = atom.to_ascii_uppercase();
-    let body = |section, peek, label: &str| Item::Body {
-        section,
+    let whole = |text, peek, label: &str| Item::Body {
+        section: SectionSpec {
+            part: Vec::new(),
+            text,
+        },
         partial: None,
         peek,
         label: label.to_string(),
@@ -124,9 +90,9 @@ fn item(atom: &str) -> Option<Vec<Item>> {
         "ENVELOPE" => vec![Item::Envelope],
         "BODYSTRUCTURE" => vec![Item::Structure("BODYSTRUCTURE")],
         "BODY" => vec![Item::Structure("BODY")],
-        "RFC822" => vec![body(Section::Full, false, "RFC822")],
-        "RFC822.HEADER" => vec![body(Section::Header, true, "RFC822.HEADER")],
-        "RFC822.TEXT" => vec![body(Section::Text, false, "RFC822.TEXT")],
+        "RFC822" => vec![whole(Section::Full, false, "RFC822")],
+        "RFC822.HEADER" => vec![whole(Section::Header, true, "RFC822.HEADER")],
+        "RFC822.TEXT" => vec![whole(Section::Text, false, "RFC822.TEXT")],
         // RFC 3501 §6.4.5 macros.
         "ALL" => vec![Item::Flags, Item::InternalDate, Item::Size, Item::Envelope],
         "FAST" => vec![Item::Flags, Item::InternalDate, Item::Size],
@@ -181,48 +147,6 @@ pub fn internal_date(unix: i64) -> String {
     )
 }
 
-fn header_end(message: &[u8]) -> usize {
-    message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(message.len(), |p| p + 4)
-}
-
-/// The header fields named (or all but those named), then a blank line.
-fn fields(header: &[u8], names: &[String], not: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut keep = false;
-    for line in header.split_inclusive(|&b| b == b'\n') {
-        if line == b"\r\n" {
-            break;
-        }
-        if !matches!(line.first(), Some(b' ' | b'\t')) {
-            let name = line
-                .split(|&b| b == b':')
-                .next()
-                .map(|n| String::from_utf8_lossy(n).trim().to_ascii_uppercase())
-                .unwrap_or_default();
-            keep = names.contains(&name) != not;
-        }
-        if keep {
-            out.extend_from_slice(line);
-        }
-    }
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-/// The bytes of a section of a CRLF message.
-pub fn section_bytes(message: &[u8], section: &Section) -> Vec<u8> {
-    let end = header_end(message);
-    match section {
-        Section::Full => message.to_vec(),
-        Section::Header => message[..end].to_vec(),
-        Section::Text => message[end..].to_vec(),
-        Section::Fields { names, not } => fields(&message[..end], names, *not),
-    }
-}
-
 /// Appends a literal `{n}\r\n` and the bytes.
 pub fn literal(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(format!("{{{}}}\r\n", bytes.len()).as_bytes());
@@ -255,7 +179,11 @@ pub fn render(out: &mut Vec<u8>, items: &[Item], m: &Message, text: Option<&[u8]
             Item::Structure(label) => {
                 out.extend_from_slice(label.as_bytes());
                 out.push(b' ');
-                bodystructure(out, text.unwrap_or_default());
+                if *label == "BODYSTRUCTURE" {
+                    bodystructure(out, text.unwrap_or_default());
+                } else {
+                    body(out, text.unwrap_or_default());
+                }
             }
             Item::Body {
                 section,
@@ -279,11 +207,31 @@ pub fn render(out: &mut Vec<u8>, items: &[Item], m: &Message, text: Option<&[u8]
     out.push(b')');
 }
 
-/// True if rendering `items` needs the message text.
-pub fn needs_text(items: &[Item]) -> bool {
-    items
-        .iter()
-        .any(|i| matches!(i, Item::Body { .. } | Item::Envelope | Item::Structure(_)))
+/// How much of a message rendering some items needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Needs {
+    /// Only what the mailbox lists (flags, UID, size, date).
+    Nothing,
+    /// The header (ENVELOPE, BODY[HEADER], BODY[HEADER.FIELDS ...]).
+    Header,
+    /// The whole text.
+    All,
+}
+
+/// How much of the message rendering `items` needs.
+pub fn needs(items: &[Item]) -> Needs {
+    let one = |i: &Item| match i {
+        Item::Envelope => Needs::Header,
+        Item::Body { section, .. }
+            if section.part.is_empty()
+                && matches!(section.text, Section::Header | Section::Fields { .. }) =>
+        {
+            Needs::Header
+        }
+        Item::Body { .. } | Item::Structure(_) => Needs::All,
+        _ => Needs::Nothing,
+    };
+    items.iter().map(one).max().unwrap_or(Needs::Nothing)
 }
 
 #[cfg(test)]
@@ -299,9 +247,12 @@ mod tests {
         assert_eq!(
             items,
             [Item::Body {
-                section: Section::Fields {
-                    names: vec!["FROM".into(), "SUBJECT".into()],
-                    not: false
+                section: SectionSpec {
+                    part: Vec::new(),
+                    text: Section::Fields {
+                        names: vec!["FROM".into(), "SUBJECT".into()],
+                        not: false
+                    }
                 },
                 partial: Some((0, 5)),
                 peek: true,
@@ -311,17 +262,16 @@ mod tests {
         assert!(parse_items(&Value::Atom("BODY[".into())).is_none());
         assert!(parse_items(&Value::Atom("NONSENSE".into())).is_none());
         let m = b"From: a\r\nSubject: s\r\n x\r\nTo: b\r\n\r\nbody\r\n";
-        assert_eq!(
-            section_bytes(
-                m,
-                &Section::Fields {
-                    names: vec!["SUBJECT".into()],
-                    not: false
-                }
-            ),
-            b"Subject: s\r\n x\r\n\r\n"
+        let items = parse_items(&Value::Atom("BODY[HEADER.FIELDS (SUBJECT)]".into())).unwrap();
+        let Item::Body { section, .. } = &items[0] else {
+            panic!("a body item")
+        };
+        assert_eq!(section_bytes(m, section), b"Subject: s\r\n x\r\n\r\n");
+        let items = parse_items(&Value::Atom("BODY.PEEK[1.MIME]<0.3>".into())).unwrap();
+        assert!(
+            matches!(&items[0], Item::Body { section, partial: Some((0, 3)), label, .. }
+            if section.part == [1] && section.text == Section::Mime && label == "BODY[1.MIME]<0>")
         );
-        assert_eq!(section_bytes(m, &Section::Text), b"body\r\n");
         assert_eq!(internal_date(0), "01-Jan-1970 00:00:00 +0000");
     }
 }

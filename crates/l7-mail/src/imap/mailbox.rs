@@ -4,13 +4,20 @@
 //! crash leaves the old list or the new one). Flags live in the standard
 //! Maildir file-name info `:2,DFRST` (maildir(5)), so mutt and Dovecot read
 //! the same flags.
+//!
+//! A rescan does not read every message: the list also keeps each
+//! message's size on disk and its size with CRLF line ends, so a file whose
+//! size on disk is unchanged (Maildir messages are never rewritten, only
+//! renamed) is only `stat`ed. [`Mailbox::refresh`] skips the rescan when
+//! neither `cur/` nor `new/` changed since the last one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::pop3::maildrop::{to_crlf, unique_name};
+use crate::pop3::maildrop::{message_files, to_crlf, unique_name};
 
 /// The file holding UIDVALIDITY, UIDNEXT and the UID of each message.
 pub const UIDLIST: &str = "l7-uidlist";
@@ -39,6 +46,8 @@ pub struct Message {
     pub internal_date: i64,
     base: String,
     path: PathBuf,
+    /// Its size on disk (the key of the cached `size`).
+    raw_size: u64,
 }
 
 impl Message {
@@ -67,6 +76,17 @@ pub struct Mailbox {
     pub uidnext: u32,
     /// The messages, in UID order (sequence number = index + 1).
     pub messages: Vec<Message>,
+    /// The modification times of `cur/` and `new/` at the last rescan,
+    /// when they were old enough to be trusted (see [`Mailbox::refresh`]).
+    scanned: Option<[SystemTime; 2]>,
+}
+
+/// What the UID list remembers of a message: its UID and, when known, its
+/// size on disk and with CRLF line ends.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    uid: u32,
+    sizes: Option<(u64, u64)>,
 }
 
 fn letters_of(path: &Path) -> String {
@@ -97,19 +117,6 @@ fn arrival(base: &str, path: &Path) -> i64 {
         .unwrap_or(0)
 }
 
-fn files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    match fs::read_dir(dir) {
-        Ok(rd) => Ok(rd
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .filter(|p| !unique_name(p).starts_with('.'))
-            .collect()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
-}
-
 impl Mailbox {
     /// Opens the Maildir at `dir`, assigning UIDs to new messages and
     /// saving the UID list. `now_unix` becomes the UIDVALIDITY of a
@@ -120,12 +127,13 @@ impl Mailbox {
             uidvalidity: u32::try_from(now_unix.max(1)).unwrap_or(1),
             uidnext: 1,
             messages: Vec::new(),
+            scanned: None,
         };
-        mailbox.rescan()?;
+        mailbox.refresh(now_unix)?;
         Ok(mailbox)
     }
 
-    fn load_uids(&mut self) -> io::Result<HashMap<String, u32>> {
+    fn load_uids(&mut self) -> io::Result<HashMap<String, Known>> {
         let mut uids = HashMap::new();
         let text = match fs::read_to_string(self.dir.join(UIDLIST)) {
             Ok(t) => t,
@@ -140,12 +148,20 @@ impl Mailbox {
                 self.uidnext = n.parse().unwrap_or(1);
             }
         }
+        // `uid base [disk-size crlf-size]` (older lists have no sizes; a
+        // base name may hold spaces, so the sizes are taken from the end).
         for line in lines {
-            if let Some((uid, base)) = line.split_once(' ')
-                && let Ok(uid) = uid.parse()
-            {
-                uids.insert(base.to_string(), uid);
-            }
+            let Some((uid, rest)) = line.split_once(' ') else {
+                continue;
+            };
+            let Ok(uid) = uid.parse() else { continue };
+            let mut tail = rest.rsplitn(3, ' ');
+            let (crlf, raw, base) = (tail.next(), tail.next(), tail.next());
+            let (base, sizes) = match (raw.map(str::parse), crlf.map(str::parse), base) {
+                (Some(Ok(raw)), Some(Ok(crlf)), Some(base)) => (base, Some((raw, crlf))),
+                _ => (rest, None),
+            };
+            uids.insert(base.to_string(), Known { uid, sizes });
         }
         Ok(uids)
     }
@@ -153,13 +169,38 @@ impl Mailbox {
     fn save_uids(&self) -> io::Result<()> {
         let mut text = format!("1 {} {}\n", self.uidvalidity, self.uidnext);
         for m in &self.messages {
-            text.push_str(&format!("{} {}\n", m.uid, m.base));
+            text.push_str(&format!("{} {} {} {}\n", m.uid, m.base, m.raw_size, m.size));
         }
         let tmp = self.dir.join(format!("{UIDLIST}.tmp"));
         let mut f = fs::File::create(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         fs::rename(&tmp, self.dir.join(UIDLIST))
+    }
+
+    /// Rescans only if `cur/` or `new/` changed since the last rescan (a
+    /// delivery, an expunge or a flag change renames or removes a file
+    /// there). A directory time within a second or two of `now_unix` is not
+    /// trusted (file systems with coarse times could hide a second change in
+    /// the same tick), so such a mailbox is rescanned again next time.
+    /// Returns what [`Self::rescan`] returns.
+    pub fn refresh(&mut self, now_unix: i64) -> io::Result<Vec<u32>> {
+        let times = self.dir_times();
+        if times.is_some() && times == self.scanned {
+            return Ok(Vec::new());
+        }
+        let vanished = self.rescan()?;
+        let old_enough = |t: &SystemTime| {
+            t.duration_since(UNIX_EPOCH)
+                .is_ok_and(|d| (d.as_secs() as i64) < now_unix.saturating_sub(1))
+        };
+        self.scanned = times.filter(|t| t.iter().all(old_enough));
+        Ok(vanished)
+    }
+
+    fn dir_times(&self) -> Option<[SystemTime; 2]> {
+        let time = |sub: &str| fs::metadata(self.dir.join(sub)).and_then(|m| m.modified());
+        Some([time("cur").ok()?, time("new").ok()?])
     }
 
     /// Reads the Maildir again: new deliveries get UIDs, files removed by
@@ -169,17 +210,24 @@ impl Mailbox {
         fs::create_dir_all(self.dir.join("cur"))?;
         fs::create_dir_all(self.dir.join("new"))?;
         fs::create_dir_all(self.dir.join("tmp"))?;
+        self.scanned = None;
         let known = self.load_uids()?;
-        let mut paths = files(&self.dir.join("cur"))?;
-        paths.extend(files(&self.dir.join("new"))?);
-        paths.sort_by_key(|p| unique_name(p));
+        let paths = message_files(&self.dir)?;
         let mut found: Vec<Message> = Vec::with_capacity(paths.len());
         let mut fresh = Vec::new();
-        for path in paths.into_iter().take(MAX_MESSAGES) {
+        let mut changed = false;
+        for (path, raw_size) in paths.into_iter().take(MAX_MESSAGES) {
             let base = unique_name(&path);
-            let size = match fs::read(&path) {
-                Ok(raw) => to_crlf(&raw).len() as u64,
-                Err(_) => continue,
+            let cached = known.get(&base).and_then(|k| k.sizes);
+            let size = match cached {
+                Some((raw, crlf)) if raw == raw_size => crlf,
+                _ => match fs::read(&path) {
+                    Ok(raw) => {
+                        changed = true;
+                        to_crlf(&raw).len() as u64
+                    }
+                    Err(_) => continue,
+                },
             };
             let message = Message {
                 uid: 0,
@@ -188,24 +236,29 @@ impl Mailbox {
                 internal_date: arrival(&base, &path),
                 base: base.clone(),
                 path,
+                raw_size,
             };
             match known.get(&base) {
-                Some(&uid) => found.push(Message { uid, ..message }),
+                Some(k) => found.push(Message {
+                    uid: k.uid,
+                    ..message
+                }),
                 None => fresh.push(message),
             }
         }
         found.sort_by_key(|m| m.uid);
-        let changed = !fresh.is_empty() || found.len() != known.len();
+        changed |= !fresh.is_empty() || found.len() != known.len();
         for mut m in fresh {
             m.uid = self.uidnext;
             self.uidnext += 1;
             found.push(m);
         }
+        let present: HashSet<u32> = found.iter().map(|m| m.uid).collect();
         let mut vanished: Vec<u32> = self
             .messages
             .iter()
             .zip(1u32..)
-            .filter(|(m, _)| !found.iter().any(|f| f.uid == m.uid))
+            .filter(|(m, _)| !present.contains(&m.uid))
             .map(|(_, n)| n)
             .collect();
         vanished.reverse();
@@ -223,6 +276,44 @@ impl Mailbox {
             .get(index)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))?;
         fs::read(&m.path).map(|raw| to_crlf(&raw))
+    }
+
+    /// The header of a message, through its blank line, with CRLF line
+    /// ends: what ENVELOPE and header sections need, without the body.
+    pub fn read_header(&self, index: usize) -> io::Result<Vec<u8>> {
+        let m = self
+            .messages
+            .get(index)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such message"))?;
+        let mut file = fs::File::open(&m.path)?;
+        let mut raw = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = file.read(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            let from = raw.len().saturating_sub(2);
+            raw.extend_from_slice(&chunk[..n]);
+            // RFC 5322 §2.1: the header ends at the first empty line
+            // (`\n\n` or `\n\r\n`, whichever comes first).
+            let start = from.saturating_sub(1);
+            let blank = raw[start..].windows(3).enumerate().find_map(|(p, w)| {
+                if w.starts_with(b"\n\n") {
+                    Some(start + p + 2)
+                } else if w == b"\n\r\n" {
+                    Some(start + p + 3)
+                } else {
+                    None
+                }
+            });
+            let blank = blank.or_else(|| raw.ends_with(b"\n\n").then_some(raw.len()));
+            if let Some(end) = blank {
+                raw.truncate(end);
+                break;
+            }
+        }
+        Ok(to_crlf(&raw))
     }
 
     /// Sets the flags of a message (Maildir letters), renaming its file
@@ -317,5 +408,42 @@ mod tests {
             [2, 3]
         );
         assert_eq!(again.read(0).unwrap(), b"b\r\n");
+        md.deliver(
+            &UniqueName::new(13, 1, 4, "h"),
+            b"S: x\nT: y\n\nbody\n\nmore\n",
+        )
+        .unwrap();
+        let again = Mailbox::open(dir.path(), 9999).unwrap();
+        assert_eq!(again.read_header(2).unwrap(), b"S: x\r\nT: y\r\n\r\n");
+    }
+
+    #[test]
+    fn sizes_are_cached_by_size_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = Maildir::create(dir.path()).unwrap();
+        md.deliver(&UniqueName::new(10, 1, 1, "h"), b"a\nb\n")
+            .unwrap();
+        let mb = Mailbox::open(dir.path(), 1234).unwrap();
+        assert_eq!(mb.messages[0].size, 6);
+        let list = fs::read_to_string(dir.path().join(UIDLIST)).unwrap();
+        assert!(list.ends_with(" 4 6\n"), "{list}");
+        // The cached size is used while the size on disk matches...
+        fs::write(dir.path().join(UIDLIST), list.replace(" 4 6\n", " 4 99\n")).unwrap();
+        assert_eq!(
+            Mailbox::open(dir.path(), 1234).unwrap().messages[0].size,
+            99
+        );
+        // ...and the file is read again when it does not.
+        fs::write(dir.path().join(UIDLIST), list.replace(" 4 6\n", " 5 99\n")).unwrap();
+        let mut mb = Mailbox::open(dir.path(), 1234).unwrap();
+        assert_eq!(mb.messages[0].size, 6);
+        // Nothing changed in cur/ or new/ since an old enough scan: no rescan.
+        mb.refresh(i64::MAX).unwrap();
+        mb.messages.clear();
+        assert!(mb.refresh(i64::MAX).unwrap().is_empty());
+        assert!(mb.messages.is_empty());
+        md.deliver(&UniqueName::new(11, 1, 2, "h"), b"c\n").unwrap();
+        mb.refresh(i64::MAX).unwrap();
+        assert_eq!(mb.messages.len(), 2);
     }
 }

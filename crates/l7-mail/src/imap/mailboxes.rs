@@ -139,6 +139,16 @@ impl ImapSession {
                 self.line(&format!("{tag} OK {} completed", c.name));
             }
             ("LIST" | "LSUB", _) => self.list(c, &home),
+            ("NAMESPACE", _) => {
+                // RFC 2342 §5: one personal namespace, no prefix, `.` delimiter.
+                self.line("* NAMESPACE ((\"\" \".\")) NIL NIL");
+                self.line(&format!("{tag} OK NAMESPACE completed"));
+            }
+            ("ENABLE", _) => {
+                // RFC 5161 §3.1: none of the extensions offered needs enabling.
+                self.line("* ENABLED");
+                self.line(&format!("{tag} OK ENABLE completed"));
+            }
             ("STATUS", Some(path)) => self.status(c, &name, &path),
             ("APPEND", Some(path)) => self.append(c, &path),
             ("SELECT" | "EXAMINE" | "CREATE" | "DELETE" | "RENAME" | "STATUS" | "APPEND", None) => {

@@ -1,6 +1,6 @@
 //! IMAP4rev1 (RFC 3501) with the extensions clients rely on (LITERAL+,
-//! IDLE, UIDPLUS, MOVE, UNSELECT, SPECIAL-USE): the command parser, the
-//! sans-IO server session (one file per command family) and mailboxes over
+//! IDLE, UIDPLUS, MOVE, UNSELECT, SPECIAL-USE, NAMESPACE, ID, ENABLE): the
+//! command parser, the sans-IO server session (one file per command family) and mailboxes over
 //! Maildir++ folders with persistent UIDs. A driver loops over
 //! [`ImapSession`] like over the POP3 session: `set_unix_time` →
 //! `handle_input` → `poll_transmit` → `poll_event` (StartTls;
@@ -15,7 +15,9 @@ pub mod fetch;
 pub mod mailbox;
 pub mod mailboxes;
 pub mod parser;
+pub mod part_header;
 pub mod search;
+pub mod section;
 pub mod selected;
 pub mod sequence;
 pub mod session;

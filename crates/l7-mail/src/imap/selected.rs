@@ -4,13 +4,14 @@
 //! deliveries, expunges, flags) are reported as untagged EXISTS, EXPUNGE
 //! and FETCH FLAGS at NOOP, CHECK, IDLE polls and after each command.
 
-use super::fetch::{self, Item};
+use super::fetch::{self, Item, Needs};
 use super::mailbox::{FLAGS, Mailbox};
 use super::mailboxes::mailbox_path;
 use super::parser::{Command, Value};
 use super::search;
 use super::sequence::SequenceSet;
 use super::session::{ImapSession, Selected, State};
+use std::collections::HashMap;
 
 fn letters(flags: &Value) -> Option<String> {
     let list = match flags {
@@ -27,6 +28,20 @@ fn letters(flags: &Value) -> Option<String> {
     Some(out)
 }
 
+/// Bytes of FETCH responses rendered at a time.
+pub const FETCH_CHUNK: usize = 256 * 1024;
+
+/// A FETCH being answered: the messages still to render.
+#[derive(Debug)]
+pub(crate) struct FetchJob {
+    tag: String,
+    items: Vec<Item>,
+    indexes: Vec<usize>,
+    next: usize,
+    sets_seen: bool,
+    uid: bool,
+}
+
 impl ImapSession {
     fn selected(&mut self) -> Option<&mut Selected> {
         match &mut self.state {
@@ -35,23 +50,23 @@ impl ImapSession {
         }
     }
 
-    /// Rescans the selected mailbox and reports what others changed.
+    /// Rescans the selected mailbox (if its directories changed) and
+    /// reports what others changed.
     pub(crate) fn report_changes(&mut self) {
+        let unix_now = self.unix_now;
         let Some(sel) = self.selected() else { return };
-        let before: Vec<(u32, String)> = sel
+        let before: HashMap<u32, String> = sel
             .mailbox
             .messages
             .iter()
             .map(|m| (m.uid, m.flags.clone()))
             .collect();
-        let Ok(vanished) = sel.mailbox.rescan() else {
+        let Ok(vanished) = sel.mailbox.refresh(unix_now) else {
             return;
         };
         let mut lines: Vec<String> = vanished.iter().map(|n| format!("* {n} EXPUNGE")).collect();
         for (i, m) in sel.mailbox.messages.iter().enumerate() {
-            if let Some((_, old)) = before.iter().find(|(uid, _)| *uid == m.uid)
-                && *old != m.flags
-            {
+            if before.get(&m.uid).is_some_and(|old| *old != m.flags) {
                 lines.push(format!(
                     "* {} FETCH (FLAGS ({}))",
                     i + 1,
@@ -213,37 +228,69 @@ impl ImapSession {
             items.insert(0, Item::Uid);
         }
         let Some(sel) = self.selected() else { return };
-        let read_only = sel.read_only;
-        let sets_seen = !read_only && items.iter().any(Item::sets_seen);
+        let sets_seen = !sel.read_only && items.iter().any(Item::sets_seen);
+        let indexes = Self::indexes(&sel.mailbox, &set, uid);
+        // The responses are rendered a chunk at a time as the driver takes
+        // them (bounded memory however large the mailbox).
+        self.fetching = Some(FetchJob {
+            tag: tag.to_string(),
+            items,
+            indexes,
+            next: 0,
+            sets_seen,
+            uid,
+        });
+    }
+
+    /// Renders the next chunk of a running FETCH, then its completion.
+    pub(crate) fn continue_fetch(&mut self) {
+        let Some(mut job) = self.fetching.take() else {
+            return;
+        };
+        let Some(sel) = self.selected() else { return };
+        let needs = fetch::needs(&job.items);
         let mut out = Vec::new();
-        for i in Self::indexes(&sel.mailbox, &set, uid) {
-            let text = if fetch::needs_text(&items) {
-                match sel.mailbox.read(i) {
-                    Ok(t) => Some(t),
-                    Err(_) => continue, // removed by another session meanwhile
-                }
-            } else {
-                None
+        while out.len() < FETCH_CHUNK && job.next < job.indexes.len() {
+            let i = job.indexes[job.next];
+            job.next += 1;
+            if i >= sel.mailbox.messages.len() {
+                continue;
+            }
+            let text = match needs {
+                Needs::Nothing => None,
+                Needs::Header => sel.mailbox.read_header(i).ok(),
+                Needs::All => sel.mailbox.read(i).ok(),
             };
-            let mut items_now = items.clone();
-            if sets_seen && !sel.mailbox.messages[i].has('S') {
+            if text.is_none() && needs != Needs::Nothing {
+                continue; // removed by another session meanwhile
+            }
+            let mut add_flags = false;
+            if job.sets_seen && !sel.mailbox.messages[i].has('S') {
                 let flags = format!("{}S", sel.mailbox.messages[i].flags);
-                if sel.mailbox.set_flags(i, &flags).is_ok() && !items_now.contains(&Item::Flags) {
-                    items_now.push(Item::Flags);
-                }
+                add_flags =
+                    sel.mailbox.set_flags(i, &flags).is_ok() && !job.items.contains(&Item::Flags);
             }
             out.extend_from_slice(format!("* {} FETCH ", i + 1).as_bytes());
-            fetch::render(
-                &mut out,
-                &items_now,
-                &sel.mailbox.messages[i],
-                text.as_deref(),
-            );
+            let items: &[Item] = &job.items;
+            let with_flags;
+            let items = if add_flags {
+                with_flags = [items, &[Item::Flags]].concat();
+                &with_flags[..]
+            } else {
+                items
+            };
+            fetch::render(&mut out, items, &sel.mailbox.messages[i], text.as_deref());
             out.extend_from_slice(b"\r\n");
         }
-        self.send(out);
-        let what = if uid { "UID FETCH" } else { "FETCH" };
-        self.line(&format!("{tag} OK {what} completed"));
+        if !out.is_empty() {
+            self.send(out);
+        }
+        if job.next < job.indexes.len() {
+            self.fetching = Some(job);
+        } else {
+            let what = if job.uid { "UID FETCH" } else { "FETCH" };
+            self.line(&format!("{} OK {what} completed", job.tag));
+        }
     }
 
     fn store(&mut self, tag: &str, args: &[Value], uid: bool) {

@@ -15,6 +15,7 @@
 
 use super::mailbox::Mailbox;
 use super::parser::{self, Command, Frame};
+use super::selected::FetchJob;
 use crate::smtp::trace::{Direction, TraceLine, Transcript};
 use l7_wire::Instant;
 use std::collections::VecDeque;
@@ -128,6 +129,8 @@ pub struct ImapSession {
     pub(crate) delayed: Option<(Instant, Vec<u8>)>,
     last_activity: Instant,
     pub(crate) appended: u64,
+    /// A FETCH whose responses are still being rendered.
+    pub(crate) fetching: Option<FetchJob>,
 }
 
 impl ImapSession {
@@ -148,6 +151,7 @@ impl ImapSession {
             delayed: None,
             last_activity: now,
             appended: 0,
+            fetching: None,
         };
         let caps = s.capabilities();
         let greeting = format!(
@@ -178,11 +182,13 @@ impl ImapSession {
     pub(crate) fn close(&mut self) {
         self.state = State::Logout;
         self.input.clear();
+        self.fetching = None;
         self.events.push_back(ImapEvent::Closed);
     }
 
     fn waiting(&self) -> bool {
         self.delayed.is_some()
+            || self.fetching.is_some()
             || matches!(
                 self.state,
                 State::AwaitingLogin { .. } | State::AwaitingTls | State::Logout
@@ -204,6 +210,9 @@ impl ImapSession {
             "MOVE",
             "UNSELECT",
             "SPECIAL-USE",
+            "NAMESPACE",
+            "ID",
+            "ENABLE",
         ];
         if matches!(self.state, State::NotAuthenticated) {
             if self.config.tls_available && !self.tls {
@@ -423,8 +432,15 @@ impl ImapSession {
         Some(at)
     }
 
-    /// The next bytes to send.
+    /// The next bytes to send. A running FETCH renders its next chunk
+    /// here, and commands that waited behind it run once it is done.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.output.is_empty() && self.fetching.is_some() {
+            self.continue_fetch();
+            if self.fetching.is_none() {
+                self.process();
+            }
+        }
         self.output.pop_front()
     }
 

@@ -67,30 +67,40 @@ fn uid_of(path: &Path) -> String {
     name[skip..].to_string()
 }
 
-fn files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
+/// The message files of one Maildir subdirectory with their sizes on
+/// disk (dot files skipped; a missing directory is empty).
+fn files_in(dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
     match fs::read_dir(dir) {
         Ok(entries) => Ok(entries
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .filter(|p| !unique_name(p).starts_with('.'))
+            .filter_map(|e| {
+                let meta = e.metadata().ok().filter(fs::Metadata::is_file)?;
+                Some((e.path(), meta.len()))
+            })
+            .filter(|(p, _)| !unique_name(p).starts_with('.'))
             .collect()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(e),
     }
 }
 
+/// The messages of the Maildir at `root` (`cur/` and `new/`) with their
+/// sizes on disk, oldest first: unique names start with the delivery time.
+/// The scan POP3's maildrop and IMAP's mailbox both start from.
+pub fn message_files(root: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
+    let mut paths = files_in(&root.join("cur"))?;
+    paths.extend(files_in(&root.join("new"))?);
+    paths.sort_by_cached_key(|(p, _)| unique_name(p));
+    Ok(paths)
+}
+
 impl Maildrop {
     /// Takes the snapshot of the Maildir at `root` (missing is empty).
     pub fn open(root: &Path) -> io::Result<Maildrop> {
-        let mut paths = files_in(&root.join("cur"))?;
-        paths.extend(files_in(&root.join("new"))?);
-        // Unique names start with the delivery time: sorting by them
-        // numbers messages oldest first.
-        paths.sort_by_key(|p| unique_name(p));
+        let mut paths = message_files(root)?;
         paths.truncate(MAX_MESSAGES);
         let mut entries = Vec::with_capacity(paths.len());
-        for path in paths {
+        for (path, _) in paths {
             let Ok(raw) = fs::read(&path) else {
                 continue; // moved or removed since the listing
             };
@@ -151,9 +161,9 @@ impl Maildrop {
         }
         let wanted = unique_name(&entry.path);
         for sub in ["cur", "new"] {
-            if let Some(p) = files_in(&self.root.join(sub))?
+            if let Some((p, _)) = files_in(&self.root.join(sub))?
                 .into_iter()
-                .find(|p| unique_name(p) == wanted)
+                .find(|(p, _)| unique_name(p) == wanted)
             {
                 return Ok(p);
             }

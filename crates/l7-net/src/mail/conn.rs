@@ -1,7 +1,7 @@
-//! One SMTP connection that may turn into TLS half-way (STARTTLS, RFC
-//! 3207) or start as TLS (port 465, RFC 8314): plain TCP, the server side
-//! of TLS or the client side, behind one reader/writer so the session loops
-//! do not care which.
+//! One mail connection that may turn into TLS half-way (SMTP STARTTLS, RFC
+//! 3207; IMAP STARTTLS, POP3 STLS, RFC 2595) or start as TLS (ports 465,
+//! 993, 995, RFC 8314): plain TCP, the server side of TLS or the client
+//! side, behind one reader/writer so the session loops do not care which.
 
 use std::io;
 use std::pin::Pin;
@@ -29,12 +29,25 @@ pub enum Conn {
 impl Conn {
     /// Runs the server side of a TLS handshake on a plain connection;
     /// `None` (and the connection dropped) if it fails.
-    pub async fn accept_tls(self, config: Arc<rustls::ServerConfig>) -> Option<Conn> {
-        let Conn::Plain(tcp) = self else { return None };
+    pub async fn accept_tls(mut self, config: Arc<rustls::ServerConfig>) -> Option<Conn> {
         let acceptor = TlsAcceptor::from(config);
-        tls::accept(&acceptor, tcp)
-            .await
-            .map(|s| Conn::Server(Box::new(s)))
+        self.upgrade(&acceptor).await.then_some(self)
+    }
+
+    /// Runs the server side of a TLS handshake in place (implicit TLS, or
+    /// after STARTTLS/STLS once the go-ahead is flushed); false if it
+    /// failed, leaving the connection broken.
+    pub async fn upgrade(&mut self, acceptor: &TlsAcceptor) -> bool {
+        let Conn::Plain(tcp) = std::mem::replace(self, Conn::Broken) else {
+            return false;
+        };
+        match tls::accept(acceptor, tcp).await {
+            Some(s) => {
+                *self = Conn::Server(Box::new(s));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Runs the client side of a TLS handshake with `server_name`.

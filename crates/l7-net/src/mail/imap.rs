@@ -6,16 +6,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use l7_mail::imap::{ImapConfig, ImapEvent, ImapSession};
 use l7_wire::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::access::{MailAccess, MailStream, sleep_until};
+use super::access::{self, Login, MailAccess};
 use crate::Shutdown;
-use crate::tcp::{self, ConnLimits};
+use crate::tcp::ConnLimits;
 
 /// An IMAP server's settings.
 pub struct ImapServer {
@@ -36,10 +34,29 @@ impl ImapServer {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+access::access_session!(
+    ImapSession,
+    ImapEvent,
+    timeout(s, now) => s.poll_timeout(now),
+    unix(s, unix) => s.set_unix_time(unix)
+);
+
+/// Logins of one IMAP connection: a good password opens the user's Maildir.
+struct ImapLogin<'a> {
+    server: &'a ImapServer,
+    peer: SocketAddr,
+}
+
+impl Login<ImapSession> for ImapLogin<'_> {
+    async fn login(&mut self, s: &mut ImapSession, now: Instant, user: String, password: String) {
+        match self.server.access.login(&user, &password).await {
+            Some((_, home)) => s.login_accepted(now, home),
+            None => {
+                tracing::info!("IMAP login failed for {user:?} from {}", self.peer);
+                s.login_refused(now);
+            }
+        }
+    }
 }
 
 /// Serves IMAP on `listener` until shutdown; `implicit_tls` for port 993.
@@ -55,83 +72,25 @@ pub async fn serve(
     limits.idle_timeout = limits
         .idle_timeout
         .max(std::time::Duration::from_secs(31 * 60));
-    tcp::serve(listener, limits, shutdown, move |stream, peer| {
-        let server = server.clone();
-        async move {
-            let mut stream = MailStream::Plain(stream);
-            if implicit_tls {
-                let Some(acceptor) = &server.access.tls else {
-                    return;
+    let access = server.access.clone();
+    access::serve(
+        listener,
+        access,
+        implicit_tls,
+        limits,
+        shutdown,
+        move |conn, peer| {
+            let server = server.clone();
+            async move {
+                let config = server.config();
+                let make = |now| ImapSession::new(config, now, implicit_tls);
+                let mut login = ImapLogin {
+                    server: &server,
+                    peer,
                 };
-                if !stream.upgrade(acceptor).await {
-                    return;
-                }
+                access::drive(conn, &server.access, make, &mut login).await;
             }
-            session(stream, peer, &server, implicit_tls).await;
-        }
-    })
+        },
+    )
     .await
-}
-
-async fn session(mut stream: MailStream, peer: SocketAddr, server: &ImapServer, tls: bool) {
-    let epoch = std::time::Instant::now();
-    let now = || Instant::from_epoch(epoch.elapsed());
-    let mut s = ImapSession::new(server.config(), now(), tls);
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        if server.access.trace {
-            while let Some(line) = s.poll_trace() {
-                println!("{line}");
-            }
-        }
-        while let Some(bytes) = s.poll_transmit() {
-            if stream.write_all(&bytes).await.is_err() {
-                return;
-            }
-        }
-        if let Some(event) = s.poll_event() {
-            match event {
-                ImapEvent::StartTls => {
-                    let Some(acceptor) = &server.access.tls else {
-                        return;
-                    };
-                    if stream.flush().await.is_err() || !stream.upgrade(acceptor).await {
-                        return;
-                    }
-                    s.tls_established(now());
-                }
-                ImapEvent::Authenticate { user, password } => {
-                    match server.access.login(&user, &password).await {
-                        Some((_, home)) => s.login_accepted(now(), home),
-                        None => {
-                            tracing::info!("IMAP login failed for {user:?} from {peer}");
-                            s.login_refused(now());
-                        }
-                    }
-                }
-                ImapEvent::Closed => {}
-            }
-            continue;
-        }
-        if s.is_closed() {
-            let _ = stream.shutdown().await;
-            return;
-        }
-        let deadline = s
-            .poll_timeout(now())
-            .map(|t| tokio::time::Instant::from_std(epoch + t.since_epoch()));
-        tokio::select! {
-            r = stream.read(&mut buf) => match r {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    s.set_unix_time(unix_now());
-                    s.handle_input(now(), &buf[..n]);
-                }
-            },
-            _ = sleep_until(deadline) => {
-                s.set_unix_time(unix_now());
-                s.handle_timeout(now());
-            }
-        }
-    }
 }

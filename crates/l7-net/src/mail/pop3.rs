@@ -12,12 +12,11 @@ use std::sync::{Arc, Mutex};
 
 use l7_mail::pop3::{LoginRefusal, Maildrop, Pop3Config, Pop3Event, Pop3Session};
 use l7_wire::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::access::{MailAccess, MailStream, sleep_until};
+use super::access::{self, Login, MailAccess};
 use crate::Shutdown;
-use crate::tcp::{self, ConnLimits};
+use crate::tcp::ConnLimits;
 
 /// A POP3 server's settings and its maildrop locks.
 pub struct Pop3Server {
@@ -70,6 +69,42 @@ impl Pop3Server {
     }
 }
 
+access::access_session!(
+    Pop3Session,
+    Pop3Event,
+    timeout(s, _now) => s.poll_timeout(),
+    unix(_s, _unix) => ()
+);
+
+/// Logins of one POP3 connection: a good password takes the maildrop's
+/// lock (held until the connection ends) and opens the maildrop.
+struct Pop3Login<'a> {
+    server: &'a Pop3Server,
+    peer: SocketAddr,
+    lock: Option<MaildropLock>,
+}
+
+impl Login<Pop3Session> for Pop3Login<'_> {
+    async fn login(&mut self, s: &mut Pop3Session, now: Instant, user: String, password: String) {
+        let Some((_, path)) = self.server.access.login(&user, &password).await else {
+            tracing::info!("POP3 login failed for {user:?} from {}", self.peer);
+            s.login_refused(now, LoginRefusal::BadCredentials);
+            return;
+        };
+        let Some(held) = self.server.lock(path.clone()) else {
+            s.login_refused(now, LoginRefusal::InUse);
+            return;
+        };
+        match tokio::task::spawn_blocking(move || Maildrop::open(&path)).await {
+            Ok(Ok(drop)) => {
+                self.lock = Some(held);
+                s.login_accepted(now, drop);
+            }
+            _ => s.login_refused(now, LoginRefusal::Unavailable),
+        }
+    }
+}
+
 /// Serves POP3 on `listener` until shutdown; `implicit_tls` for port 995.
 pub async fn serve(
     listener: TcpListener,
@@ -78,93 +113,26 @@ pub async fn serve(
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
-    tcp::serve(listener, limits, shutdown, move |stream, peer| {
-        let server = server.clone();
-        async move {
-            let mut stream = MailStream::Plain(stream);
-            if implicit_tls {
-                let Some(acceptor) = &server.access.tls else {
-                    return;
+    let access = server.access.clone();
+    access::serve(
+        listener,
+        access,
+        implicit_tls,
+        limits,
+        shutdown,
+        move |conn, peer| {
+            let server = server.clone();
+            async move {
+                let config = server.config();
+                let make = |now| Pop3Session::new(config, now, implicit_tls);
+                let mut login = Pop3Login {
+                    server: &server,
+                    peer,
+                    lock: None,
                 };
-                if !stream.upgrade(acceptor).await {
-                    return;
-                }
+                access::drive(conn, &server.access, make, &mut login).await;
             }
-            session(stream, peer, &server, implicit_tls).await;
-        }
-    })
+        },
+    )
     .await
-}
-
-async fn session(mut stream: MailStream, peer: SocketAddr, server: &Pop3Server, tls: bool) {
-    let epoch = std::time::Instant::now();
-    let now = || Instant::from_epoch(epoch.elapsed());
-    let mut s = Pop3Session::new(server.config(), now(), tls);
-    let mut lock: Option<MaildropLock> = None;
-    let mut buf = vec![0u8; 8 * 1024];
-    loop {
-        if server.access.trace {
-            while let Some(line) = s.poll_trace() {
-                println!("{line}");
-            }
-        }
-        while let Some(bytes) = s.poll_transmit() {
-            if stream.write_all(&bytes).await.is_err() {
-                return;
-            }
-        }
-        if let Some(event) = s.poll_event() {
-            match event {
-                Pop3Event::StartTls => {
-                    let Some(acceptor) = &server.access.tls else {
-                        return;
-                    };
-                    if stream.flush().await.is_err() || !stream.upgrade(acceptor).await {
-                        return;
-                    }
-                    s.tls_established(now());
-                }
-                Pop3Event::Authenticate { user, password } => {
-                    match server.access.login(&user, &password).await {
-                        None => {
-                            tracing::info!("POP3 login failed for {user:?} from {peer}");
-                            s.login_refused(now(), LoginRefusal::BadCredentials);
-                        }
-                        Some((_, path)) => match server.lock(path.clone()) {
-                            None => s.login_refused(now(), LoginRefusal::InUse),
-                            Some(held) => {
-                                let opened =
-                                    tokio::task::spawn_blocking(move || Maildrop::open(&path))
-                                        .await;
-                                match opened {
-                                    Ok(Ok(drop)) => {
-                                        lock = Some(held);
-                                        s.login_accepted(now(), drop);
-                                    }
-                                    _ => s.login_refused(now(), LoginRefusal::Unavailable),
-                                }
-                            }
-                        },
-                    }
-                }
-                Pop3Event::Closed => {}
-            }
-            continue;
-        }
-        if s.is_closed() {
-            let _ = stream.shutdown().await;
-            drop(lock);
-            return;
-        }
-        let deadline = s
-            .poll_timeout()
-            .map(|t| tokio::time::Instant::from_std(epoch + t.since_epoch()));
-        tokio::select! {
-            r = stream.read(&mut buf) => match r {
-                Ok(0) | Err(_) => return,
-                Ok(n) => s.handle_input(now(), &buf[..n]),
-            },
-            _ = sleep_until(deadline) => s.handle_timeout(now()),
-        }
-    }
 }
