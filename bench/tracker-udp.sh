@@ -2,9 +2,10 @@
 # UDP tracker (BEP 15): announces per second answered by `l7 tracker serve`
 # and by opentracker, each pinned to core 0 (l7 with one tokio worker,
 # opentracker with its one UDP worker), both whitelisting the one
-# info-hash, under bench/udp-announce-load.py on core 1. The Python load
-# generator may be the bottleneck, so the server's CPU time per announce
-# (from /proc, lower is better) is printed too. Medians of REPEAT runs;
+# info-hash, under a Rust load generator on core 1 (l7-net's example
+# udp_announce_load, std only). Should the generator still be the
+# bottleneck, the server's CPU time per announce (from /proc, lower is
+# better) is printed too. Medians of REPEAT runs;
 # ratio l7 / opentracker for announces/s (higher is better; goal >= 1.0).
 #   usage: bench/tracker-udp.sh [SECONDS=10] [REPEAT=3]
 set -euo pipefail
@@ -12,9 +13,10 @@ source "$(dirname "$0")/lib.sh"
 L7="${CARGO_TARGET_DIR:-$bench_root/target}/release/l7"
 secs=${1:-10}
 repeat=${2:-3}
-needs opentracker:opentracker taskset:util-linux python3:python3
+needs opentracker:opentracker taskset:util-linux
 build_release
-here=$(cd "$(dirname "$0")" && pwd)
+(cd "$bench_root" && cargo build --release --locked -p l7-net --example udp_announce_load -q)
+LOAD="${CARGO_TARGET_DIR:-$bench_root/target}/release/examples/udp_announce_load"
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -30,7 +32,7 @@ measure() {
   local pid=$1 before after rate
   sleep 1
   before=$(cpu_ticks "$pid")
-  rate=$(taskset -c 1 python3 "$here/udp-announce-load.py" 127.0.0.1 "$port" "$hash" "$secs")
+  rate=$(taskset -c 1 "$LOAD" "127.0.0.1:$port" "$hash" "$secs")
   after=$(cpu_ticks "$pid")
   awk -v r="$rate" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v s="$secs" \
     'BEGIN { printf "%s %.2f\n", r, (r > 0) ? t / hz * 1e6 / (r * s) : 0 }'

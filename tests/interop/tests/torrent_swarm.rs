@@ -8,164 +8,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use l7_interop::*;
 
-const PIECE: usize = 256 * 1024;
-
-/// A tracker, a data file and its torrent, in a scratch directory.
-struct Setup {
-    dir: Scratch,
-    _tracker: Server,
-    data: Vec<u8>,
-    torrent: PathBuf,
-}
-
-impl Setup {
-    /// `len` bytes announced to our tracker over `scheme` (http or udp).
-    fn new(name: &str, len: usize, scheme: &str) -> Setup {
-        let dir = Scratch::new(name);
-        let port = free_port();
-        let tracker = format!("127.0.0.1:{port}");
-        let server = Server::l7(
-            &["tracker", "serve", "--listen", &tracker],
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            false,
-        );
-        let data = pseudo_random(len, port.into());
-        std::fs::create_dir_all(dir.join("seed")).unwrap();
-        std::fs::write(dir.join("seed/sample.bin"), &data).unwrap();
-        let torrent = dir.join("sample.torrent");
-        let url = format!("{scheme}://{tracker}/announce");
-        let made = l7(&[
-            "torrent",
-            "create",
-            dir.join("seed/sample.bin").to_str().unwrap(),
-            "-o",
-            torrent.to_str().unwrap(),
-            "--tracker",
-            &url,
-        ]);
-        assert!(made.status.success(), "{}", stderr(&made));
-        Setup {
-            dir,
-            _tracker: server,
-            data,
-            torrent,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// `l7 torrent seed` of the seed directory on `listen`, with extra flags.
-    fn l7_seeder(&self, listen: &str, extra: &[&str]) -> Server {
-        // The seed directory holds sample.bin, as `get -o seed` would lay it out.
-        let data_dir = self.path("seed");
-        let mut args = vec![
-            "torrent",
-            "seed",
-            self.torrent.to_str().unwrap(),
-            "--data",
-            data_dir.to_str().unwrap(),
-            "--listen",
-            listen,
-        ];
-        args.extend_from_slice(extra);
-        Server::l7(&args, listen.parse().unwrap(), false)
-    }
-
-    /// `l7 --json torrent get` into `out`, as a child with piped stdout.
-    fn l7_get(&self, out: &str, listen: &str, extra: &[&str]) -> Child {
-        let mut c = Command::new(l7_bin());
-        c.args(["--json", "torrent", "get"])
-            .arg(&self.torrent)
-            .arg("-o")
-            .arg(self.path(out))
-            .args(["--listen", listen])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c.spawn().expect("start l7 torrent get")
-    }
-
-    fn assert_downloaded(&self, out: &str) {
-        let got = std::fs::read(self.path(out).join("sample.bin")).unwrap();
-        assert!(got == self.data, "{out}/sample.bin differs from the seed");
-    }
-}
-
-/// Waits for a child with a deadline, killing it if it overruns.
-fn wait_output(mut child: Child, limit: Duration, what: &str) -> Output {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "{what} did not finish within {limit:?}\nstdout: {}\nstderr: {}",
-                stdout(&out),
-                stderr(&out)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The JSON lines l7 printed.
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    stdout(out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
-/// Runs `l7 torrent get` to completion and returns its final JSON line.
-fn l7_get_to_end(setup: &Setup, out: &str, listen: &str, extra: &[&str]) -> serde_json::Value {
-    let child = setup.l7_get(out, listen, extra);
-    let done = wait_output(child, Duration::from_secs(240), "l7 torrent get");
-    assert!(
-        done.status.success(),
-        "l7 torrent get failed: {}",
-        stderr(&done)
-    );
-    let last = json_lines(&done).pop().expect("JSON lines from l7");
-    assert_eq!(last["event"], "complete", "{}", stdout(&done));
-    setup.assert_downloaded(out);
-    last
-}
-
-fn aria2(dir: &Path, torrent: &Path, seed: bool) -> Command {
-    let mut c = tool("aria2c");
-    c.arg(format!("--dir={}", dir.display()))
-        .args([
-            "--bt-enable-lpd=false",
-            "--enable-peer-exchange=false",
-            "--bt-stop-timeout=120",
-            "--summary-interval=0",
-        ])
-        .arg(format!("--listen-port={}", free_port()))
-        // aria2 uses UDP trackers only with DHT on (its DHT shares the UDP socket).
-        .arg("--enable-dht=true")
-        .arg(format!("--dht-listen-port={}", free_port()))
-        .arg("--dht-entry-point=127.0.0.1:9")
-        .stdin(Stdio::null());
-    if seed {
-        c.args(["--seed-ratio=0.0", "-V"]);
-    } else {
-        c.arg("--seed-time=0");
-    }
-    c.arg(torrent);
-    c
-}
+mod torrent_common;
+use torrent_common::*;
 
 #[test]
 fn aria2_downloads_from_our_seeder_through_our_tracker() {
@@ -189,7 +39,7 @@ fn we_download_from_an_aria2_seeder_through_our_udp_tracker() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_secs(2));
-    let last = l7_get_to_end(&s, "leech", &format!("127.0.0.1:{}", free_port()), &[]);
+    let last = s.l7_get_to_end("leech", &[]);
     let _ = seeder.kill();
     let _ = seeder.wait();
     assert_eq!(last["downloaded"], s.data.len());
@@ -221,23 +71,10 @@ fn we_dial_a_transmission_seeder() {
         .unwrap();
     // Transmission verifies the data before it seeds; the get retries dials.
     wait_tcp(port);
-    let last = l7_get_to_end(
-        &s,
-        "leech",
-        &format!("127.0.0.1:{}", free_port()),
-        &["--peer", &format!("127.0.0.1:{port}")],
-    );
+    let last = s.l7_get_to_end("leech", &["--peer", &format!("127.0.0.1:{port}")]);
     let _ = seeder.kill();
     let _ = seeder.wait();
     assert_eq!(last["downloaded"], s.data.len());
-}
-
-fn wait_tcp(port: u16) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "nothing on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A hostile peer: handshakes properly, claims every piece, unchokes, and
@@ -296,17 +133,6 @@ fn corrupt_peer(ip: [u8; 4], info_hash: [u8; 20], pieces: usize) -> SocketAddr {
     addr
 }
 
-fn info_hash(torrent: &Path) -> [u8; 20] {
-    let out = l7(&["torrent", "show", "--json", torrent.to_str().unwrap()]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let hex = v["info_hash"].as_str().unwrap();
-    let mut h = [0u8; 20];
-    for (i, b) in h.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
-    }
-    h
-}
-
 #[test]
 fn a_peer_sending_corrupt_blocks_is_banned_and_the_download_completes() {
     let s = Setup::new("swarm-corrupt", 12 * PIECE, "http");
@@ -316,13 +142,8 @@ fn a_peer_sending_corrupt_blocks_is_banned_and_the_download_completes() {
         &format!("127.0.0.1:{}", free_port()),
         &["--upload-limit", "16Mbit"],
     );
-    let hostile = corrupt_peer([127, 0, 0, 66], info_hash(&s.torrent), 12);
-    let last = l7_get_to_end(
-        &s,
-        "leech",
-        &format!("127.0.0.1:{}", free_port()),
-        &["--peer", &hostile.to_string()],
-    );
+    let hostile = corrupt_peer([127, 0, 0, 66], s.info_hash(), 12);
+    let last = s.l7_get_to_end("leech", &["--peer", &hostile.to_string()]);
     assert!(last["banned"].as_u64().unwrap() >= 1, "{last}");
 }
 
@@ -376,7 +197,7 @@ fn kill_9_mid_download_then_restart_refetches_no_verified_piece() {
         .expect("a resume file");
     let durable = resumed_pieces(&resume);
     assert!((8..40).contains(&durable), "{durable}");
-    let last = l7_get_to_end(&s, "leech", &listen, &[]);
+    let last = s.l7_get_to_end_on("leech", &listen, &[]);
     let at_start = last["have_at_start"].as_u64().unwrap();
     assert!(at_start >= u64::from(durable), "{last}");
     // Only the pieces missing at restart came over the wire again.

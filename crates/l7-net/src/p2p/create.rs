@@ -135,7 +135,8 @@ pub fn hash_pieces(
             .iter()
             .map(|p| File::open(p).map_err(at(p)))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut buf = Vec::with_capacity(layout.piece_length() as usize);
+        // One buffer per thread, filled in place (never zeroed again).
+        let mut buf = vec![0u8; layout.piece_length() as usize];
         let mut done = Vec::with_capacity(BATCH as usize);
         loop {
             let first = next.fetch_add(BATCH, Ordering::Relaxed);
@@ -144,15 +145,15 @@ pub fn hash_pieces(
             }
             done.clear();
             for index in first..(first + BATCH).min(count) {
-                buf.clear();
+                let mut len = 0;
                 for span in layout.piece_spans(index) {
-                    let from = buf.len();
-                    buf.resize(from + span.len as usize, 0);
+                    let end = len + span.len as usize;
                     handles[span.file_index]
-                        .read_exact_at(&mut buf[from..], span.file_offset)
+                        .read_exact_at(&mut buf[len..end], span.file_offset)
                         .map_err(at(&files[span.file_index]))?;
+                    len = end;
                 }
-                done.push((index, hash_piece(&buf)));
+                done.push((index, hash_piece(&buf[..len])));
             }
             let mut all = hashes.lock().unwrap_or_else(|p| p.into_inner());
             for (i, h) in &done {

@@ -16,7 +16,6 @@ use tokio::net::UdpSocket;
 
 use crate::Shutdown;
 use crate::http::server::{Action, Handler};
-use crate::tcp::recv_datagram;
 
 /// How often peers that stopped announcing are forgotten.
 pub const EXPIRY_EVERY: Duration = Duration::from_secs(30);
@@ -91,15 +90,46 @@ impl Handler for Arc<Tracker> {
 
 /// Answers BEP 15 datagrams on `socket` until shutdown.
 pub async fn serve_udp(socket: UdpSocket, tracker: Arc<Tracker>, shutdown: Shutdown) {
+    tokio::select! {
+        _ = shutdown.wait() => {}
+        _ = answer_udp(&socket, &tracker) => {}
+    }
+}
+
+/// The UDP loop: each wake-up drains every datagram already queued and
+/// answers it with a non-blocking send, so a burst costs one poll rather
+/// than a poll per packet (waiting only when the send buffer is full).
+async fn answer_udp(socket: &UdpSocket, tracker: &Tracker) {
     let mut buf = vec![0u8; 2048];
-    while let Some((n, from)) = recv_datagram(&socket, &mut buf, &shutdown).await {
-        let datagram = &buf[..n];
-        let reply =
-            tracker.with_registry(|r, now| udp_datagram(r, &tracker.ids, now, from, datagram));
-        if let Some(reply) = reply
-            && let Err(e) = socket.send_to(&reply, from).await
-        {
-            tracing::debug!("tracker reply to {from}: {e}");
+    loop {
+        if let Err(e) = socket.readable().await {
+            tracing::warn!("tracker UDP socket: {e}");
+            return;
+        }
+        loop {
+            let (n, from) = match socket.try_recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::debug!("tracker UDP receive: {e}");
+                    break;
+                }
+            };
+            let datagram = &buf[..n];
+            let Some(reply) =
+                tracker.with_registry(|r, now| udp_datagram(r, &tracker.ids, now, from, datagram))
+            else {
+                continue;
+            };
+            let sent = match socket.try_send_to(&reply, from) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    socket.send_to(&reply, from).await
+                }
+                other => other,
+            };
+            if let Err(e) = sent {
+                tracing::debug!("tracker reply to {from}: {e}");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod announce;
 mod connection_id;
+mod peer_set;
 mod query;
 mod registry;
 mod response;

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use l7_wire::Instant;
 use rand::SeedableRng;
-use rand::seq::IteratorRandom;
 use rand_chacha::ChaCha8Rng;
+
+use super::peer_set::{PeerRecord, PeerSet};
 
 use super::{
     AnnounceRequest, AnnounceResponse, Event, MAX_NUMWANT, PeerEntry, ScrapeStats, TrackerError,
@@ -51,23 +52,15 @@ impl Default for RegistryConfig {
     }
 }
 
-#[derive(Debug, Clone)]
-struct PeerRecord {
-    peer_id: [u8; 20],
-    last_seen: Instant,
-    seed: bool,
-}
-
 #[derive(Debug, Default)]
 struct Swarm {
-    /// Ordered so that random choices depend only on the RNG seed.
-    peers: BTreeMap<SocketAddr, PeerRecord>,
+    peers: PeerSet,
     downloaded: u32,
 }
 
 impl Swarm {
     fn stats(&self) -> ScrapeStats {
-        let complete = self.peers.values().filter(|p| p.seed).count() as u32;
+        let complete = self.peers.seeds() as u32;
         ScrapeStats {
             complete,
             downloaded: self.downloaded,
@@ -123,7 +116,7 @@ impl Registry {
             if req.event == Event::Completed && !was_seed {
                 swarm.downloaded = swarm.downloaded.saturating_add(1);
             }
-            if swarm.peers.len() < max_peers || swarm.peers.contains_key(&addr) {
+            if swarm.peers.len() < max_peers || swarm.peers.contains(&addr) {
                 swarm.peers.insert(
                     addr,
                     PeerRecord {
@@ -145,12 +138,12 @@ impl Registry {
             let requester_is_seed = req.left == 0;
             swarm
                 .peers
-                .iter()
-                .filter(|(a, p)| **a != addr && !(requester_is_seed && p.seed))
-                .choose_multiple(&mut self.rng, want)
+                .sample(&mut self.rng, want, |a, p| {
+                    *a != addr && !(requester_is_seed && p.seed)
+                })
                 .into_iter()
                 .map(|(a, p)| PeerEntry {
-                    addr: *a,
+                    addr: a,
                     peer_id: Some(p.peer_id),
                 })
                 .collect()
@@ -181,7 +174,7 @@ impl Registry {
     pub fn expire(&mut self, now: Instant) {
         let timeout = self.config.peer_timeout;
         for swarm in self.swarms.values_mut() {
-            swarm.peers.retain(|_, p| now - p.last_seen <= timeout);
+            swarm.peers.retain(|p| now - p.last_seen <= timeout);
         }
         self.swarms.retain(|_, s| !s.peers.is_empty());
     }
@@ -190,7 +183,7 @@ impl Registry {
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.swarms
             .values()
-            .flat_map(|s| s.peers.values())
+            .flat_map(|s| s.peers.records())
             .map(|p| p.last_seen + self.config.peer_timeout + Duration::from_millis(1))
             .min()
     }
