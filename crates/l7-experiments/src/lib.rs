@@ -6,7 +6,7 @@
 //! * [`p2p`]: distribution time, P2P against client-server and the
 //!   course's bounds; free riders; rarest first against random selection.
 //! * [`http`]: page load time, non-persistent / persistent / pipelined /
-//!   multiplexed, against the course's RTT formulas; head-of-line blocking.
+//!   HTTP/2 (the `h2` crate), against the course's RTT formulas; head-of-line blocking.
 //! * [`dash`]: DASH streaming over a bandwidth trace: the player's ABR
 //!   algorithms compared on rebuffering, bitrate and QoE.
 //! * [`dns`]: the resolver's cache, cold walk against cached answers, and

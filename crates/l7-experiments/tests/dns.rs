@@ -16,15 +16,23 @@ fn cold_walk_then_warm_cache() {
         ..Params::default()
     };
     let r = run(&p).unwrap();
-    assert_eq!(r.queries.len(), 3, "{r:?}");
+    assert_eq!(r.queries.len(), 3, "seed {}: {r:?}", p.seed);
     let cold = &r.queries[0];
     assert!(cold.ok);
-    assert_eq!(cold.upstream, 3, "root, TLD, authority: {r:?}");
+    assert_eq!(
+        cold.upstream, 3,
+        "seed {}: root, TLD, authority: {r:?}",
+        p.seed
+    );
     // 100 + 60 + 40 ms of RTT.
-    assert!((200.0..210.0).contains(&cold.latency_ms), "{cold:?}");
+    assert!(
+        (200.0..210.0).contains(&cold.latency_ms),
+        "seed {}: {cold:?}",
+        p.seed
+    );
     for warm in &r.queries[1..] {
-        assert_eq!(warm.upstream, 0, "{warm:?}");
-        assert!(warm.latency_ms < 1.0, "{warm:?}");
+        assert_eq!(warm.upstream, 0, "seed {}: {warm:?}", p.seed);
+        assert!(warm.latency_ms < 1.0, "seed {}: {warm:?}", p.seed);
     }
 }
 
@@ -44,7 +52,8 @@ fn cached_delegation_skips_root_and_tld() {
         misses
             .iter()
             .all(|q| q.upstream == 1 && q.latency_ms < 45.0),
-        "{misses:?}"
+        "seed {}: {misses:?}",
+        p.seed
     );
 }
 
@@ -58,11 +67,16 @@ fn longer_ttls_mean_fewer_upstream_queries() {
     for w in runs.windows(2) {
         assert!(
             w[0].upstream_total > w[1].upstream_total,
-            "{} vs {}",
+            "seed {}: {} vs {}",
+            p.seed,
             w[0].upstream_total,
             w[1].upstream_total
         );
-        assert!(w[0].mean_latency_ms > w[1].mean_latency_ms);
+        assert!(
+            w[0].mean_latency_ms > w[1].mean_latency_ms,
+            "seed {}",
+            p.seed
+        );
     }
 }
 
@@ -70,5 +84,6 @@ fn longer_ttls_mean_fewer_upstream_queries() {
 fn one_seed_gives_one_result() {
     let p = Params::default();
     let a = serde_json::to_string(&run(&p).unwrap()).unwrap();
-    assert_eq!(a, serde_json::to_string(&run(&p).unwrap()).unwrap());
+    let b = serde_json::to_string(&run(&p).unwrap()).unwrap();
+    assert_eq!(a, b, "seed {}", p.seed);
 }

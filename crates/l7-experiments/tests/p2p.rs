@@ -43,22 +43,22 @@ fn p2p_beats_client_server_for_large_n_and_both_respect_their_bounds() {
         let cs = pt.measured_cs_s.expect("client-server completes");
         assert!(
             cs >= pt.bound_cs_s,
-            "N={}: cs {cs} below {}",
+            "N={} seed 1: cs {cs} below {}",
             pt.peers,
             pt.bound_cs_s
         );
         assert!(
             cs <= 1.05 * pt.bound_cs_s + 5.0,
-            "N={}: cs {cs} far above {}",
+            "N={} seed 1: cs {cs} far above {}",
             pt.peers,
             pt.bound_cs_s
         );
-        assert!(pt.measured_s.unwrap() >= pt.bound_p2p_s);
+        assert!(pt.measured_s.unwrap() >= pt.bound_p2p_s, "seed 1: {pt:?}");
     }
     let big = &points[1];
     assert!(
         big.measured_s.unwrap() < big.measured_cs_s.unwrap(),
-        "{big:?}"
+        "seed 1: {big:?}"
     );
 }
 
@@ -69,7 +69,11 @@ fn free_riders_complete_later_than_compliant_peers() {
         ..Params::course(FILE, 8)
     };
     let run = run_swarm(&p).unwrap();
-    assert!(run.free_rider_done_s.iter().all(Option::is_some), "{run:?}");
+    assert!(
+        run.free_rider_done_s.iter().all(Option::is_some),
+        "seed {}: {run:?}",
+        p.seed
+    );
     let compliant = mean(&run.compliant_done_s).unwrap();
     let riders = mean(&run.free_rider_done_s).unwrap();
     assert!(
@@ -84,7 +88,7 @@ fn one_seed_gives_one_result() {
     let p = Params::course(FILE, 4);
     let a = serde_json::to_string(&run_swarm(&p).unwrap()).unwrap();
     let b = serde_json::to_string(&run_swarm(&p).unwrap()).unwrap();
-    assert_eq!(a, b);
+    assert_eq!(a, b, "seed {}", p.seed);
     let c = run_swarm(&Params { seed: 2, ..p }).unwrap();
     assert_ne!(a, serde_json::to_string(&c).unwrap());
 }
@@ -96,5 +100,9 @@ fn random_selection_completes_and_respects_the_bound() {
         ..Params::course(FILE, 6)
     };
     let run = run_swarm(&p).unwrap();
-    assert!(run.measured_s.unwrap() >= run.bound_p2p_s);
+    assert!(
+        run.measured_s.unwrap() >= run.bound_p2p_s,
+        "seed {}: {run:?}",
+        p.seed
+    );
 }

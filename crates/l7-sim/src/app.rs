@@ -33,6 +33,13 @@ pub trait App {
         let _ = (ctx, stream, data);
     }
 
+    /// This host's queue on `stream` fell to the bound given to
+    /// [`Ctx::notify_writable`]: room to write more, as when a TCP send
+    /// buffer drains.
+    fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        let _ = (ctx, stream);
+    }
+
     /// The peer closed its side of the stream; everything it wrote arrived.
     fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
         let _ = (ctx, stream);
@@ -56,6 +63,9 @@ impl<T: App + ?Sized> App for Box<T> {
     }
     fn on_stream_data(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, data: &[u8]) {
         (**self).on_stream_data(ctx, stream, data);
+    }
+    fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        (**self).on_stream_writable(ctx, stream);
     }
     fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
         (**self).on_stream_closed(ctx, stream);
@@ -108,6 +118,20 @@ impl Ctx<'_> {
         bytes: impl Into<Vec<u8>>,
     ) -> Result<(), StreamError> {
         self.core.write(self.host, stream, bytes.into())
+    }
+
+    /// Bytes written on this host's side of `stream` and not yet on the
+    /// wire (a TCP send buffer's fill): writes are never refused, so an
+    /// application that produces bulk data bounds what it queues with this.
+    pub fn queued(&self, stream: StreamId) -> Result<usize, StreamError> {
+        self.core.queued(self.host, stream)
+    }
+
+    /// Calls [`App::on_stream_writable`] once, when at most `at_most` bytes
+    /// wait on this host's side of `stream` (right after this callback if
+    /// that holds already). Arming again replaces the bound.
+    pub fn notify_writable(&mut self, stream: StreamId, at_most: usize) -> Result<(), StreamError> {
+        self.core.notify_writable(self.host, stream, at_most)
     }
 
     /// Closes this host's side of `stream` after what was written.

@@ -40,6 +40,9 @@ pub(crate) enum Event {
     /// A flow has put its current unit on the wire (stale if the flow's
     /// generation moved on because its rate changed).
     UnitSent { flow: FlowKey, generation: u64 },
+    /// The flow's writer asked to hear when its queue is short enough,
+    /// and it is.
+    Writable(FlowKey),
     /// Stream bytes reach the flow's receiver.
     Data { flow: FlowKey, bytes: Vec<u8> },
     /// The flow's sender closed, and everything it wrote has arrived.

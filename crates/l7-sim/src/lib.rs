@@ -11,7 +11,9 @@
 //! bandwidth trace; [`Sim::with_app`] pokes an application from outside;
 //! [`Sim::counters`], [`Sim::trace`] and [`Series`] collect results.
 //! Applications act through a [`Ctx`]: `now()`, `send_datagram`, `connect`,
-//! `write`, `close`, `set_timer`, `rng()`. An adapter for an engine turns
+//! `write`, `close`, `set_timer`, `rng()`, and `queued` /
+//! `notify_writable` to keep a bounded amount of bulk data queued on a
+//! stream, as a TCP send buffer would. An adapter for an engine turns
 //! those callbacks into the engine's `handle_input(now, ..)` /
 //! `handle_timeout(now)` and drains its transmits and next timeout back
 //! into the `Ctx`.

@@ -214,7 +214,16 @@ impl<A: App> Sim<A> {
             // The acceptor writes into flow 1, the initiator into flow 0.
             Event::SynArrived(stream) => self.open(stream, 1),
             Event::Established(stream) => self.open(stream, 0),
-            Event::UnitSent { flow, generation } => self.core.unit_sent(flow, generation),
+            Event::UnitSent { flow, generation } => {
+                if let Some(host) = self.core.unit_sent(flow, generation) {
+                    self.writable(host, flow);
+                }
+            }
+            Event::Writable(flow) => {
+                if let Some(host) = self.core.writer_of(flow) {
+                    self.writable(host, flow);
+                }
+            }
             Event::Data { flow, bytes } => {
                 if let Some(host) = self.core.data_arrived(flow, bytes.len()) {
                     let (app, mut ctx) = self.ctx(host);
@@ -236,6 +245,11 @@ impl<A: App> Sim<A> {
             let (app, mut ctx) = self.ctx(host);
             app.on_stream_open(&mut ctx, stream, info);
         }
+    }
+
+    fn writable(&mut self, host: HostId, flow: FlowKey) {
+        let (app, mut ctx) = self.ctx(host);
+        app.on_stream_writable(&mut ctx, flow.stream);
     }
 
     fn fin(&mut self, flow: FlowKey) {

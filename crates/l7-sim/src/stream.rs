@@ -92,6 +92,8 @@ pub(crate) struct Flow {
     small_free_at: Instant,
     last_arrival: Instant,
     writable: bool,
+    /// Tell the writer once at most this many bytes wait (one-shot).
+    notify_below: Option<usize>,
     fin_queued: bool,
     fin_sent: bool,
     fin_delivered: bool,
@@ -113,6 +115,7 @@ impl Flow {
             small_free_at: Instant::ZERO,
             last_arrival: Instant::ZERO,
             writable: false,
+            notify_below: None,
             fin_queued: false,
             fin_sent: false,
             fin_delivered: false,
@@ -142,6 +145,12 @@ impl Flow {
         self.anchor = now;
         self.rate = rate;
         self.sent_at(now)
+    }
+
+    /// Bytes written and not yet on the wire: the buffer and the unit
+    /// being sent.
+    fn queued(&self) -> usize {
+        self.buffer.len() + self.unit.len()
     }
 
     fn sent_at(&mut self, now: Instant) -> Option<Instant> {
@@ -365,21 +374,54 @@ impl Core {
         Some((here.host, info))
     }
 
-    /// An active flow finished putting its unit on the wire.
-    pub(crate) fn unit_sent(&mut self, key: FlowKey, generation: u64) {
+    /// Bytes `host` wrote on `stream` that are not on the wire yet.
+    pub(crate) fn queued(&self, host: HostId, stream: StreamId) -> Result<usize, StreamError> {
+        let key = self.own_flow(host, stream)?;
+        let s = self.streams[key.stream.index()]
+            .as_ref()
+            .ok_or(StreamError::Unknown)?;
+        Ok(s.flows[usize::from(key.dir)].queued())
+    }
+
+    /// Arms a one-shot notification: `on_stream_writable` once at most
+    /// `at_most` bytes wait on `host`'s side of `stream` (after this
+    /// callback if that holds already).
+    pub(crate) fn notify_writable(
+        &mut self,
+        host: HostId,
+        stream: StreamId,
+        at_most: usize,
+    ) -> Result<(), StreamError> {
+        let key = self.own_flow(host, stream)?;
+        let flow = self.flow_mut(key).ok_or(StreamError::Unknown)?;
+        if flow.queued() <= at_most {
+            flow.notify_below = None;
+            self.queue.push(self.now, Event::Writable(key));
+        } else {
+            flow.notify_below = Some(at_most);
+        }
+        Ok(())
+    }
+
+    /// The host to tell that `key` is writable, if it still has a stream.
+    pub(crate) fn writer_of(&self, key: FlowKey) -> Option<HostId> {
+        let s = self.streams.get(key.stream.index())?.as_ref()?;
+        Some(s.flows[usize::from(key.dir)].src)
+    }
+
+    /// An active flow finished putting its unit on the wire. Returns the
+    /// writer when its notification threshold was reached.
+    pub(crate) fn unit_sent(&mut self, key: FlowKey, generation: u64) -> Option<HostId> {
         let small = self.config.small_write_bytes;
         let piece = self.config.stream_piece_bytes.max(small).max(1);
         let now = self.now;
-        let Some(stream) = self
+        let stream = self
             .streams
             .get_mut(key.stream.index())
-            .and_then(Option::as_mut)
-        else {
-            return;
-        };
+            .and_then(Option::as_mut)?;
         let flow = &mut stream.flows[usize::from(key.dir)];
         if flow.generation != generation || flow.active_slot.is_none() {
-            return;
+            return None;
         }
         let unit = std::mem::take(&mut flow.unit);
         self.hosts[flow.src.index()].counters.stream_bytes_sent += unit.len() as u64;
@@ -391,6 +433,13 @@ impl Core {
                 bytes: unit,
             },
         );
+        let notify = flow
+            .notify_below
+            .filter(|&at_most| flow.buffer.len() <= at_most)
+            .map(|_| flow.src);
+        if notify.is_some() {
+            flow.notify_below = None;
+        }
         if let Some(next) = flow.buffer.take_unit(piece, small) {
             if let Some(done) = flow.begin_unit(next, now) {
                 let generation = flow.generation;
@@ -402,7 +451,7 @@ impl Core {
                     },
                 );
             }
-            return;
+            return notify;
         }
         // Drained: leave the active set and free the share for the others.
         self.sharing.add_load(&flow.resources, -flow.rate);
@@ -415,6 +464,7 @@ impl Core {
             self.queue.push(at, Event::Fin(key));
         }
         self.schedule_recompute(false);
+        notify
     }
 
     /// Shares bandwidth again where something changed and reschedules the

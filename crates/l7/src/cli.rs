@@ -875,7 +875,7 @@ pub enum SimCmd {
     ///          l7 sim p2p --peers 10 --free-riders 3
     P2p(SimP2pArgs),
     /// Page load time: non-persistent (serial, k parallel), persistent,
-    /// pipelined and multiplexed connections against the course's RTT
+    /// pipelined and HTTP/2 (the h2 crate) against the course's RTT
     /// formulas; with --hol, one large object ahead of three small ones.
     ///
     /// Example: l7 sim http --objects 10 --rtt 100ms --bandwidth 10Mbit --plot load.svg

@@ -1,6 +1,7 @@
 //! The browser host: fetches the base page, then its objects, over
 //! connections used as the [`Mode`] says; every response is read by
-//! l7-http's [`ResponseReader`]. Records when each object's last byte
+//! l7-http's [`ResponseReader`], or over one HTTP/2 connection of the
+//! `h2` crate ([`H2Client`]). Records when each object's last byte
 //! arrived.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -12,6 +13,7 @@ use l7_sim::{Ctx, Endpoint, StreamId};
 use l7_wire::Instant;
 
 use super::Mode;
+use super::h2_client::H2Client;
 
 /// Response read timeout (never reached: the simulated network loses nothing).
 const READ_TIMEOUT: Duration = Duration::from_secs(600);
@@ -36,8 +38,8 @@ pub struct Browser {
     conns: BTreeMap<StreamId, Conn>,
     /// Objects not yet given to a connection (non-persistent modes).
     backlog: VecDeque<usize>,
-    /// Connections opened early for the objects (multiplexed mode).
-    spare: Vec<StreamId>,
+    /// The HTTP/2 connection (HTTP/2 mode).
+    h2: Option<(StreamId, H2Client)>,
     done: Vec<Option<Instant>>,
     connections: usize,
 }
@@ -51,7 +53,7 @@ impl Browser {
             objects,
             conns: BTreeMap::new(),
             backlog: VecDeque::new(),
-            spare: Vec::new(),
+            h2: None,
             done: vec![None; objects + 1],
             connections: 0,
         }
@@ -86,25 +88,50 @@ impl Browser {
         Some(stream)
     }
 
-    /// Opens the first connection for the base page (and, multiplexed, one
-    /// per object, ready when the base page names them).
+    /// Opens the first connection for the base page.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_>) {
-        self.open(ctx, [0]);
-        if self.mode == Mode::Multiplexed {
-            for _ in 0..self.objects {
-                if let Some(s) = self.open(ctx, []) {
-                    self.spare.push(s);
-                }
+        if self.mode == Mode::Http2 {
+            if let Ok(stream) = ctx.connect(self.server) {
+                self.connections += 1;
+                let mut client = H2Client::new("server.sim");
+                client.request(0);
+                self.h2 = Some((stream, client));
             }
+            return;
         }
+        self.open(ctx, [0]);
     }
 
     /// A connection is up: send what it has.
     pub fn on_stream_open(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        if self.mode == Mode::Http2 {
+            return self.h2_input(ctx, Some(&[]));
+        }
         if let Some(c) = self.conns.get_mut(&stream) {
             c.open = true;
         }
         self.send(ctx, stream);
+    }
+
+    /// Runs the HTTP/2 connection on new input; asks for the objects once
+    /// the base page is in.
+    fn h2_input(&mut self, ctx: &mut Ctx<'_>, input: Option<&[u8]>) {
+        let Some((stream, client)) = self.h2.as_mut() else {
+            return;
+        };
+        let (mut out, done) = client.handle(input);
+        let now = ctx.now();
+        for obj in done {
+            self.done[obj] = Some(now);
+            if obj == 0 {
+                (1..=self.objects).for_each(|i| client.request(i));
+                out.extend(client.handle(None).0);
+            }
+        }
+        let _ = ctx.write(*stream, out);
+        if self.done.iter().all(Option::is_some) {
+            ctx.stop();
+        }
     }
 
     fn send(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
@@ -141,6 +168,9 @@ impl Browser {
 
     /// Response bytes arrived.
     pub fn on_stream_data(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, data: &[u8]) {
+        if self.mode == Mode::Http2 {
+            return self.h2_input(ctx, Some(data));
+        }
         let now = ctx.now();
         let persistent = self.persistent();
         let mut finished = Vec::new();
@@ -168,7 +198,7 @@ impl Browser {
         for obj in finished {
             self.done[obj] = Some(now);
             if obj == 0 {
-                self.base_done(ctx, stream);
+                self.base_done(stream);
             }
         }
         if idle && !persistent {
@@ -183,7 +213,7 @@ impl Browser {
     }
 
     /// The base page arrived: the client now knows the objects.
-    fn base_done(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+    fn base_done(&mut self, stream: StreamId) {
         let objects = 1..=self.objects;
         match self.mode {
             Mode::NonPersistent { .. } => {
@@ -194,15 +224,7 @@ impl Browser {
                     c.to_send.extend(objects);
                 }
             }
-            Mode::Multiplexed => {
-                let spare = std::mem::take(&mut self.spare);
-                for (s, obj) in spare.into_iter().zip(objects) {
-                    if let Some(c) = self.conns.get_mut(&s) {
-                        c.to_send.push_back(obj);
-                    }
-                    self.send(ctx, s);
-                }
-            }
+            Mode::Http2 => {}
         }
     }
 
@@ -221,6 +243,9 @@ impl Browser {
 
     /// The server closed its side.
     pub fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        if let Some((_, client)) = self.h2.as_mut() {
+            client.handle_eof();
+        }
         let _ = ctx.close(stream);
         if self.conns.remove(&stream).is_some() {
             self.next_non_persistent(ctx);

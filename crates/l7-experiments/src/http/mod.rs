@@ -2,15 +2,15 @@
 //! objects over a path of given RTT and bandwidth, fetched by l7-http's
 //! server connection and response reader with non-persistent connections
 //! (serial or k in parallel), one persistent connection (one request at a
-//! time, or pipelined), or multiplexed; and head-of-line blocking, one
-//! large object before three small ones.
-//!
-//! Multiplexed mode stands in for HTTP/2, which l7 does not implement yet:
-//! each object gets its own already-open connection, so responses share
-//! the link the way HTTP/2's interleaved frames do. Its connection setups
-//! overlap the base page's.
+//! time, or pipelined), or one HTTP/2 connection run by the `h2` crate on
+//! both ends with l7's round-robin interleaver of response bodies (as
+//! `l7 http serve` does); and head-of-line blocking, one large object
+//! before three small ones.
 
 mod client;
+mod h2_client;
+mod h2_server;
+mod pipe;
 pub(crate) mod server;
 
 use std::time::Duration;
@@ -36,8 +36,9 @@ pub enum Mode {
     Persistent,
     /// One connection; every object requested at once.
     Pipelined,
-    /// One open connection per object, all transferring at once.
-    Multiplexed,
+    /// One HTTP/2 connection; every object requested at once, the
+    /// responses' DATA frames interleaved.
+    Http2,
 }
 
 impl Mode {
@@ -48,7 +49,7 @@ impl Mode {
             Mode::NonPersistent { parallel } => format!("non-persistent, {parallel} parallel"),
             Mode::Persistent => "persistent, no pipelining".into(),
             Mode::Pipelined => "persistent, pipelined".into(),
-            Mode::Multiplexed => "multiplexed (HTTP/2-like)".into(),
+            Mode::Http2 => "HTTP/2, one connection".into(),
         }
     }
 }
@@ -85,7 +86,7 @@ impl Page {
         let rtts = match mode {
             Mode::NonPersistent { parallel } => 2.0 + 2.0 * (n / parallel.max(1) as f64).ceil(),
             Mode::Persistent => 2.0 + n,
-            Mode::Pipelined | Mode::Multiplexed => 3.0,
+            Mode::Pipelined | Mode::Http2 => 3.0,
         };
         rtts * rtt + all
     }
@@ -150,7 +151,10 @@ pub fn load(page: &Page, mode: Mode) -> Load {
     let host = HostParams::symmetric(page.bandwidth_bps);
     let mut sizes = vec![page.base_bytes];
     sizes.extend(&page.objects);
-    let server = sim.add_host(host, Node::Server(WebServer::new(sizes)));
+    let server = sim.add_host(
+        host,
+        Node::Server(WebServer::new(sizes, mode == Mode::Http2)),
+    );
     let browser = Browser::new(Endpoint::new(server, HTTP_PORT), mode, page.objects.len());
     let b = sim.add_host(host, Node::Browser(Box::new(browser)));
     sim.run_until(Instant::ZERO + Duration::from_secs(3600));
@@ -174,13 +178,13 @@ pub fn load(page: &Page, mode: Mode) -> Load {
 }
 
 /// Every mode on one page: serial and k-parallel non-persistent,
-/// persistent, pipelined, multiplexed.
+/// persistent, pipelined, HTTP/2.
 pub fn compare(page: &Page, parallel: usize) -> Vec<Load> {
     let mut modes = vec![Mode::NonPersistent { parallel: 1 }];
     if parallel > 1 {
         modes.push(Mode::NonPersistent { parallel });
     }
-    modes.extend([Mode::Persistent, Mode::Pipelined, Mode::Multiplexed]);
+    modes.extend([Mode::Persistent, Mode::Pipelined, Mode::Http2]);
     modes.into_iter().map(|m| load(page, m)).collect()
 }
 
@@ -226,10 +230,10 @@ pub fn hol_page(rtt: Duration, bandwidth_bps: u64, large: u64, small: u64, seed:
     }
 }
 
-/// HTTP/1.1 (one persistent, pipelined connection) against multiplexing on
-/// the head-of-line page.
+/// HTTP/1.1 (one persistent, pipelined connection) against HTTP/2 on the
+/// head-of-line page.
 pub fn hol(page: &Page) -> Vec<Load> {
-    vec![load(page, Mode::Pipelined), load(page, Mode::Multiplexed)]
+    vec![load(page, Mode::Pipelined), load(page, Mode::Http2)]
 }
 
 /// When each object of the head-of-line page arrived, per mode.

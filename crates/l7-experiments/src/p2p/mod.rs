@@ -134,6 +134,11 @@ impl App for Node {
             Node::Tracker(_) => {}
         }
     }
+    fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        if let Node::Peer(p) = self {
+            p.on_stream_writable(ctx, stream);
+        }
+    }
     fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
         match self {
             Node::Peer(p) => p.on_stream_closed(ctx, stream),

@@ -1,15 +1,19 @@
 //! A BitTorrent peer in the simulator: l7-p2p's [`Torrent`] engine and
 //! [`UdpTrackerClient`], driven through the simulator's [`Ctx`]. Streams
 //! carry the engine's bytes; blocks it is asked to upload are generated
-//! ([`content`](super::content)); verified pieces are dropped (nothing is
-//! stored). A free rider runs the same engine but never answers a request.
+//! ([`content`](super::content)) only when the connection's send buffer
+//! has room for them, as a real client reads from disk when its socket is
+//! writable, so a connection never queues more than [`SEND_BUFFER`] bytes
+//! and a choke or cancel still stops what has not left; verified pieces
+//! are dropped (nothing is stored). A free rider runs the same engine but
+//! never answers a request.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use l7_p2p::metainfo::Metainfo;
-use l7_p2p::peer_wire::Bitfield;
+use l7_p2p::peer_wire::{BLOCK_SIZE, Bitfield, BlockRef};
 use l7_p2p::swarm::{Direction, PeerKey, Torrent, TorrentConfig, TorrentEvent};
 use l7_p2p::tracker::{AnnounceRequest, Event, UdpTrackerClient, UdpTrackerOutcome};
 use l7_sim::{Ctx, Endpoint, HostId, StreamId, StreamInfo, TimerId};
@@ -27,6 +31,11 @@ const NUMWANT: u32 = 50;
 const MIN_SESSIONS: usize = 4;
 /// ...at most this often.
 const REANNOUNCE: std::time::Duration = std::time::Duration::from_secs(60);
+/// A PIECE message: 13 bytes of header and a block.
+const PIECE_MESSAGE: usize = 13 + BLOCK_SIZE as usize;
+/// Most bytes queued on one connection: the block on the wire and the
+/// next, so the flow never idles while requests wait.
+const SEND_BUFFER: usize = 2 * PIECE_MESSAGE;
 
 /// What a peer is in the experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +73,8 @@ pub struct PeerApp {
     stream_of: BTreeMap<PeerKey, StreamId>,
     /// Hosts connected or being dialed (one session per pair of hosts).
     hosts: BTreeSet<HostId>,
+    /// Requested blocks not read yet, per connection.
+    to_upload: BTreeMap<PeerKey, VecDeque<BlockRef>>,
     timer: Option<(TimerId, Instant)>,
     done_at: Option<Instant>,
     /// When we last asked the tracker for peers.
@@ -98,6 +109,7 @@ impl PeerApp {
             key_of: BTreeMap::new(),
             stream_of: BTreeMap::new(),
             hosts: BTreeSet::new(),
+            to_upload: BTreeMap::new(),
             timer: None,
             done_at: None,
             announced_at: None,
@@ -192,10 +204,53 @@ impl PeerApp {
     pub fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
         if let Some((key, host)) = self.key_of.remove(&stream) {
             self.stream_of.remove(&key);
+            self.to_upload.remove(&key);
             self.torrent.peer_disconnected(key);
             self.hosts.remove(&host);
             let _ = ctx.close(stream);
             self.pump(ctx);
+        }
+    }
+
+    /// A connection's send buffer has room again.
+    pub fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        if let Some(&(key, _)) = self.key_of.get(&stream) {
+            self.upload(ctx, key);
+            self.pump(ctx);
+        }
+    }
+
+    /// Reads requested blocks for `peer` while its connection's send
+    /// buffer has room; asks to hear when it drains if some remain.
+    fn upload(&mut self, ctx: &mut Ctx<'_>, peer: PeerKey) {
+        let Some(&stream) = self.stream_of.get(&peer) else {
+            return;
+        };
+        let now = ctx.now();
+        while let Ok(queued) = ctx.queued(stream) {
+            let Some(queue) = self.to_upload.get_mut(&peer) else {
+                return;
+            };
+            if queued >= SEND_BUFFER {
+                let _ = ctx.notify_writable(stream, SEND_BUFFER - PIECE_MESSAGE);
+                return;
+            }
+            let Some(block) = queue.pop_front() else {
+                self.to_upload.remove(&peer);
+                return;
+            };
+            let data = vec![piece_byte(block.index); block.length as usize];
+            self.torrent.block_read(now, peer, block, data);
+            self.transmit(ctx);
+        }
+    }
+
+    /// Writes what the engine has for each peer.
+    fn transmit(&mut self, ctx: &mut Ctx<'_>) {
+        while let Some((peer, bytes)) = self.torrent.poll_transmit() {
+            if let Some(&stream) = self.stream_of.get(&peer) {
+                let _ = ctx.write(stream, bytes);
+            }
         }
     }
 
@@ -225,8 +280,11 @@ impl PeerApp {
             match event {
                 TorrentEvent::ReadBlock { peer, block } => {
                     if self.role != Role::FreeRider {
-                        let data = vec![piece_byte(block.index); block.length as usize];
-                        self.torrent.block_read(now, peer, block, data);
+                        let queue = self.to_upload.entry(peer).or_default();
+                        queue.push_back(block);
+                        if queue.len() == 1 {
+                            self.upload(ctx, peer);
+                        }
                     }
                 }
                 TorrentEvent::Complete => {
@@ -240,6 +298,7 @@ impl PeerApp {
                     }
                 }
                 TorrentEvent::Disconnect { peer, .. } => {
+                    self.to_upload.remove(&peer);
                     if let Some(stream) = self.stream_of.remove(&peer) {
                         if let Some((_, host)) = self.key_of.remove(&stream) {
                             self.hosts.remove(&host);
@@ -259,11 +318,7 @@ impl PeerApp {
                 | TorrentEvent::Banned(_) => {}
             }
         }
-        while let Some((peer, bytes)) = self.torrent.poll_transmit() {
-            if let Some(&stream) = self.stream_of.get(&peer) {
-                let _ = ctx.write(stream, bytes);
-            }
-        }
+        self.transmit(ctx);
         while let Some(d) = self.tracker.poll_transmit() {
             ctx.send_datagram(PEER_PORT, self.setup.tracker, d);
         }
