@@ -41,7 +41,8 @@ pub fn check_request(data: &[u8]) {
     drive_server(data);
 }
 
-/// Feeds `data` to a server connection in pieces, answering every request.
+/// Feeds `data` to a server connection in pieces, answering every request
+/// (its body through the connection or written directly, by turns).
 pub fn drive_server(data: &[u8]) {
     let (step, data) = pieces(data);
     let mut conn = ServerConnection::new(Instant::ZERO, ServerConfig::default());
@@ -53,7 +54,13 @@ pub fn drive_server(data: &[u8]) {
                 conn.want_body();
                 let _ = request.head.validate();
                 let _ = conn.send_response(now, ResponseHead::new(200), Some(2));
-                let _ = conn.send_body(now, b"ok");
+                // Every other request as a driver writing the body itself.
+                if i % 2 == 0 {
+                    let _ = conn.send_body(now, b"ok");
+                } else {
+                    let _ = conn.poll_transmit();
+                    let _ = conn.send_body_direct(now, 2);
+                }
             }
         }
         let _ = conn.poll_transmit();

@@ -63,6 +63,9 @@ struct Driver<H> {
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished_rx: mpsc::UnboundedReceiver<Finished>,
     idle: Pin<Box<Sleep>>,
+    /// When anything last moved; the idle timer is moved on from it only
+    /// when it fires (cheaper than resetting it at every step).
+    last_progress: tokio::time::Instant,
 }
 
 /// Serves one HTTP/2 connection (after ALPN `h2`, or a cleartext
@@ -96,6 +99,7 @@ where
         finished_tx,
         finished_rx,
         idle,
+        last_progress: tokio::time::Instant::now(),
     };
     std::future::poll_fn(|cx| d.poll(&mut conn, cx)).await;
 }
@@ -131,11 +135,15 @@ impl<H: Handler> Driver<H> {
             }
             progressed |= self.send_turns(cx);
             if progressed {
-                let deadline = tokio::time::Instant::now() + self.origin.config.idle_timeout;
-                self.idle.as_mut().reset(deadline);
+                self.last_progress = tokio::time::Instant::now();
                 continue;
             }
             if self.idle.as_mut().poll(cx).is_ready() {
+                let deadline = self.last_progress + self.origin.config.idle_timeout;
+                if deadline > tokio::time::Instant::now() {
+                    self.idle.as_mut().reset(deadline);
+                    continue;
+                }
                 if !self.streams.is_empty() {
                     // Responses wait and the client has taken nothing for
                     // the whole idle time (no WINDOW_UPDATE): drop it.

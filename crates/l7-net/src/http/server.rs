@@ -17,7 +17,7 @@ use l7_http::files::upload::Upload;
 use l7_http::files::{Body, FileResponse, FileServer, read_range};
 use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
 use l7_http::wire::date::format_http_date;
-use l7_http::wire::{Headers, RequestHead};
+use l7_http::wire::{Headers, RequestHead, ResponseHead};
 use l7_wire::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -106,7 +106,7 @@ pub async fn serve<H: Handler>(
                         if s.get_ref().1.alpn_protocol() == Some(b"h2") {
                             super::h2::connection(s, peer, origin).await
                         } else {
-                            connection(s, peer, origin, &[]).await
+                            connection(s, peer, origin, &[], read_buffer()).await
                         }
                     }
                 }
@@ -140,7 +140,7 @@ where
     H: Handler,
 {
     let mut start = Vec::with_capacity(PREFACE.len());
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = read_buffer();
     while start.len() < PREFACE.len() && PREFACE.starts_with(&start) {
         match tokio::time::timeout(origin.config.header_timeout, stream.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => start.extend_from_slice(&buf[..n]),
@@ -151,7 +151,7 @@ where
     if start.starts_with(PREFACE) {
         super::h2::connection(Prefixed::new(start, stream), peer, origin).await
     } else {
-        connection(stream, peer, origin, &start).await
+        connection(stream, peer, origin, &start, buf).await
     }
 }
 
@@ -181,12 +181,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 }
 
-/// Serves HTTP/1.1 on `stream`, whose first bytes `start` were already read.
+/// A connection's read buffer.
+fn read_buffer() -> Vec<u8> {
+    vec![0u8; 16 * 1024]
+}
+
+/// Serves HTTP/1.1 on `stream`, whose first bytes `start` were already
+/// read, reading into `buf` (handed on so a connection allocates one).
 async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
     stream: S,
     peer: SocketAddr,
     origin: Arc<Origin<H>>,
     start: &[u8],
+    mut buf: Vec<u8>,
 ) {
     let epoch = std::time::Instant::now();
     let mut http = ServerConnection::new(Instant::ZERO, origin.config.clone());
@@ -199,7 +206,6 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
         epoch,
         out: Vec::new(),
     };
-    let mut buf = vec![0u8; 16 * 1024];
     let mut upload: Option<(RequestHead<'static>, Option<Upload>)> = None;
     loop {
         while let Some(event) = c.http.poll_event() {
@@ -321,11 +327,12 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     log: &AccessLog,
     peer: SocketAddr,
     head: &RequestHead<'_>,
-    response: FileResponse,
+    mut response: FileResponse,
 ) -> Result<(), ()> {
     let now = c.now();
     let len = response.body.len();
-    let mut out_head = response.head();
+    let mut out_head = ResponseHead::new(response.status);
+    out_head.headers = std::mem::take(&mut response.headers);
     stamp(&mut out_head.headers);
     let wants_body = c
         .http
