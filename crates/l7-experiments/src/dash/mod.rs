@@ -155,7 +155,7 @@ pub fn run(p: &Params) -> Result<Run, DashSimError> {
     });
     let origin = sim.add_host(
         HostParams::symmetric(ORIGIN_BPS),
-        Node::Origin(WebServer::new(catalogue.object_sizes())),
+        Node::Origin(WebServer::new(catalogue.object_sizes(), false)),
     );
     let server = Endpoint::new(origin, HTTP_PORT);
     let first = p.trace.rate_bps(0.0) as u64;
