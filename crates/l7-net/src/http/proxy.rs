@@ -38,6 +38,8 @@ const VIA: &str = "1.1 l7";
 const MAX_RELAYED_BODY: usize = 64 << 20;
 /// A client that stops reading for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest output buffer kept for a connection's next response.
+const KEEP_BUFFER: usize = 1 << 20;
 /// A tunnel lasts at most this long.
 const TUNNEL_MAX: Duration = Duration::from_secs(300);
 /// The proxy's own status page (origin-form requests in forward mode).
@@ -147,13 +149,14 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) 
     http.handle_input(now(), &start);
     let mut fetcher = proxy.fetcher();
     let mut buf = vec![0u8; 16 * 1024];
+    let mut out = Vec::new();
     let mut pending: Option<(RequestHead<'static>, Vec<u8>)> = None;
     loop {
         while let Some(event) = http.poll_event() {
             match event {
                 ServerEvent::Request(req) => {
                     if req.head.method == "CONNECT" {
-                        let _ = flush(&mut http, &mut stream).await;
+                        let _ = flush(&mut http, &mut stream, &mut out).await;
                         tunnel(stream, peer, &req.head, &proxy).await;
                         return;
                     }
@@ -177,7 +180,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) 
                 ServerEvent::BodyAborted => pending = None,
             }
         }
-        if flush(&mut http, &mut stream).await.is_err() {
+        if flush(&mut http, &mut stream, &mut out).await.is_err() {
             return;
         }
         if http.is_closing() {
@@ -200,11 +203,20 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, proxy: Arc<Proxy>) 
     }
 }
 
-async fn flush(http: &mut ServerConnection, stream: &mut TcpStream) -> std::io::Result<()> {
-    while let Some(bytes) = http.poll_transmit() {
-        tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes))
+/// Writes what the connection has to send, through one buffer per
+/// connection (its allocation is kept between responses).
+async fn flush(
+    http: &mut ServerConnection,
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    while http.transmit_into(out) {
+        tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(out))
             .await
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    }
+    if out.capacity() > KEEP_BUFFER {
+        *out = Vec::new();
     }
     Ok(())
 }
