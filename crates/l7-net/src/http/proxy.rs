@@ -38,6 +38,17 @@ const VIA: &str = "1.1 l7";
 const MAX_RELAYED_BODY: usize = 64 << 20;
 /// A client that stops reading for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Request fields never forwarded: the cache key does not hold them, yet
+/// origins build answers from them (web cache poisoning).
+const UNKEYED: [&str; 7] = [
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-scheme",
+    "x-host",
+    "x-original-url",
+    "x-rewrite-url",
+    "forwarded",
+];
 /// Largest output buffer kept for a connection's next response.
 const KEEP_BUFFER: usize = 1 << 20;
 /// A tunnel lasts at most this long.
@@ -273,6 +284,11 @@ pub(super) async fn answer(
     remove_hop_by_hop(&mut headers);
     headers.remove("host");
     headers.remove("proxy-authorization");
+    // Unkeyed fields that origins use to build links or pick a host: a
+    // client could otherwise poison the entry every other client gets.
+    for name in UNKEYED {
+        headers.remove(name);
+    }
     headers.append("Via", VIA.as_bytes());
     let request = Request {
         method: head.method.to_string(),
@@ -343,6 +359,7 @@ pub(super) fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) 
     head.headers
         .append("Content-Type", &b"text/plain; charset=utf-8"[..]);
     head.headers.append("Via", VIA.as_bytes());
+    head.headers.append("X-Cache", &b"MISS"[..]);
     (head, body.as_bytes().to_vec())
 }
 
