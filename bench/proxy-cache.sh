@@ -18,6 +18,10 @@ build_release
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/www" "$work/tmp" "$work/ncache"
+# nginx's worker runs as an unprivileged user when started as root: it must
+# read the files and write its cache and temporary files.
+chmod 755 "$work" "$work/www"
+chmod 777 "$work/tmp" "$work/ncache"
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 head -c 102400 /dev/urandom > "$work/www/100k.bin"
 origin=28080 l7port=28081 ngport=28082
@@ -35,7 +39,7 @@ http {
   server { listen 127.0.0.1:$origin; root $work/www; expires 1h; }
   server {
     listen 127.0.0.1:$ngport;
-    location / { proxy_pass http://127.0.0.1:$origin; proxy_cache bench; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location / { proxy_pass http://127.0.0.1:$origin; proxy_cache bench; proxy_http_version 1.1; proxy_set_header Connection ""; add_header X-Cache \$upstream_cache_status; }
   }
 }
 CONF
@@ -44,8 +48,11 @@ CONF
 taskset -c 0 nginx -p "$work" -c "$work/nginx.conf" &
 wait_port 127.0.0.1 "$origin"
 
-run_wrk() { # PORT PATH
+run_wrk() { # PORT PATH — after checking that the proxy answers from its cache
   curl -s -o /dev/null "http://127.0.0.1:$1$2"
+  local head
+  head=$(curl -s -o /dev/null -D - "http://127.0.0.1:$1$2")
+  grep -qi '^x-cache: HIT' <<<"$head" || { echo "port $1 does not answer $2 from its cache" >&2; exit 1; }
   taskset -c 1 wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$1$2" | awk '/Requests\/sec/ {print $2}'
 }
 

@@ -29,12 +29,13 @@ fn origin() -> Origin {
     let dir = Scratch::new(&format!("proxy-origin-{}", free_port()));
     let port = free_port();
     let www = dir.join("www");
-    for sub in ["slow", "swr", "flood"] {
+    for sub in ["slow", "swr", "flood", "private"] {
         std::fs::create_dir_all(www.join(sub)).unwrap();
     }
     std::fs::write(www.join("slow/o.txt"), slow_body()).unwrap();
     std::fs::write(www.join("swr/o.txt"), "swr object\n").unwrap();
     std::fs::write(www.join("a.txt"), "0123456789abcdefghij\n").unwrap();
+    std::fs::write(www.join("private/o.txt"), "alice's page\n").unwrap();
     std::fs::write(www.join("blob.bin"), pseudo_random(20_000, 7)).unwrap();
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let d = dir.0.display();
@@ -57,6 +58,8 @@ http {{
     location /slow/ {{ limit_rate 8k; expires 1h; }}
     location /swr/ {{ add_header Cache-Control "max-age=1, stale-while-revalidate=600"; }}
     location /flood/ {{ expires 1h; try_files /blob.bin =404; }}
+    location /private/ {{ add_header Cache-Control "private, max-age=3600"; }}
+    location = /host {{ add_header Cache-Control "max-age=3600"; return 200 "links to $http_x_forwarded_host\n"; }}
     location / {{ expires 1h; }}
   }}
 }}
@@ -471,4 +474,31 @@ fn clients_speak_http2_with_prior_knowledge() {
     );
     assert!(report.contains("status codes: 400 2xx"), "{report}");
     assert_eq!(o.hits("/a.txt"), ["200"], "one origin request in all");
+}
+
+#[test]
+fn one_client_cannot_poison_or_read_another_clients_answers() {
+    let o = origin();
+    let p = proxy(&o.dir.join("store"), &[]);
+    // A response to a request with Authorization is not reused.
+    let url = o.url("/a.txt");
+    let auth = curl_via(&p, &["-H", "Authorization: Basic YWxpY2U6cw==", &url]);
+    assert_eq!(x_cache(&auth), "MISS");
+    assert_eq!(x_cache(&curl_via(&p, &[&url])), "MISS");
+    assert_eq!(o.hits("/a.txt").len(), 2);
+    // Nor is a private one.
+    let private = o.url("/private/o.txt");
+    assert_eq!(x_cache(&curl_via(&p, &[&private])), "MISS");
+    assert_eq!(x_cache(&curl_via(&p, &[&private])), "MISS");
+    // An unkeyed X-Forwarded-Host never reaches the origin, so the stored
+    // answer is the one every client would get.
+    let host = o.url("/host");
+    let evil = curl_via(&p, &["-H", "X-Forwarded-Host: evil.example", &host]);
+    assert!(!evil.contains("evil"), "{evil}");
+    let next = curl_via(&p, &[&host]);
+    assert_eq!(x_cache(&next), "HIT");
+    assert!(next.ends_with("links to \n"), "{next}");
+    // The Host is part of the key: another name is another entry.
+    let other = format!("http://localhost:{}/a.txt", o.port);
+    assert_eq!(x_cache(&curl_via(&p, &[&other])), "MISS");
 }

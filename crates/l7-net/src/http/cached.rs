@@ -222,18 +222,7 @@ pub async fn fetch(
 fn gateway_timeout(request: Request, obs: &mut dyn Observer) -> Fetched {
     let mut head = ResponseHead::new(504);
     head.headers.append("Content-Length", &b"0"[..]);
-    let response = Response {
-        interim: Vec::new(),
-        head,
-        http2: false,
-        reusable: true,
-    };
-    obs.response(&response);
-    Fetched {
-        request,
-        response,
-        body_bytes: 0,
-    }
+    local(head, &[], &request, obs)
 }
 
 /// Sends `request` to the origin (conditional on the stored entry being
@@ -362,6 +351,16 @@ impl Observer for Discard {}
 fn serve(entry: &Entry, age: u64, request: &Request, obs: &mut dyn Observer) -> Fetched {
     let mut head = entry.head.clone();
     head.headers.set("Age", age.to_string().into_bytes());
+    local(head, &entry.body, request, obs)
+}
+
+/// Answers without the origin: `head` and `body` go to the observer.
+fn local(
+    head: ResponseHead<'static>,
+    body: &[u8],
+    request: &Request,
+    obs: &mut dyn Observer,
+) -> Fetched {
     let response = Response {
         interim: Vec::new(),
         head,
@@ -369,13 +368,13 @@ fn serve(entry: &Entry, age: u64, request: &Request, obs: &mut dyn Observer) -> 
         reusable: true,
     };
     obs.response(&response);
-    if request.method != "HEAD" {
-        let _ = obs.body(&entry.body);
+    if request.method != "HEAD" && !body.is_empty() {
+        let _ = obs.body(body);
     }
     Fetched {
         request: request.clone(),
         response,
-        body_bytes: entry.body.len() as u64,
+        body_bytes: body.len() as u64,
     }
 }
 

@@ -39,6 +39,19 @@ const VIA: &str = "1.1 l7";
 const MAX_RELAYED_BODY: usize = 64 << 20;
 /// A client that stops reading for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Request fields never forwarded: the cache key does not hold them, yet
+/// origins build answers from them (web cache poisoning).
+const UNKEYED: [&str; 7] = [
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-scheme",
+    "x-host",
+    "x-original-url",
+    "x-rewrite-url",
+    "forwarded",
+];
+/// Largest output buffer kept for a connection's next response.
+const KEEP_BUFFER: usize = 1 << 20;
 /// A tunnel lasts at most this long.
 const TUNNEL_MAX: Duration = Duration::from_secs(300);
 /// The proxy's own status page (origin-form requests in forward mode).
@@ -167,13 +180,14 @@ where
     http.handle_input(now(), &start);
     let mut fetcher = proxy.fetcher();
     let mut buf = vec![0u8; 16 * 1024];
+    let mut out = Vec::new();
     let mut pending: Option<(RequestHead<'static>, Vec<u8>)> = None;
     loop {
         while let Some(event) = http.poll_event() {
             match event {
                 ServerEvent::Request(req) => {
                     if req.head.method == "CONNECT" {
-                        let _ = flush(&mut http, &mut stream).await;
+                        let _ = flush(&mut http, &mut stream, &mut out).await;
                         tunnel(stream, peer, &req.head, &proxy).await;
                         return;
                     }
@@ -197,7 +211,7 @@ where
                 ServerEvent::BodyAborted => pending = None,
             }
         }
-        if flush(&mut http, &mut stream).await.is_err() {
+        if flush(&mut http, &mut stream, &mut out).await.is_err() {
             return;
         }
         if http.is_closing() {
@@ -220,14 +234,20 @@ where
     }
 }
 
+/// Writes what the connection has to send, through one buffer per
+/// connection (its allocation is kept between responses).
 async fn flush<S: AsyncWrite + Unpin>(
     http: &mut ServerConnection,
     stream: &mut S,
+    out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    while let Some(bytes) = http.poll_transmit() {
-        tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes))
+    while http.transmit_into(out) {
+        tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(out))
             .await
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    }
+    if out.capacity() > KEEP_BUFFER {
+        *out = Vec::new();
     }
     Ok(())
 }
@@ -284,6 +304,11 @@ pub(super) async fn answer(
     remove_hop_by_hop(&mut headers);
     headers.remove("host");
     headers.remove("proxy-authorization");
+    // Unkeyed fields that origins use to build links or pick a host: a
+    // client could otherwise poison the entry every other client gets.
+    for name in UNKEYED {
+        headers.remove(name);
+    }
     headers.append("Via", VIA.as_bytes());
     let request = Request {
         method: head.method.to_string(),
@@ -354,6 +379,7 @@ pub(super) fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) 
     head.headers
         .append("Content-Type", &b"text/plain; charset=utf-8"[..]);
     head.headers.append("Via", VIA.as_bytes());
+    head.headers.append("X-Cache", &b"MISS"[..]);
     (head, body.as_bytes().to_vec())
 }
 
