@@ -7,6 +7,8 @@
 //!   course's bounds; free riders; rarest first against random selection.
 //! * [`http`]: page load time, non-persistent / persistent / pipelined /
 //!   multiplexed, against the course's RTT formulas; head-of-line blocking.
+//! * [`dash`]: DASH streaming over a bandwidth trace: the player's ABR
+//!   algorithms compared on rebuffering, bitrate and QoE.
 //! * [`dns`]: the resolver's cache, cold walk against cached answers, and
 //!   the effect of TTLs.
 //!
@@ -14,6 +16,7 @@
 //! the same numbers.
 #![forbid(unsafe_code)]
 
+pub mod dash;
 pub mod dns;
 pub mod http;
 pub mod p2p;

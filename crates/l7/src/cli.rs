@@ -83,7 +83,8 @@ pub enum Command {
     /// Example: l7 proxy --listen 127.0.0.1:3128
     /// then:    curl -x http://127.0.0.1:3128 http://gaia.cs.umass.edu/
     Proxy(ProxyArgs),
-    /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve it.
+    /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve
+    /// it, write the shipped bandwidth traces.
     #[command(subcommand)]
     Dash(DashCmd),
     /// A headless adaptive DASH player: fetch an MPD and its segments, choose
@@ -880,6 +881,12 @@ pub enum SimCmd {
     /// Example: l7 sim dns --rtt-root 100ms --rtt-tld 60ms --rtt-auth 40ms --plot dns.svg
     ///          l7 sim dns --ttls 1,60,300,3600 --plot ttl.svg
     Dns(SimDnsArgs),
+    /// DASH streaming: l7's player and ABR algorithms (rate, bola, hybrid,
+    /// mpc) over a bandwidth trace; bitrate, stalls and QoE_lin.
+    ///
+    /// Example: l7 sim dash --shape step-down --abr bola --plot dash.svg
+    ///          l7 sim dash --compare
+    Dash(SimDashArgs),
 }
 
 #[derive(Debug, Args)]
@@ -1040,6 +1047,11 @@ pub enum DashCmd {
     /// Example: l7 dash serve --root ./video --listen 127.0.0.1:8080
     /// then:    l7 play http://127.0.0.1:8080/manifest.mpd
     Serve(DashServeArgs),
+    /// Write the shipped bandwidth traces (steady, step-down, oscillating,
+    /// 3G-like, LTE-like): one `time_s kbit_s` line per step.
+    ///
+    /// Example: l7 dash traces -o worlds/textbook/traces --seed 1
+    Traces(DashTracesArgs),
 }
 
 /// `l7 dash package`.
@@ -1118,4 +1130,49 @@ pub struct PlayArgs {
     /// Bound on connecting, and on the server's silences.
     #[arg(long, default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct DashTracesArgs {
+    /// Directory to write the .trace files into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the random shapes (same seed, same files).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Length of each trace (it repeats after that).
+    #[arg(long, default_value = "600s", value_parser = duration)]
+    pub duration: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SimDashArgs {
+    /// The bandwidth trace, as for `l7 dash serve --shape` (named so, as
+    /// --trace is the global wire-trace flag): a shipped trace (steady,
+    /// step-down, oscillating, 3g, lte) or a file of `time_s kbit_s` lines.
+    /// With --compare and no --shape: every shipped trace.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub shape: Option<String>,
+    /// ABR algorithm: rate, bola, hybrid or mpc.
+    #[arg(long, default_value = "hybrid")]
+    pub abr: String,
+    /// Run every algorithm (on --trace, or on every shipped trace).
+    #[arg(long)]
+    pub compare: bool,
+    /// Length of the video.
+    #[arg(long, default_value = "600s", value_parser = duration)]
+    pub session: Duration,
+    /// Segment duration.
+    #[arg(long, default_value = "4s", value_parser = duration)]
+    pub segment: Duration,
+    /// Never abandon a download that would stall.
+    #[arg(long)]
+    pub no_abandon: bool,
+    /// Seed of the segment sizes (same seed, same result).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a plot (.svg or .png): bitrate, link rate and buffer over time
+    /// (with --compare: each algorithm's bitrate on the first trace).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }

@@ -3,7 +3,7 @@
 //! entities and character references, CDATA, comments, processing
 //! instructions and a DOCTYPE without an internal subset (both skipped).
 //! Namespace prefixes are dropped from element names (`mpd:MPD` is `MPD`);
-//! attribute names are kept whole; whitespace around character data is
+//! attribute names are kept whole; whitespace around an element's text is
 //! dropped. Input size, depth, element count and
 //! attributes per element are bounded, and the reader never recurses, so
 //! no input makes it panic, overflow the stack or allocate without limit.
@@ -191,12 +191,10 @@ pub fn parse(input: &[u8]) -> Result<Element, XmlError> {
             }
         } else {
             let end = c.rest().find('<').unwrap_or(c.rest().len());
-            // Whitespace around character data is layout (MPD text is URLs
-            // and titles); escaped whitespace (&#xA;) is kept.
-            let raw = c.rest()[..end].trim();
+            let raw = &c.rest()[..end];
             match stack.last_mut() {
                 Some(e) => unescape(raw, &mut e.text).map_err(|what| c.err(what))?,
-                None if raw.is_empty() => {}
+                None if raw.trim().is_empty() => {}
                 None => return Err(c.err("text outside the root element")),
             }
             c.pos += end;
@@ -212,9 +210,15 @@ pub fn parse(input: &[u8]) -> Result<Element, XmlError> {
 fn close(
     stack: &mut [Element],
     root: &mut Option<Element>,
-    e: Element,
+    mut e: Element,
     c: &Cursor<'_>,
 ) -> Result<(), XmlError> {
+    // Whitespace around an element's text is layout (MPD text is URLs and
+    // titles): trimmed once the element is whole.
+    let trimmed = e.text.trim();
+    if trimmed.len() != e.text.len() {
+        e.text = trimmed.to_string();
+    }
     match stack.last_mut() {
         Some(parent) => parent.children.push(e),
         None if root.is_none() => *root = Some(e),
@@ -370,7 +374,10 @@ mod tests {
         let root = parse(doc).unwrap();
         assert_eq!(root.name, "MPD");
         assert_eq!(root.attr("b"), Some("x & AB"));
-        assert_eq!(root.children[0].text, "hi <there> <raw> ");
+        assert_eq!(
+            root.children[0].text, "hi <there> <raw>",
+            "trimmed at the ends"
+        );
         assert_eq!(root.children_named("Q").count(), 1);
     }
 

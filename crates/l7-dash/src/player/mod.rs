@@ -323,25 +323,23 @@ impl Player {
         if elapsed < ABANDON_MIN_ELAPSED_S {
             return None;
         }
+        let buffer = self.playout.buffer_s();
+        if d.bytes == 0 {
+            // No byte yet (an outage, or bytes that arrive in large lumps):
+            // no estimate. Fall back to the lowest rung only once half the
+            // buffer has gone by with nothing.
+            return (elapsed >= buffer / 2.0).then_some(0);
+        }
         let bps = d.bytes as f64 * 8.0 / elapsed;
         let size = |rung| self.nominal_bytes(d.segment, rung) as f64 * 8.0;
         let left = (size(d.rung) - d.bytes as f64 * 8.0).max(0.0);
-        let finish_s = if bps > 0.0 { left / bps } else { f64::INFINITY };
-        let buffer = self.playout.buffer_s();
-        if finish_s <= buffer {
+        if left / bps <= buffer {
             return None;
         }
-        let time_at = |rung| {
-            if bps > 0.0 {
-                size(rung) / bps
-            } else {
-                f64::INFINITY
-            }
-        };
-        let fits = (0..d.rung).rev().find(|&r| time_at(r) <= buffer);
-        match fits {
+        let time_at = |rung| size(rung) / bps;
+        match (0..d.rung).rev().find(|&r| time_at(r) <= buffer) {
             Some(r) => Some(r),
-            None if time_at(0) < finish_s || bps == 0.0 => Some(0),
+            None if time_at(0) < left / bps => Some(0),
             None => None,
         }
     }

@@ -103,8 +103,9 @@ impl Trace {
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let (data, comment) = raw.split_once('#').unwrap_or((raw, ""));
-            if let Some(p) = comment.trim().strip_prefix("period") {
-                period = number(p.trim()).ok_or(TraceError::Line {
+            let mut words = comment.split_whitespace();
+            if words.next() == Some("period") {
+                period = words.next().and_then(number).ok_or(TraceError::Line {
                     line,
                     what: "bad `# period` value",
                 })?;
@@ -197,7 +198,7 @@ mod tests {
 
     #[test]
     fn parses_steps_comments_and_period() {
-        let t = Trace::parse("# a test\n0 5000\n10 1000 # drop\n\n# period 30\n").unwrap();
+        let t = Trace::parse("# a periodic test\n0 5000\n10 1000 # drop\n\n# period 30\n").unwrap();
         assert_eq!(t.steps().len(), 2);
         assert_eq!(t.period_s(), 30.0);
         assert_eq!(t.rate_bps(5.0), 5e6);

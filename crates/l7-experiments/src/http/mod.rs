@@ -11,7 +11,7 @@
 //! overlap the base page's.
 
 mod client;
-mod server;
+pub(crate) mod server;
 
 use std::time::Duration;
 

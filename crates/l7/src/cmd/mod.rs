@@ -3,6 +3,7 @@
 
 mod chat;
 mod dash;
+mod dash_traces;
 mod dns;
 mod dns_query;
 mod echo;
@@ -65,9 +66,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Sim(SimCmd::P2p(a)) => sim::p2p(a, &g),
         Command::Sim(SimCmd::Http(a)) => sim::http(a, &g),
         Command::Sim(SimCmd::Dns(a)) => sim::dns(a, &g),
+        Command::Sim(SimCmd::Dash(a)) => sim::dash(a, &g),
         Command::Proxy(a) => proxy::run(a, &g).await,
         Command::Dash(DashCmd::Package(a)) => dash::package(a, &g).await,
         Command::Dash(DashCmd::Serve(a)) => dash::serve(a, &g).await,
+        Command::Dash(DashCmd::Traces(a)) => dash_traces::run(a, &g),
         Command::Play(a) => play::run(a, &g).await,
     }
 }

@@ -4,13 +4,14 @@
 use std::path::Path;
 
 use anyhow::Context;
+use l7_experiments::dash;
 use l7_experiments::dns;
 use l7_experiments::http::{self, Page};
 use l7_experiments::p2p::{self, Params};
 use l7_experiments::plot::{self, Chart};
 use serde::Serialize;
 
-use crate::cli::{Global, SimDnsArgs, SimHttpArgs, SimP2pArgs};
+use crate::cli::{Global, SimDashArgs, SimDnsArgs, SimHttpArgs, SimP2pArgs};
 
 /// Seconds, with hours beside them when long.
 fn dur(s: Option<f64>) -> String {
@@ -279,4 +280,105 @@ pub fn dns(a: SimDnsArgs, g: &Global) -> anyhow::Result<i32> {
         run.upstream_total
     );
     Ok(0)
+}
+
+/// The trace `--shape` names: a shipped one, else a file.
+fn dash_trace(name: &str) -> anyhow::Result<(String, l7_dash::trace::Trace)> {
+    if let Some(t) = dash::traces::shipped(name) {
+        return Ok((name.to_string(), t?));
+    }
+    let text = std::fs::read_to_string(name).with_context(|| {
+        format!("cannot read trace {name:?} — name a shipped trace (steady, step-down, oscillating, 3g, lte) or a file")
+    })?;
+    let t = l7_dash::trace::Trace::parse(&text).with_context(|| format!("in {name}"))?;
+    Ok((name.to_string(), t))
+}
+
+/// `l7 sim dash`.
+pub fn dash(a: SimDashArgs, g: &Global) -> anyhow::Result<i32> {
+    let traces = match (&a.shape, a.compare) {
+        (Some(name), _) => vec![dash_trace(name)?],
+        (None, true) => dash::traces::SHIPPED
+            .iter()
+            .map(|(n, _)| dash_trace(n))
+            .collect::<anyhow::Result<_>>()?,
+        (None, false) => vec![dash_trace("steady")?],
+    };
+    let (name, trace) = traces[0].clone();
+    let mut p = dash::Params::new(&name, trace.clone(), &a.abr);
+    p.session_s = a.session.as_secs_f64();
+    p.segment_s = a.segment.as_secs_f64();
+    p.config.abandon = !a.no_abandon;
+    p.seed = a.seed;
+    if p.segment_s <= 0.0 || p.session_s < p.segment_s {
+        anyhow::bail!("--session must be at least one --segment long, and --segment above zero");
+    }
+    let plot = a.plot.as_deref();
+    if a.compare {
+        let runs = dash::compare(&p, &traces)?;
+        write_plot(&dash::compare_chart(&runs), plot)?;
+        if g.json {
+            let rows: Vec<_> = runs
+                .iter()
+                .map(
+                    |r| serde_json::json!({ "trace": r.trace, "abr": r.abr, "summary": r.summary }),
+                )
+                .collect();
+            return json(&serde_json::json!({ "runs": rows })).map(|()| 0);
+        }
+        println!(
+            "{:<12} {:<7} {:>10} {:>10} {:>6} {:>8} {:>9} {:>9}",
+            "trace", "abr", "bitrate", "rebuffer", "stalls", "switches", "abandoned", "QoE_lin"
+        );
+        for r in &runs {
+            let s = &r.summary;
+            println!(
+                "{:<12} {:<7} {:>5.0} kb/s {:>8.2} s {:>6} {:>8} {:>9} {:>9.1}",
+                r.trace,
+                r.abr,
+                s.mean_bitrate_bps / 1e3,
+                s.rebuffer_s,
+                s.rebuffer_count,
+                s.switches,
+                s.abandoned,
+                s.qoe_lin
+            );
+        }
+        return Ok(0);
+    }
+    let run = dash::run(&p)?;
+    write_plot(&dash::run_chart(&run, &trace), plot)?;
+    if g.json {
+        return json(&run).map(|()| 0);
+    }
+    println!(
+        "{:>8} {:>4} {:>5} {:>10} {:>12} {:>8} {:>7}",
+        "time (s)", "seg", "rung", "bitrate", "throughput", "buffer", "stall"
+    );
+    for r in &run.segments {
+        println!(
+            "{:>8.1} {:>4} {:>5} {:>5.0} kb/s {:>7.0} kb/s {:>6.1} s {:>5.2} s",
+            r.done_s,
+            r.segment,
+            r.rung,
+            r.bitrate_bps / 1e3,
+            r.throughput_bps / 1e3,
+            r.buffer_s,
+            r.stall_s
+        );
+    }
+    let s = &run.summary;
+    println!(
+        "{} on {}: mean bitrate {:.0} kbit/s, rebuffering {:.2} s in {} stalls, {} switches, start-up {}, {} abandoned, QoE_lin {:.1}",
+        run.abr,
+        run.trace,
+        s.mean_bitrate_bps / 1e3,
+        s.rebuffer_s,
+        s.rebuffer_count,
+        s.switches,
+        dur(s.startup_delay_s),
+        s.abandoned,
+        s.qoe_lin
+    );
+    Ok(if run.ended_s.is_some() { 0 } else { 1 })
 }
