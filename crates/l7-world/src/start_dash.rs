@@ -12,10 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use l7_http::files::cache_policy::CachePolicy;
-use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig;
 use l7_net::Shutdown;
+use l7_net::dash::origin::DashOrigin;
 use l7_net::dash::package::{PackageSpec, Source, is_packaged};
 use l7_net::http::access_log::AccessLog;
 use l7_net::http::server::{self, Origin};
@@ -76,11 +75,7 @@ pub async fn start(
                 return;
             }
         }
-        let config = FilesConfig {
-            cache: CachePolicy::dash(2),
-            ..FilesConfig::default()
-        };
-        let files = match FileServer::new(&root, config) {
+        let files = match DashOrigin::new(&root, Duration::from_secs(2)) {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!("video.netcinema.com cannot serve {}: {e}", root.display());
