@@ -5,7 +5,6 @@
 //! quality (read from its QUALITY_CHANGE_RENDERED and
 //! FRAGMENT_LOADING_COMPLETED events).
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use l7_interop::*;
@@ -20,38 +19,12 @@ fn dash_js_plays_the_origin_s_video_and_climbs_the_ladder() {
     );
     let scratch = Scratch::new(&format!("dash-browser-{}", free_port()));
     let root = scratch.join("video");
-    let out = root.display().to_string();
-    let o = l7(&[
-        "dash",
-        "package",
-        "--synthetic",
-        "20s",
-        "-o",
-        &out,
-        "--ladder",
-        "235k,750k,1750k",
-        "--segment",
-        "2s",
-    ]);
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    dash_package(&root, "20s", "235k,750k,1750k");
     std::fs::copy(&dashjs, root.join("dash.all.min.js")).unwrap();
     std::fs::copy(peer_script("dashjs-player.html"), root.join("player.html")).unwrap();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let _origin = Server::l7(
-        &[
-            "dash",
-            "serve",
-            "--root",
-            &out,
-            "--listen",
-            &listen,
-            "--access-log",
-            "off",
-        ],
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        false,
-    );
+    let _origin = dash_serve(&root, port, &[]);
     let _ = tool("chromium");
     let o = tool("node")
         .env("NODE_PATH", &modules)
