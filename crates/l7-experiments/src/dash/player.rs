@@ -24,6 +24,8 @@ pub const PIECE_BYTES: u64 = 256 * 1024;
 const PIPELINE: usize = 2;
 /// How often a download in flight reports progress without new bytes.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// Spacing of the buffer samples kept for plots, in seconds.
+const SAMPLE_EVERY_S: f64 = 0.5;
 /// Response read timeout (never reached: the simulated network loses nothing).
 const READ_TIMEOUT: Duration = Duration::from_secs(3600);
 
@@ -118,8 +120,7 @@ impl PlayerHost {
         let now = ctx.now();
         loop {
             let action = self.player.poll_action(now);
-            self.buffer_samples
-                .push((now.since_epoch().as_secs_f64(), self.player.buffer_s()));
+            self.sample(now);
             match action {
                 Action::Request { segment, rung } => {
                     self.fetch = Some(Fetch {
@@ -152,6 +153,19 @@ impl PlayerHost {
                     return;
                 }
             }
+        }
+    }
+
+    /// Records the buffer level for plots: every [`SAMPLE_EVERY_S`], and
+    /// whenever a segment lands (the buffer jumps up).
+    fn sample(&mut self, now: Instant) {
+        let (t, b) = (now.since_epoch().as_secs_f64(), self.player.buffer_s());
+        let due = self
+            .buffer_samples
+            .last()
+            .is_none_or(|&(lt, lb)| t - lt >= SAMPLE_EVERY_S || b > lb);
+        if due {
+            self.buffer_samples.push((t, b));
         }
     }
 
