@@ -207,6 +207,11 @@ pub enum Service {
         /// Its size in bytes.
         size: u64,
     },
+    /// The DASH origin, serving a synthetic video packaged at first start.
+    Dash {
+        /// Port number.
+        port: u16,
+    },
 }
 
 impl Service {
@@ -224,6 +229,7 @@ impl Service {
             Service::Web { .. } => "web",
             Service::Proxy { .. } => "proxy",
             Service::Seed { .. } => "seed",
+            Service::Dash { .. } => "dash",
         }
     }
 
@@ -240,7 +246,8 @@ impl Service {
             | Service::Tracker { port }
             | Service::Web { port, .. }
             | Service::Proxy { port, .. }
-            | Service::Seed { port, .. } => *port,
+            | Service::Seed { port, .. }
+            | Service::Dash { port } => *port,
         }
     }
 
@@ -278,7 +285,7 @@ impl Service {
             Service::Ping { .. } => vec!["udp"],
             Service::Dns { .. } | Service::Resolver { .. } => vec!["udp", "tcp"],
             Service::Tracker { .. } => vec!["tcp", "udp"],
-            Service::Proxy { .. } | Service::Seed { .. } => vec!["tcp"],
+            Service::Proxy { .. } | Service::Seed { .. } | Service::Dash { .. } => vec!["tcp"],
         }
     }
 }

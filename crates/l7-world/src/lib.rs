@@ -4,7 +4,7 @@
 //! ([`state`]); the world's certificate authority ([`ca`]); the embedded
 //! web sites ([`sites`]); starting every service of a world ([`start`]),
 //! mail servers with their accounts ([`mail`]), the BitTorrent sample seed
-//! ([`seed`]).
+//! ([`seed`]), the DASH origin and its synthetic video ([`start_dash`]).
 #![forbid(unsafe_code)]
 
 pub mod ca;
@@ -15,6 +15,7 @@ pub mod ports;
 pub mod seed;
 pub mod sites;
 pub mod start;
+pub mod start_dash;
 mod start_proxy;
 pub mod state;
 

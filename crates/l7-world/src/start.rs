@@ -330,6 +330,9 @@ async fn start_service(
             let task = crate::seed::start(dir, file.clone(), *size, addr, tracker_addr, sd).await?;
             tasks.spawn(task);
         }
+        Service::Dash { .. } => {
+            crate::start_dash::start(ctx.data, addr, shutdown, tasks).await?;
+        }
     }
     Ok(())
 }

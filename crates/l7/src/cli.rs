@@ -83,7 +83,8 @@ pub enum Command {
     /// Example: l7 proxy --listen 127.0.0.1:3128
     /// then:    curl -x http://127.0.0.1:3128 http://gaia.cs.umass.edu/
     Proxy(ProxyArgs),
-    /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve it.
+    /// Streaming video (DASH): package a bitrate ladder with ffmpeg, serve
+    /// it, write the shipped bandwidth traces.
     #[command(subcommand)]
     Dash(DashCmd),
     /// A headless adaptive DASH player: fetch an MPD and its segments, choose

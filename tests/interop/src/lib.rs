@@ -360,3 +360,32 @@ pub fn mutt(dir: &Path, user: &str, password: &str, folder: &str, keys: &str) ->
         .output()
         .unwrap()
 }
+
+/// `l7 dash package --synthetic LENGTH -o DIR --ladder LADDER --segment 2s`,
+/// which must succeed; returns its stdout.
+pub fn dash_package(dir: &Path, length: &str, ladder: &str) -> String {
+    let out = dir.display().to_string();
+    let o = l7(&[
+        "dash",
+        "package",
+        "--synthetic",
+        length,
+        "-o",
+        &out,
+        "--ladder",
+        ladder,
+        "--segment",
+        "2s",
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+/// `l7 dash serve` for `root` on 127.0.0.1:`port`, access log off, with `extra` flags.
+pub fn dash_serve(root: &Path, port: u16, extra: &[&str]) -> Server {
+    let (root, listen) = (root.display().to_string(), format!("127.0.0.1:{port}"));
+    let mut args = vec!["dash", "serve", "--root", &root, "--listen", &listen];
+    args.extend(["--access-log", "off"]);
+    args.extend_from_slice(extra);
+    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
+}

@@ -4,7 +4,6 @@
 //! may switch at any segment); the origin sends DASH's media types, ranges
 //! and cache policy.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use l7_interop::*;
@@ -12,21 +11,8 @@ use l7_interop::*;
 const SEGMENT_S: f64 = 2.0;
 
 fn package(dir: &Path) {
-    let out = dir.display().to_string();
-    let o = l7(&[
-        "dash",
-        "package",
-        "--synthetic",
-        "10s",
-        "-o",
-        &out,
-        "--ladder",
-        "235k,750k,1750k",
-        "--segment",
-        "2s",
-    ]);
-    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("5 segments"), "{}", stdout(&o));
+    let out = dash_package(dir, "10s", "235k,750k,1750k");
+    assert!(out.contains("5 segments"), "{out}");
 }
 
 /// One representation's init segment and media segments, joined as a player's
@@ -99,22 +85,8 @@ fn the_origin_sends_dash_types_ranges_and_cache_policy() {
     let dir = scratch.join("video");
     package(&dir);
     let port = free_port();
-    let root = dir.display().to_string();
     let listen = format!("127.0.0.1:{port}");
-    let _origin = Server::l7(
-        &[
-            "dash",
-            "serve",
-            "--root",
-            &root,
-            "--listen",
-            &listen,
-            "--access-log",
-            "off",
-        ],
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        false,
-    );
+    let _origin = dash_serve(&dir, port, &[]);
     let head = |path: &str, extra: &[&str]| {
         let o = tool("curl")
             .args(["-s", "-D", "-", "-o", "/dev/null"])

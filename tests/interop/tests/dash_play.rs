@@ -4,7 +4,6 @@
 //! origin shaped to a slow trace settles on a lower bitrate than the
 //! unshaped one.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use l7_interop::*;
@@ -61,16 +60,12 @@ fn ffmpeg_package(dir: &Path) {
 }
 
 fn origin(root: &Path, shape: Option<&Path>) -> Server {
-    let port = free_port();
-    let (root, listen) = (root.display().to_string(), format!("127.0.0.1:{port}"));
-    let mut args = vec!["dash", "serve", "--root", &root, "--listen", &listen];
-    args.extend(["--access-log", "off"]);
-    let trace;
-    if let Some(t) = shape {
-        trace = t.display().to_string();
-        args.extend(["--shape", &trace]);
-    }
-    Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
+    let trace = shape.map(|t| t.display().to_string());
+    let extra: Vec<&str> = match &trace {
+        Some(t) => vec!["--shape", t],
+        None => vec![],
+    };
+    dash_serve(root, free_port(), &extra)
 }
 
 /// `l7 play --json`: the segment lines and the summary.

@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use l7_dash::trace::Trace;
-use l7_http::files::cache_policy::CachePolicy;
-use l7_http::files::{FileServer, FilesConfig};
 use l7_http::server::ServerConfig;
+use l7_net::dash::origin::DashOrigin;
 use l7_net::dash::package::{PackageSpec, Source};
 use l7_net::http::server::{self, Origin};
 use l7_net::shape::{Link, Schedule};
@@ -89,11 +88,7 @@ pub(super) fn shape_link(path: &Path) -> anyhow::Result<Arc<Link>> {
 
 pub async fn serve(a: DashServeArgs, g: &Global) -> anyhow::Result<i32> {
     let at = addr::listen(&a.listen)?;
-    let config = FilesConfig {
-        cache: CachePolicy::dash(a.manifest_max_age.as_secs() as u32),
-        ..FilesConfig::default()
-    };
-    let files = FileServer::new(&a.root, config).with_context(|| {
+    let files = DashOrigin::new(&a.root, a.manifest_max_age).with_context(|| {
         format!(
             "cannot serve {}: pass --root with a directory made by `l7 dash package`",
             a.root.display()

@@ -276,6 +276,12 @@ fn print_tour(hosts: &[HostState], data: &std::path::Path) {
             format!("64 MiB from {name}, through the world's tracker"),
         ));
     }
+    if let Some((name, _, _)) = find("dash", "tcp") {
+        tour.push((
+            format!("l7 play http://{name}/manifest.mpd --abr hybrid"),
+            "adaptive streaming: bitrate, buffer and QoE per segment".into(),
+        ));
+    }
     tour.push(("l7 world status".into(), "what runs where".into()));
     let width = tour.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
     say!("\nTry:");
