@@ -104,16 +104,19 @@ pub async fn serve_udp_limited(
                 continue;
             }
             answered += 1;
-            let sent = match socket.try_send_to(&out, from) {
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    socket.send_to(&out, from).await
-                }
-                other => other,
-            };
-            if let Err(e) = sent {
-                tracing::debug!("dns reply to {from}: {e}");
-            }
+            send_datagram(&socket, &out, from).await;
         }
+    }
+}
+
+/// Sends one datagram, waiting for room only when the socket is full.
+pub(crate) async fn send_datagram(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) {
+    let sent = match socket.try_send_to(bytes, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(bytes, to).await,
+        other => other,
+    };
+    if let Err(e) = sent {
+        tracing::debug!("dns reply to {to}: {e}");
     }
 }
 
