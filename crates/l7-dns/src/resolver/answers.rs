@@ -5,6 +5,11 @@
 //! lowering every TTL by the seconds spent in the cache (RFC 1035 §7.1).
 //! The lookup reads the query in place and allocates nothing.
 //!
+//! The authoritative server keeps one too ([`AnswerCache::ageless`]): its
+//! answers change only when its zones do, so they never age, and only
+//! queries without EDNS options are answered from it (an option such as
+//! Client Subnet is echoed per query).
+//!
 //! Client Subnet (RFC 7871): the resolver sends none upstream, so every
 //! answer it makes was made for its own address and holds for all its
 //! clients (§7.3); an answer scoped to a client network (a Client Subnet
@@ -17,14 +22,15 @@ use std::time::Duration;
 use l7_wire::Instant;
 
 use crate::wire::{
-    CLASSIC_UDP_LIMIT, HEADER_LEN, Header, MAX_NAME_LEN, MessageView, Opcode, Rcode, RecordType,
-    walk_labels,
+    CLASSIC_UDP_LIMIT, Edns, HEADER_LEN, Header, MAX_NAME_LEN, MessageView, Opcode, Rcode,
+    RecordType, walk_labels,
 };
 
 /// Largest UDP answer given to an EDNS client (the 2020 flag day's 1232).
 pub const EDNS_UDP_LIMIT: usize = 1232;
 /// Key: the question's name lowercased, QTYPE, QCLASS, then 1 if the
-/// query carried EDNS (the answer then carries an OPT record).
+/// query carried EDNS (the answer then carries an OPT record), plus 2 if
+/// it set DO (which the answer's OPT echoes, RFC 3225 §3).
 const KEY_LEN: usize = MAX_NAME_LEN + 5;
 
 struct Entry {
@@ -39,6 +45,9 @@ struct Entry {
 pub struct AnswerCache {
     entries: HashMap<Box<[u8]>, Entry>,
     capacity: usize,
+    /// TTLs count down and entries expire (a resolver's cache); false for
+    /// an authoritative server's answers, fixed until its zones change.
+    aging: bool,
 }
 
 /// A query's lookup key, built on the stack.
@@ -56,7 +65,7 @@ impl Key {
 /// The key of a message's single question, where its name is written out
 /// uncompressed straight after the header (as every query and our answers
 /// have it); with the offset just past the question.
-fn key_of(msg: &[u8], edns: bool) -> Option<(Key, usize)> {
+fn key_of(msg: &[u8], edns: Option<&Edns>) -> Option<(Key, usize)> {
     let mut spelled = 1;
     let name_end = walk_labels(msg, HEADER_LEN, |l| spelled += 1 + l.len()).ok()?;
     // A compression pointer would make the bytes differ from the name.
@@ -74,7 +83,7 @@ fn key_of(msg: &[u8], edns: bool) -> Option<(Key, usize)> {
         *o = b.to_ascii_lowercase();
     }
     key.buf[name_len..raw.len()].copy_from_slice(&raw[name_len..]);
-    key.buf[raw.len()] = u8::from(edns);
+    key.buf[raw.len()] = edns.map_or(0, |e| 1 | u8::from(e.dnssec_ok) << 1);
     Some((key, end))
 }
 
@@ -84,7 +93,22 @@ impl AnswerCache {
         AnswerCache {
             entries: HashMap::new(),
             capacity: capacity.max(1),
+            aging: true,
         }
+    }
+
+    /// A cache of an authoritative server's answers: kept as sent, TTLs
+    /// untouched, until [`AnswerCache::clear`] (the zones changed).
+    pub fn ageless(capacity: usize) -> AnswerCache {
+        AnswerCache {
+            aging: false,
+            ..AnswerCache::new(capacity)
+        }
+    }
+
+    /// Forgets every answer.
+    pub fn clear(&mut self) {
+        self.entries.clear();
     }
 
     /// Number of answers held (expired ones included until replaced).
@@ -110,27 +134,30 @@ impl AnswerCache {
             Rcode::NOERROR | Rcode::NXDOMAIN
         );
         let extended = view.edns.as_ref().is_some_and(|e| e.rcode_high != 0);
-        let scoped = view
-            .edns
-            .as_ref()
-            .and_then(|e| e.client_subnet())
-            .is_some_and(|c| c.scope_prefix > 0);
+        let scoped = view.edns.as_ref().is_some_and(|e| match e.client_subnet() {
+            Some(c) => c.scope_prefix > 0,
+            // An authority's options echo one query's; none are kept.
+            None => !self.aging && !e.options.is_empty(),
+        });
         let unfit = h.flags.truncated || h.qdcount != 1 || !rcode_ok || extended || scoped;
         if !h.flags.response || unfit {
             return;
         }
-        let Some((key, end)) = key_of(answer, view.edns.is_some()) else {
+        let Some((key, end)) = key_of(answer, view.edns.as_ref()) else {
             return;
         };
         let Some(ttls) = ttl_fields(answer, &h, end) else {
             return;
         };
-        let Some(shortest) = ttls.iter().map(|&(_, ttl)| ttl).min() else {
-            return;
+        let (ttls, lifetime) = if self.aging {
+            match ttls.iter().map(|&(_, ttl)| ttl).min() {
+                Some(shortest) if shortest > 0 => (ttls, Duration::from_secs(u64::from(shortest))),
+                _ => return,
+            }
+        } else {
+            // RFC 1035 §6.1: an authority's data changes only with its zones.
+            (Vec::new(), Duration::MAX)
         };
-        if shortest == 0 {
-            return;
-        }
         if self.entries.len() >= self.capacity {
             self.entries.retain(|_, e| e.expires > now);
             if self.entries.len() >= self.capacity {
@@ -146,7 +173,7 @@ impl AnswerCache {
                 bytes: answer.into(),
                 ttls: ttls.into_boxed_slice(),
                 stored: now,
-                expires: now + Duration::from_secs(u64::from(shortest)),
+                expires: Instant::from_epoch(now.since_epoch().saturating_add(lifetime)),
             },
         );
     }
@@ -165,11 +192,16 @@ impl AnswerCache {
         let limit = view.edns.as_ref().map_or(CLASSIC_UDP_LIMIT, |e| {
             usize::from(e.udp_size).clamp(CLASSIC_UDP_LIMIT, EDNS_UDP_LIMIT)
         });
-        // An EDNS version we do not speak needs BADVERS (RFC 6891 §6.1.3).
-        if view.edns.as_ref().is_some_and(|e| e.version != 0) {
+        // An EDNS version we do not speak needs BADVERS (RFC 6891 §6.1.3);
+        // an authority echoes options per query.
+        if view
+            .edns
+            .as_ref()
+            .is_some_and(|e| e.version != 0 || (!self.aging && !e.options.is_empty()))
+        {
             return false;
         }
-        let Some((key, end)) = key_of(query, view.edns.is_some()) else {
+        let Some((key, end)) = key_of(query, view.edns.as_ref()) else {
             return false;
         };
         let Some(e) = self.entries.get(key.bytes()) else {
@@ -300,6 +332,32 @@ mod tests {
         m.edns.as_mut().unwrap().options = vec![EdnsOption::ClientSubnet(subnet)];
         c.insert(Instant::ZERO, &m.to_bytes());
         assert_eq!(c.len(), 1, "scope 0 holds for everyone");
+    }
+
+    #[test]
+    fn an_authoritys_answers_never_age_and_skip_queries_with_options() {
+        let mut c = AnswerCache::ageless(10);
+        c.insert(Instant::ZERO, &response("a.test", 0, true));
+        c.insert(Instant::ZERO, &response("b.test", 300, true));
+        let later = Instant::ZERO + Duration::from_secs(1_000_000);
+        let mut out = Vec::new();
+        assert!(c.answer(later, &query("A.test", 9, true), &mut out));
+        assert_eq!(Message::parse(&out).unwrap().0.answers[0].ttl, 0);
+        assert!(c.answer(later, &query("b.test", 9, true), &mut out));
+        assert_eq!(Message::parse(&out).unwrap().0.answers[0].ttl, 300);
+        // A query with an option (Client Subnet) is answered the slow way.
+        let (mut q, _) = Message::parse(&query("b.test", 9, true)).unwrap();
+        q.edns.as_mut().unwrap().options = vec![EdnsOption::ClientSubnet(ClientSubnet::new(
+            "192.0.2.0".parse().unwrap(),
+            24,
+        ))];
+        assert!(!c.answer(later, &q.to_bytes(), &mut out));
+        // DO differs: another key (the answer echoes DO).
+        q.edns.as_mut().unwrap().options.clear();
+        q.edns.as_mut().unwrap().dnssec_ok = true;
+        assert!(!c.answer(later, &q.to_bytes(), &mut out));
+        c.clear();
+        assert!(c.is_empty());
     }
 
     #[test]

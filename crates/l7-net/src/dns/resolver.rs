@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 
 use super::client::{tcp_raw, udp_raw};
-use super::server::read_framed;
+use super::server::{read_framed, send_datagram};
 use crate::Shutdown;
 use crate::prefix::Prefix;
 use crate::tcp::{self, ConnLimits};
@@ -280,7 +280,7 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
             },
             Some((to, bytes)) = done.recv() => {
                 cache.insert(now(), &bytes);
-                send(&socket, &bytes, to).await;
+                send_datagram(&socket, &bytes, to).await;
                 continue;
             }
         }
@@ -298,7 +298,7 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
             if Prefix::any_contains(&resolver.allowed, from.ip())
                 && cache.answer(t, query, &mut out)
             {
-                send(&socket, &out, from).await;
+                send_datagram(&socket, &out, from).await;
                 continue;
             }
             let _ = resolver.tx.try_send(Request {
@@ -308,17 +308,6 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
                 reply: Reply::Udp(done_tx.clone()),
             });
         }
-    }
-}
-
-/// Sends one datagram, waiting for room only when the socket is full.
-async fn send(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) {
-    let sent = match socket.try_send_to(bytes, to) {
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(bytes, to).await,
-        other => other,
-    };
-    if let Err(e) = sent {
-        tracing::debug!("udp reply to {to}: {e}");
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use l7_dns::authority::{Authority, RateLimiter, Reply, Transport, Verdict};
+use l7_dns::resolver::AnswerCache;
 use l7_wire::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -21,6 +22,9 @@ const MAX_MESSAGE: usize = 65_535;
 
 /// Datagrams answered per wake-up of the UDP loop.
 const UDP_BATCH: usize = 64;
+
+/// Answers the UDP loop keeps in wire form.
+const ANSWER_CACHE: usize = 50_000;
 
 /// RFC 7766 §6.2.3: servers close idle connections; seconds, not minutes.
 pub const TCP_IDLE: Duration = Duration::from_secs(10);
@@ -50,6 +54,11 @@ pub async fn serve_udp_limited(
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut out = Vec::with_capacity(4096);
     let mut answered = 0u64;
+    // Answers already made, as sent: a repeated question costs a lookup and
+    // a copy. Cleared whenever the zones are reloaded; not used for routed
+    // names, whose answer depends on who asks.
+    let mut answers = AnswerCache::ageless(ANSWER_CACHE);
+    let mut answers_for: Option<Arc<Authority>> = None;
     loop {
         tokio::select! {
             _ = shutdown.wait() => return answered,
@@ -61,6 +70,15 @@ pub async fn serve_udp_limited(
         // Answer what has arrived without a trip through the reactor per
         // datagram; a batch is bounded so TCP and shutdown get their turn.
         let authority = current(&auth);
+        if !answers_for
+            .as_ref()
+            .is_some_and(|a| Arc::ptr_eq(a, &authority))
+        {
+            answers.clear();
+            answers_for = Some(authority.clone());
+        }
+        let reuse = authority.routes().is_empty();
+        let now = Instant::from_epoch(epoch.elapsed());
         for _ in 0..UDP_BATCH {
             let (n, from) = match socket.try_recv_from(&mut buf) {
                 Ok(got) => got,
@@ -71,26 +89,34 @@ pub async fn serve_udp_limited(
                 }
             };
             out.clear();
-            if authority.respond(&buf[..n], from.ip(), Transport::Udp, &mut out) != Reply::Message {
-                continue;
-            }
-            if let Some(rrl) = rrl.as_mut() {
-                let now = Instant::from_epoch(epoch.elapsed());
-                if rrl.check(now, from.ip(), &mut out) == Verdict::Drop {
+            let query = &buf[..n];
+            if !(reuse && answers.answer(now, query, &mut out)) {
+                if authority.respond(query, from.ip(), Transport::Udp, &mut out) != Reply::Message {
                     continue;
                 }
+                if reuse {
+                    answers.insert(now, &out);
+                }
+            }
+            if let Some(rrl) = rrl.as_mut()
+                && rrl.check(now, from.ip(), &mut out) == Verdict::Drop
+            {
+                continue;
             }
             answered += 1;
-            let sent = match socket.try_send_to(&out, from) {
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    socket.send_to(&out, from).await
-                }
-                other => other,
-            };
-            if let Err(e) = sent {
-                tracing::debug!("dns reply to {from}: {e}");
-            }
+            send_datagram(&socket, &out, from).await;
         }
+    }
+}
+
+/// Sends one datagram, waiting for room only when the socket is full.
+pub(crate) async fn send_datagram(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) {
+    let sent = match socket.try_send_to(bytes, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(bytes, to).await,
+        other => other,
+    };
+    if let Err(e) = sent {
+        tracing::debug!("dns reply to {to}: {e}");
     }
 }
 

@@ -247,6 +247,16 @@ fn print_tour(hosts: &[HostState], data: &std::path::Path) {
             "the authoritative answer (flag aa)".into(),
         ));
     }
+    if let Some(cdn) = dns_at("dns.kingcdn.com") {
+        tour.push((
+            "l7 dns query video.netcinema.com".into(),
+            "a CNAME into KingCDN, then the edge chosen for dns.nyu.edu".into(),
+        ));
+        tour.push((
+            format!("dig {cdn} video.netcinema.kingcdn.com +subnet=203.0.113.0/24"),
+            "the edge for another client network (RFC 7871 scope set)".into(),
+        ));
+    }
     let bob = hosts
         .iter()
         .find(|h| h.name == "hamburger.edu")
