@@ -14,7 +14,7 @@ use l7_interop::*;
 #[path = "mail_access_common/imap_server.rs"]
 mod imap_server;
 mod mail_access_common;
-use imap_server::{Imap, imap, node_modules, python};
+use imap_server::{Imap, imap, imapflow, python};
 use mail_access_common::{deliver_two, write_accounts};
 
 #[test]
@@ -364,17 +364,7 @@ const fs = require('fs');
 "#,
         maildir = s.maildir.display()
     );
-    let o = tool("node")
-        .env("NODE_PATH", node_modules())
-        .args(["-e", &script])
-        .output()
-        .unwrap();
-    let out = stdout(&o);
-    assert!(
-        o.status.success(),
-        "imapflow failed:\n{out}\n{}",
-        stderr(&o)
-    );
+    let out = imapflow(&script);
     let has = |needle: &str| assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     has(r#""Sent:\\Sent""#);
     has(r#""Trash:\\Trash""#);

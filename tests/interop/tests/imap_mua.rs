@@ -10,7 +10,7 @@ use l7_interop::*;
 #[path = "mail_access_common/imap_server.rs"]
 mod imap_server;
 mod mail_access_common;
-use imap_server::{imap, node_modules, python};
+use imap_server::{imap, imapflow, python};
 
 /// A message with a text part, a base64 attachment, a forwarded message
 /// (itself multipart/alternative) — the shapes RFC 3501 §6.4.5 numbers.
@@ -93,17 +93,7 @@ const {{ ImapFlow }} = require('imapflow');
 "#,
         message = NESTED
     );
-    let o = tool("node")
-        .env("NODE_PATH", node_modules())
-        .args(["-e", &script])
-        .output()
-        .unwrap();
-    let out = stdout(&o);
-    assert!(
-        o.status.success(),
-        "imapflow failed:\n{out}\n{}",
-        stderr(&o)
-    );
+    let out = imapflow(&script);
     let has = |needle: &str| assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     has(
         r#""parts":[["1","text/plain",null],["2","application/octet-stream","attachment"],["3","message/rfc822",null]]"#,

@@ -363,9 +363,16 @@ impl Mailbox {
         Ok(gone)
     }
 
-    /// Adds a message (APPEND, COPY): written to `tmp/`, fsynced, renamed
-    /// into `cur/` with its flags; returns its UID.
+    /// Adds a message (APPEND): [`Self::write`], then [`Self::uids_of`].
     pub fn append(&mut self, unique: &str, letters: &str, bytes: &[u8]) -> io::Result<u32> {
+        self.write(unique, letters, bytes)?;
+        Ok(self.uids_of(&[unique.to_string()])?[0])
+    }
+
+    /// Writes a message into the Maildir: to `tmp/`, fsynced, renamed into
+    /// `cur/` with its flags. It gets its UID at the next rescan, so a COPY
+    /// of many messages rescans once, not once per message.
+    pub fn write(&self, unique: &str, letters: &str, bytes: &[u8]) -> io::Result<()> {
         let tmp = self.dir.join("tmp").join(unique);
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -373,10 +380,26 @@ impl Mailbox {
         fs::rename(
             &tmp,
             self.dir.join("cur").join(format!("{unique}:2,{letters}")),
-        )?;
-        let before = self.uidnext;
+        )
+    }
+
+    /// Rescans and returns the UIDs of the messages written under these
+    /// unique names (an error if one is gone).
+    pub fn uids_of(&mut self, uniques: &[String]) -> io::Result<Vec<u32>> {
         self.rescan()?;
-        Ok(before)
+        let by_name: HashMap<&str, u32> = self
+            .messages
+            .iter()
+            .map(|m| (m.base.as_str(), m.uid))
+            .collect();
+        uniques
+            .iter()
+            .map(|u| {
+                by_name.get(u.as_str()).copied().ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, "a message written is gone")
+                })
+            })
+            .collect()
     }
 }
 

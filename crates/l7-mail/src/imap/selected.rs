@@ -384,18 +384,20 @@ impl ImapSession {
         }
         let indexes = Self::indexes(&sel.mailbox, &set, uid);
         let result = Mailbox::open(&path, unix).and_then(|mut dest| {
-            let mut map = Vec::new();
+            let (mut from, mut uniques) = (Vec::new(), Vec::new());
             for &i in &indexes {
                 let text = sel.mailbox.read(i)?;
                 counter += 1;
                 let unique = format!("{unix}.l7imap_{pid}_{counter}.{host}");
-                let flags = sel.mailbox.messages[i].flags.clone();
-                map.push((
-                    sel.mailbox.messages[i].uid,
-                    dest.append(&unique, &flags, &text)?,
-                ));
+                dest.write(&unique, &sel.mailbox.messages[i].flags, &text)?;
+                from.push(sel.mailbox.messages[i].uid);
+                uniques.push(unique);
             }
-            Ok((dest.uidvalidity, map))
+            let to = dest.uids_of(&uniques)?;
+            Ok((
+                dest.uidvalidity,
+                from.into_iter().zip(to).collect::<Vec<_>>(),
+            ))
         });
         self.appended = counter;
         match result {

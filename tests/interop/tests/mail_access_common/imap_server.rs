@@ -84,11 +84,28 @@ pub fn python(script: &str) -> String {
 }
 
 /// The npm modules installed by scripts/install-peers.
-pub fn node_modules() -> PathBuf {
+fn node_modules() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/node/node_modules");
     assert!(
         dir.join("imapflow").is_dir(),
         "imapflow is not installed: run scripts/install-peers (npm install --prefix .tools/node imapflow)"
     );
     dir
+}
+
+/// Runs a node script with imapflow on its module path and returns what it
+/// printed; fails the test if the script fails.
+pub fn imapflow(script: &str) -> String {
+    let o = tool("node")
+        .env("NODE_PATH", node_modules())
+        .args(["-e", script])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "imapflow failed:\n{out}\n{}",
+        stderr(&o)
+    );
+    out
 }
