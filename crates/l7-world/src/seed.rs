@@ -97,6 +97,7 @@ pub async fn start(
             addr: tracker,
         }],
         peers: Vec::new(),
+        trace: false,
     };
     Ok(async move {
         if let Err(e) = swarm::run(&m, storage, have, listener, config, |_| {}, shutdown).await {

@@ -2,9 +2,8 @@
 //! clients issue 4 names, on loopback with DHT, LSD and peer exchange off:
 //! rtorrent (libtorrent-rakshasa) downloads from our seeder and seeds to
 //! us; libtorrent (rasterbar, qBittorrent's engine, driven from Debian's
-//! python3-libtorrent) seeds to us and downloads from us; rtorrent joins a
-//! swarm with l7 peers as a second real peer. Every peer ends with the
-//! seed's bytes.
+//! python3-libtorrent) seeds to us, downloads from us, and joins a swarm
+//! of l7 peers. Every peer ends with the seed's bytes. `--trace` shows the messages exchanged with rtorrent.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -125,13 +124,12 @@ fn libtorrent_downloads_from_our_seeder() {
 }
 
 #[test]
-fn a_swarm_of_l7_peers_rtorrent_and_libtorrent_ends_identical() {
+fn a_swarm_of_l7_peers_and_libtorrent_ends_identical() {
     let s = Setup::new("clients-swarm", 20 * PIECE + 1, "http");
     let _seeder = s.l7_seeder(
         &format!("127.0.0.1:{}", free_port()),
         &["--upload-limit", "24Mbit"],
     );
-    let _rt = rtorrent(&s, "rtorrent", free_port());
     let lt = libtorrent(&s, "get", "libtorrent", free_port(), None)
         .spawn()
         .unwrap();
@@ -141,8 +139,31 @@ fn a_swarm_of_l7_peers_rtorrent_and_libtorrent_ends_identical() {
         let out = wait_output(child, Duration::from_secs(280), what);
         assert!(out.status.success(), "{what}: {}", stderr(&out));
     }
-    s.wait_downloaded("rtorrent", Duration::from_secs(240), "rtorrent");
     for d in ["l7-one", "l7-two", "libtorrent"] {
         s.assert_downloaded(d);
     }
+}
+
+#[test]
+fn trace_prints_one_line_per_message_each_way() {
+    let s = Setup::new("clients-trace", 3 * PIECE + 5, "http");
+    let _seeder = rtorrent(&s, "seed", free_port());
+    let get = s.l7_get("leech", &format!("127.0.0.1:{}", free_port()), &["--trace"]);
+    let out = wait_output(get, Duration::from_secs(240), "l7 --trace torrent get");
+    assert!(out.status.success(), "{}", stderr(&out));
+    s.assert_downloaded("leech");
+    let trace = stderr(&out);
+    for line in [
+        "> handshake ",
+        "< handshake ",
+        "> interested",
+        "< unchoke",
+        "> request ",
+        "< piece ",
+    ] {
+        assert!(trace.contains(line), "no {line:?} in:\n{trace}");
+    }
+    // Four 16 KiB blocks per full piece, and the last piece's 5 bytes.
+    let pieces = trace.lines().filter(|l| l.contains(" < piece ")).count();
+    assert!(pieces > 3 * 16, "{pieces} piece lines");
 }

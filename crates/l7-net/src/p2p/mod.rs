@@ -1,7 +1,8 @@
 //! BitTorrent drivers: the tracker over HTTP and UDP ([`tracker`]); making
 //! torrents with pieces hashed on every core ([`create`]); and the peer
 //! driver ([`swarm`]) with its tracker client ([`announce`]), connection
-//! tasks ([`peer_io`]), rate limits ([`limit`]) and storage thread ([`disk`]).
+//! tasks ([`peer_io`]), rate limits ([`limit`]) storage thread ([`disk`]) and
+//! `--trace` lines ([`trace`]).
 
 pub mod announce;
 pub mod create;
@@ -9,4 +10,5 @@ pub mod disk;
 pub mod limit;
 pub mod peer_io;
 pub mod swarm;
+pub mod trace;
 pub mod tracker;

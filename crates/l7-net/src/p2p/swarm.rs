@@ -24,6 +24,7 @@ use super::announce::{TrackerTarget, announce};
 use super::disk::{self, DiskDone, DiskJob};
 use super::limit::RateLimit;
 use super::peer_io::{Limits, PeerInput, PeerIo, dial};
+use super::trace::{Way, WireTrace};
 use crate::{NetError, Shutdown};
 
 /// How often storage is synced and progress reported.
@@ -60,6 +61,8 @@ pub struct SwarmConfig {
     pub trackers: Vec<TrackerTarget>,
     /// Peers to dial besides those the trackers give.
     pub peers: Vec<SocketAddr>,
+    /// Print every peer-wire message on stderr (`--trace`).
+    pub trace: bool,
 }
 
 /// A progress report.
@@ -145,6 +148,7 @@ pub async fn run(
     on_progress(&e.progress());
     // Stop the storage thread after a last sync, and say goodbye to the trackers.
     e.peers.clear();
+    e.traces = None;
     e.disk = None;
     let req = e.request(Event::Stopped);
     for t in &e.trackers {
@@ -168,6 +172,8 @@ struct Engine {
     tx: mpsc::Sender<Input>,
     disk: Option<std::sync::mpsc::Sender<DiskJob>>,
     peers: HashMap<PeerKey, PeerIo>,
+    /// With `--trace`: each connection's received and sent messages.
+    traces: Option<HashMap<PeerKey, [WireTrace; 2]>>,
     limits: Limits,
     candidates: VecDeque<SocketAddr>,
     /// Peers from the command line: dialed again whenever not connected.
@@ -226,6 +232,7 @@ impl Engine {
             tx,
             disk: None,
             peers: HashMap::new(),
+            traces: config.trace.then(HashMap::new),
             limits: Limits {
                 up: Arc::new(RateLimit::new(config.upload_limit)),
                 down: Arc::new(RateLimit::new(config.download_limit)),
@@ -277,13 +284,16 @@ impl Engine {
         let now = self.now();
         match input {
             Input::Peer(PeerInput::Bytes(key, bytes)) => {
+                if let Some(t) = self.traces.as_mut().and_then(|t| t.get_mut(&key)) {
+                    t[0].feed(&bytes);
+                }
                 self.torrent.handle_input(now, key, &bytes);
                 self.drop_if_ourselves(key);
             }
             Input::Peer(PeerInput::Closed(key, reason)) => {
                 tracing::debug!("peer {key:?} closed: {reason}");
                 self.torrent.peer_disconnected(key);
-                self.peers.remove(&key);
+                self.forget(key);
             }
             Input::Disk(DiskDone::Read(key, block, data)) => {
                 self.torrent.block_read(now, key, block, data)
@@ -343,7 +353,15 @@ impl Engine {
                 self.ourselves.insert(addr);
             }
             self.torrent.peer_disconnected(key);
-            self.peers.remove(&key);
+            self.forget(key);
+        }
+    }
+
+    /// Closes the connection `key` (its tasks end with the [`PeerIo`]).
+    fn forget(&mut self, key: PeerKey) {
+        self.peers.remove(&key);
+        if let Some(t) = &mut self.traces {
+            t.remove(&key);
         }
     }
 
@@ -352,6 +370,13 @@ impl Engine {
         if let Some(key) = self.torrent.add_peer(now, addr, direction) {
             let io = PeerIo::start(key, stream, &self.limits, self.tx.clone(), Input::Peer);
             self.peers.insert(key, io);
+            if let Some(t) = &mut self.traces {
+                let ways = [
+                    WireTrace::new(addr, Way::Received),
+                    WireTrace::new(addr, Way::Sent),
+                ];
+                t.insert(key, ways);
+            }
         }
     }
 
@@ -452,6 +477,9 @@ impl Engine {
             }
             while let Some((key, bytes)) = self.torrent.poll_transmit() {
                 progressed = true;
+                if let Some(t) = self.traces.as_mut().and_then(|t| t.get_mut(&key)) {
+                    t[1].feed(&bytes);
+                }
                 if let Some(p) = self.peers.get(&key) {
                     p.send(bytes);
                 }
@@ -473,7 +501,7 @@ impl Engine {
             TorrentEvent::ReadBlock { peer, block } => self.disk(DiskJob::Read(peer, block)),
             TorrentEvent::Disconnect { peer, reason } => {
                 tracing::debug!("dropping peer {peer:?}: {reason}");
-                self.peers.remove(&peer);
+                self.forget(peer);
             }
             TorrentEvent::Banned(ip) => {
                 self.banned += 1;

@@ -115,6 +115,7 @@ async fn run(
         seed,
         trackers: trackers(m).await,
         peers,
+        trace: g.trace,
     };
     if config.trackers.is_empty() && config.peers.is_empty() {
         bail!(
