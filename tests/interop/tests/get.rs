@@ -20,7 +20,6 @@ struct Nginx {
 
 fn nginx() -> Nginx {
     let dir = Scratch::new(&format!("get-nginx-{}", free_port()));
-    let (http, https, h2c) = (free_port(), free_port(), free_port());
     let root = dir.join("www");
     std::fs::create_dir_all(root.join("img")).unwrap();
     std::fs::write(root.join("a.txt"), "0123456789abcdefghij\n").unwrap();
@@ -39,6 +38,27 @@ fn nginx() -> Nginx {
     }
     std::fs::write(root.join("style.css"), "body { margin: 0 }\n").unwrap();
     make_certs(&dir);
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    // Each port is free when picked, but a parallel test may take one before
+    // nginx binds it; nginx then exits, and we try again with new ports.
+    for _ in 0..5 {
+        let (http, https, h2c) = (free_port(), free_port(), free_port());
+        if let Some(server) = start_nginx(&dir, http, https, h2c) {
+            return Nginx {
+                dir,
+                server,
+                http,
+                https,
+                h2c,
+            };
+        }
+    }
+    panic!("nginx did not start on free ports five times; see its error.log");
+}
+
+/// nginx on these ports with the tests' site, once all three listen; None
+/// if it exited (a port was taken in between).
+fn start_nginx(dir: &Scratch, http: u16, https: u16, h2c: u16) -> Option<Server> {
     let d = dir.0.display();
     let conf = format!(
         r#"
@@ -70,20 +90,28 @@ http {{
 }}
 "#
     );
-    std::fs::create_dir_all(dir.join("tmp")).unwrap();
     std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let server = Server::command(
-        tool("nginx").args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")]),
+    let mut child = tool("nginx")
+        .args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let listening = |port: u16| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    while !(listening(http) && listening(https) && listening(h2c)) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return None;
+        }
+        assert!(std::time::Instant::now() < deadline, "nginx did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(Server::from_child(
+        child,
         SocketAddr::from(([127, 0, 0, 1], http)),
         false,
-    );
-    Nginx {
-        dir,
-        server,
-        http,
-        https,
-        h2c,
-    }
+    ))
 }
 
 /// A private CA and a certificate for 127.0.0.1 and localhost, by openssl.
