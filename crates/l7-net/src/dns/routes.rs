@@ -140,7 +140,9 @@ pub async fn check_edges(auth: SharedAuthority, port: u16, shutdown: Shutdown) {
                 match up {
                     true => tracing::info!("edge {edge}: port {port} answers again, routing to it"),
                     false => {
-                        tracing::warn!("edge {edge}: port {port} does not answer, skipping it")
+                        tracing::warn!(
+                            "edge {edge}: port {port} does not answer; routing to the live edges"
+                        )
                     }
                 }
             }

@@ -81,12 +81,12 @@ async fn trackers(m: &Metainfo) -> Vec<TrackerTarget> {
     let mut out = Vec::new();
     for url in m.trackers() {
         let Some((_, authority)) = url_host_port(&url) else {
-            tracing::warn!("skipping tracker {url}: only http:// and udp:// are supported");
+            tracing::warn!("tracker {url} not used: only http:// and udp:// are supported");
             continue;
         };
         match addr::resolve(authority).await {
             Ok(addr) => out.push(TrackerTarget { url, addr }),
-            Err(e) => tracing::warn!("skipping tracker {url}: {e:#}"),
+            Err(e) => tracing::warn!("tracker {url} not used: {e:#}"),
         }
     }
     out
