@@ -1,9 +1,10 @@
 """A libtorrent (the library inside qBittorrent and Deluge) peer for the
-interop tests: loads a torrent, listens on 127.0.0.1:PORT with DHT, LSD,
-UPnP, NAT-PMP and peer exchange off, and either seeds until killed or
-downloads and exits 0 once every piece is verified (1 after TIMEOUT s).
+interop tests: loads a torrent, listens on 127.0.0.1:PORT (or on
+HOST:PORT, then also dialing from HOST) with DHT, LSD, UPnP, NAT-PMP and
+peer exchange off, and either seeds until killed or downloads and exits 0
+once every piece is verified (1 after TIMEOUT s).
 
-    usage: libtorrent_peer.py seed|get TORRENT SAVE_DIR PORT [TIMEOUT] [PEER]
+    usage: libtorrent_peer.py seed|get TORRENT SAVE_DIR [HOST:]PORT [TIMEOUT] [PEER]
 """
 
 import sys
@@ -11,13 +12,15 @@ import time
 
 import libtorrent as lt
 
-mode, torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+mode, torrent, save, listen = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+host, port = listen.rsplit(":", 1) if ":" in listen else ("127.0.0.1", listen)
 timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 240
 peer = sys.argv[6] if len(sys.argv) > 6 else None
 
 session = lt.session(
     {
-        "listen_interfaces": f"127.0.0.1:{port}",
+        "listen_interfaces": f"{host}:{port}",
+        "outgoing_interfaces": host,
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
