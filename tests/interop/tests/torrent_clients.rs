@@ -3,8 +3,9 @@
 //! rtorrent (libtorrent-rakshasa) downloads from our seeder and seeds to
 //! us; libtorrent (rasterbar, qBittorrent's engine, driven from Debian's
 //! python3-libtorrent) seeds to us and downloads from us; rtorrent,
-//! libtorrent and aria2 join a swarm of l7 peers. Every peer ends with the
-//! seed's bytes. `--trace` shows the messages exchanged with rtorrent.
+//! libtorrent and aria2 join a swarm of l7 peers; two libtorrent peers
+//! meet only through our seeder's ut_pex (BEP 11). Every peer ends with
+//! the seed's bytes. `--trace` shows the messages exchanged with rtorrent.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -191,6 +192,64 @@ fn a_swarm_of_l7_peers_rtorrent_libtorrent_and_aria2_ends_identical() {
     for d in ["l7-one", "l7-two", "libtorrent", "aria2"] {
         s.assert_downloaded(d);
     }
+}
+
+/// The `pex peer HOST:PORT downloaded N` lines of a libtorrent peer run
+/// with LT_PEX=1: the peers it learned only through ut_pex, and the bytes
+/// it downloaded from each.
+fn pex_peers(out: &std::process::Output) -> Vec<(String, u64)> {
+    stdout(out)
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("pex peer ")?;
+            let (addr, got) = rest.split_once(" downloaded ")?;
+            Some((addr.to_owned(), got.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn libtorrent_peers_meet_through_our_ut_pex_and_trade() {
+    // No tracker answers (port 9 is discard) and DHT and LSD are off: the
+    // two libtorrent peers are each given only our seeder's address, so
+    // they can learn of each other only from the seeder's ut_pex messages
+    // (BEP 11, sent every minute). The seeder is slow enough that both are
+    // still downloading when that happens.
+    let s = Setup::announcing("clients-pex", 8 * PIECE + 3, "http://127.0.0.1:9/announce");
+    let seed_at = format!("127.0.0.2:{}", free_port());
+    let _seeder = s.l7_seeder(&seed_at, &["--upload-limit", "160kbit"]);
+    let (a_at, b_at) = (
+        format!("127.0.0.3:{}", free_port()),
+        format!("127.0.0.4:{}", free_port()),
+    );
+    let spawn = |into: &str, listen: &str| {
+        libtorrent(&s, "get", into, listen, Some(&seed_at))
+            .env("LT_PEX", "1")
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("a", &a_at), spawn("b", &b_at));
+    let mut learned = Vec::new();
+    for (child, what) in [(a, "libtorrent a"), (b, "libtorrent b")] {
+        let out = wait_output(child, Duration::from_secs(280), what);
+        assert!(
+            out.status.success(),
+            "{what}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        learned.extend(pex_peers(&out));
+    }
+    s.assert_downloaded("a");
+    s.assert_downloaded("b");
+    // One dialed the other at the address only our PEX gave, and
+    // downloaded from it.
+    assert!(
+        learned
+            .iter()
+            .any(|(addr, got)| (*addr == a_at || *addr == b_at) && *got > 0),
+        "no libtorrent peer downloaded from a peer learned through ut_pex: {learned:?}"
+    );
 }
 
 #[test]
