@@ -3,11 +3,13 @@
 # and by opentracker, each pinned to core 0 (l7 with one tokio worker,
 # opentracker with its one UDP worker), both whitelisting the one
 # info-hash, under a Rust load generator on core 1 (l7-net's example
-# udp_announce_load, std only). Should the generator still be the
-# bottleneck, the server's CPU time per announce (from /proc, lower is
-# better) is printed too. Medians of REPEAT runs;
-# ratio l7 / opentracker for announces/s (higher is better; goal >= 1.0).
-#   usage: bench/tracker-udp.sh [SECONDS=10] [REPEAT=3]
+# udp_announce_load, std only). Prints both announces/s and the server's
+# CPU time per announce (from /proc: user + system ticks over the run, so
+# it counts the server's system calls too), their medians over REPEAT
+# runs (l7 and opentracker interleaved), the ratios l7 / opentracker for
+# announces/s and opentracker / l7 for CPU per announce (both: higher is
+# better for l7; goal >= 1.0), and the machine's load before and after.
+#   usage: bench/tracker-udp.sh [SECONDS=10] [REPEAT=3]   (quick: 3 1)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 L7="${CARGO_TARGET_DIR:-$bench_root/target}/release/l7"
@@ -25,8 +27,6 @@ hash=0123456789abcdef0123456789abcdef01234567
 echo "$hash" > "$work/whitelist"
 port=26970
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 # measure PID — prints "announces/s cpu_us_per_announce"
 measure() {
   local pid=$1 before after rate
@@ -38,6 +38,7 @@ measure() {
     'BEGIN { printf "%s %.2f\n", r, (r > 0) ? t / hz * 1e6 / (r * s) : 0 }'
 }
 
+echo "load before: $(uptime)"
 l7_r=(); l7_c=(); ot_r=(); ot_c=()
 for _ in $(seq "$repeat"); do
   taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" tracker serve --listen "127.0.0.1:$port" --whitelist "$work/whitelist" &
@@ -61,3 +62,4 @@ echo "l7 tracker:  $lr announces/s  ${lc} us CPU/announce"
 echo "opentracker: $orr announces/s  ${oc} us CPU/announce"
 echo "ratio l7/opentracker (announces/s, higher is better): $(ratio "$lr" "$orr")"
 echo "ratio opentracker/l7 CPU per announce (higher is better for l7): $(ratio "$oc" "$lc")"
+echo "load after: $(uptime)"

@@ -1,8 +1,8 @@
 //! `l7 torrent get` and `l7 torrent seed` trading with real BitTorrent
 //! clients on loopback (DHT, LSD and peer exchange off): aria2 downloads from
 //! our seeder through our tracker; aria2 seeds and we download (UDP
-//! tracker); Transmission seeds and our peer dials it (Transmission never
-//! dials 127.x itself); a hostile peer that sends corrupt blocks is banned
+//! tracker); transmission-daemon, given the torrent and its data over RPC,
+//! seeds and our peer dials it (Transmission never dials 127.x itself); a hostile peer that sends corrupt blocks is banned
 //! while the download completes; kill -9 and restart re-downloads no
 //! verified piece; and a swarm of three l7 peers and aria2 ends identical.
 
@@ -45,36 +45,109 @@ fn we_download_from_an_aria2_seeder_through_our_udp_tracker() {
     assert_eq!(last["downloaded"], s.data.len());
 }
 
-#[test]
-fn we_dial_a_transmission_seeder() {
-    let s = Setup::new("swarm-transmission", 4 * PIECE + 99, "http");
+/// transmission-daemon in the foreground with a config dir of its own,
+/// peers on 127.0.0.1:`peer_port` (DHT, LSD, PEX, uTP and port mapping
+/// off, plaintext allowed), its RPC on 127.0.0.1:`rpc_port` without
+/// authentication, saving into `download`.
+fn transmission_daemon(s: &Setup, peer_port: u16, rpc_port: u16, download: &Path) -> Server {
     let config = s.path("transmission-config");
     std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("settings.json"),
-        r#"{"dht-enabled": false, "lpd-enabled": false, "pex-enabled": false,
-            "port-forwarding-enabled": false, "utp-enabled": false, "encryption": 0}"#,
-    )
-    .unwrap();
-    let port = free_port();
-    let mut seeder = tool("transmission-cli")
+    let settings = serde_json::json!({
+        "bind-address-ipv4": "127.0.0.1",
+        "peer-port": peer_port,
+        "peer-port-random-on-start": false,
+        "rpc-enabled": true,
+        "rpc-bind-address": "127.0.0.1",
+        "rpc-port": rpc_port,
+        "rpc-authentication-required": false,
+        "dht-enabled": false,
+        "lpd-enabled": false,
+        "pex-enabled": false,
+        "utp-enabled": false,
+        "port-forwarding-enabled": false,
+        "encryption": 0,
+        "download-dir": download,
+        "incomplete-dir-enabled": false,
+        "watch-dir-enabled": false,
+        "start-added-torrents": true,
+        "ratio-limit-enabled": false,
+    });
+    std::fs::write(config.join("settings.json"), settings.to_string()).unwrap();
+    let mut daemon = tool("transmission-daemon");
+    daemon
+        .arg("-f")
         .arg("-g")
         .arg(&config)
-        .arg("-w")
-        .arg(s.path("seed"))
-        .args(["-p", &port.to_string(), "-M", "-ep"])
-        .arg(&s.torrent)
+        .arg("--log-error")
+        .arg("-e")
+        .arg(s.path("transmission.log"));
+    Server::command(
+        &mut daemon,
+        SocketAddr::from(([127, 0, 0, 1], rpc_port)),
+        false,
+    )
+}
+
+/// `transmission-remote 127.0.0.1:RPC ARGS`, which must succeed; its stdout.
+fn transmission_remote(rpc_port: u16, args: &[&str]) -> String {
+    let out = tool("transmission-remote")
+        .arg(format!("127.0.0.1:{rpc_port}"))
+        .args(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+        .output()
         .unwrap();
-    // Transmission verifies the data before it seeds; the get retries dials.
-    wait_tcp(port);
-    let last = s.l7_get_to_end("leech", &["--peer", &format!("127.0.0.1:{port}")]);
-    let _ = seeder.kill();
-    let _ = seeder.wait();
+    assert!(
+        out.status.success(),
+        "transmission-remote {args:?}: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+#[test]
+fn we_dial_a_transmission_daemon_seeder_found_through_our_tracker() {
+    let s = Setup::new("swarm-transmission", 4 * PIECE + 99, "http");
+    let (peer_port, rpc_port) = (free_port(), free_port());
+    let _daemon = transmission_daemon(&s, peer_port, rpc_port, &s.path("seed"));
+    // Added over RPC with the data already in place, then verified.
+    let torrent = s.torrent.to_str().unwrap();
+    let seed = s.path("seed");
+    transmission_remote(rpc_port, &["-a", torrent, "-w", seed.to_str().unwrap()]);
+    transmission_remote(rpc_port, &["-t", "1", "-v"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let info = transmission_remote(rpc_port, &["-t", "1", "-i"]);
+        // A complete torrent with no peer yet is "Idle", with one "Seeding".
+        let verified = ["State: Idle", "State: Seeding"]
+            .iter()
+            .any(|state| info.contains(state));
+        if verified && info.contains("Percent Done: 100%") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "transmission did not verify the data:\n{info}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // Transmission announces itself to our tracker (once verified); it
+    // never dials 127.x, so the transfer happens only because we dial it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let trackers = transmission_remote(rpc_port, &["-t", "1", "-it"]);
+        if trackers.contains("Got a list of") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "transmission did not announce:\n{trackers}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let last = s.l7_get_to_end("leech", &[]);
     assert_eq!(last["downloaded"], s.data.len());
+    let info = transmission_remote(rpc_port, &["-t", "1", "-i"]);
+    assert!(!info.contains("Uploaded: None"), "{info}");
 }
 
 /// A hostile peer: handshakes properly, claims every piece, unchokes, and

@@ -17,7 +17,7 @@ pub struct TrackerApp {
 impl TrackerApp {
     /// A tracker whose random peer lists come from `seed`.
     pub fn new(seed: u64) -> Self {
-        let mut secret = [0u8; 32];
+        let mut secret = [0u8; 16];
         secret[..8].copy_from_slice(&seed.to_be_bytes());
         TrackerApp {
             registry: Registry::new(RegistryConfig::default(), seed),

@@ -1,4 +1,5 @@
-//! BitTorrent drivers: the tracker over HTTP and UDP ([`tracker`]); making
+//! BitTorrent drivers: the tracker over HTTP and UDP ([`tracker`],
+//! [`tracker_udp`]); making
 //! torrents with pieces hashed on every core ([`create`]); and the peer
 //! driver ([`swarm`]) with its tracker client ([`announce`]), connection
 //! tasks ([`peer_io`]), rate limits ([`limit`]) storage thread ([`disk`]) and
@@ -12,3 +13,4 @@ pub mod peer_io;
 pub mod swarm;
 pub mod trace;
 pub mod tracker;
+pub mod tracker_udp;

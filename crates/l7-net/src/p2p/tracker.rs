@@ -1,5 +1,5 @@
 //! The tracker's sockets: HTTP announce and scrape (BEP 3, 23, 48) through
-//! the shared HTTP/1.1 server, and UDP (BEP 15) in one loop. Both share one
+//! the shared HTTP/1.1 server, and UDP (BEP 15) in [`super::tracker_udp`]. Both share one
 //! l7-p2p [`Registry`], which trusts each request's source address (never a
 //! claimed `ip=`), caps numwant, and forgets silent peers.
 
@@ -10,11 +10,9 @@ use std::time::Duration;
 use l7_http::files::upload::Upload;
 use l7_http::files::{Body, FileResponse};
 use l7_http::wire::{Headers, RequestHead, RequestTarget};
-use l7_p2p::tracker::{ConnectionIds, Registry, http_announce, http_scrape, udp_datagram};
+use l7_p2p::tracker::{ConnectionIds, Registry, http_announce, http_scrape};
 use l7_wire::Instant;
-use tokio::net::UdpSocket;
 
-use crate::Shutdown;
 use crate::http::server::{Action, Handler};
 
 /// How often peers that stopped announcing are forgotten.
@@ -30,7 +28,7 @@ pub struct Tracker {
 
 impl Tracker {
     /// A tracker over `registry`; `secret` keys the UDP connection IDs.
-    pub fn new(registry: Registry, secret: [u8; 32]) -> Arc<Tracker> {
+    pub fn new(registry: Registry, secret: [u8; 16]) -> Arc<Tracker> {
         Arc::new(Tracker {
             registry: Mutex::new((registry, Instant::ZERO)),
             ids: ConnectionIds::new(secret),
@@ -40,7 +38,7 @@ impl Tracker {
 
     /// Runs `f` on the registry at the current time, after forgetting peers
     /// silent too long (checked every [`EXPIRY_EVERY`]).
-    fn with_registry<R>(&self, f: impl FnOnce(&mut Registry, Instant) -> R) -> R {
+    pub(super) fn with_registry<R>(&self, f: impl FnOnce(&mut Registry, Instant) -> R) -> R {
         let mut guard = self
             .registry
             .lock()
@@ -52,6 +50,11 @@ impl Tracker {
             *last_expiry = now;
         }
         f(registry, now)
+    }
+
+    /// The UDP connection-id issuer.
+    pub(super) fn ids(&self) -> &ConnectionIds {
+        &self.ids
     }
 }
 
@@ -88,48 +91,4 @@ impl Handler for Arc<Tracker> {
     }
 }
 
-/// Answers BEP 15 datagrams on `socket` until shutdown.
-pub async fn serve_udp(socket: UdpSocket, tracker: Arc<Tracker>, shutdown: Shutdown) {
-    tokio::select! {
-        _ = shutdown.wait() => {}
-        _ = answer_udp(&socket, &tracker) => {}
-    }
-}
-
-/// The UDP loop: each wake-up drains every datagram already queued and
-/// answers it with a non-blocking send, so a burst costs one poll rather
-/// than a poll per packet (waiting only when the send buffer is full).
-async fn answer_udp(socket: &UdpSocket, tracker: &Tracker) {
-    let mut buf = vec![0u8; 2048];
-    loop {
-        if let Err(e) = socket.readable().await {
-            tracing::warn!("tracker UDP socket: {e}");
-            return;
-        }
-        loop {
-            let (n, from) = match socket.try_recv_from(&mut buf) {
-                Ok(got) => got,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::debug!("tracker UDP receive: {e}");
-                    break;
-                }
-            };
-            let datagram = &buf[..n];
-            let Some(reply) =
-                tracker.with_registry(|r, now| udp_datagram(r, &tracker.ids, now, from, datagram))
-            else {
-                continue;
-            };
-            let sent = match socket.try_send_to(&reply, from) {
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    socket.send_to(&reply, from).await
-                }
-                other => other,
-            };
-            if let Err(e) = sent {
-                tracing::debug!("tracker reply to {from}: {e}");
-            }
-        }
-    }
-}
+pub use super::tracker_udp::serve_udp;

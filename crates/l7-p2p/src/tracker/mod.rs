@@ -17,12 +17,12 @@ mod udp_client;
 
 pub use announce::{AnnounceRequest, Event, MAX_NUMWANT, announce_url};
 pub use connection_id::ConnectionIds;
-pub use registry::{Registry, RegistryConfig};
+pub use registry::{AnnounceCounts, Registry, RegistryConfig};
 pub use response::{AnnounceResponse, PeerEntry, encode_failure};
 pub use scrape::{
     ScrapeStats, encode_scrape, parse_scrape_query, parse_scrape_response, scrape_url,
 };
-pub use server::{http_announce, http_scrape, udp_datagram};
+pub use server::{http_announce, http_scrape, udp_datagram, udp_reply};
 pub use udp::{UdpAnnounce, UdpRequest, UdpResponse};
 pub use udp_client::{UdpTrackerClient, UdpTrackerOutcome};
 

@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 
 use l7_wire::Instant;
 use rand::Rng;
-use rand::seq::IteratorRandom;
 
 /// What the tracker remembers of a peer.
 #[derive(Debug, Clone)]
@@ -42,26 +41,33 @@ impl PeerSet {
         self.seeds
     }
 
+    #[cfg(test)]
     pub fn get(&self, addr: &SocketAddr) -> Option<&PeerRecord> {
         self.index.get(addr).map(|&i| &self.slots[i].1)
     }
 
+    #[cfg(test)]
     pub fn contains(&self, addr: &SocketAddr) -> bool {
         self.index.contains_key(addr)
     }
 
-    /// Adds or replaces the record of `addr`.
-    pub fn insert(&mut self, addr: SocketAddr, record: PeerRecord) {
-        self.seeds += usize::from(record.seed);
-        match self.index.get(&addr) {
+    /// Adds or replaces the record of `addr` (a new peer only while fewer
+    /// than `max` are kept); returns whether it was a seed before.
+    pub fn refresh(&mut self, addr: &SocketAddr, record: PeerRecord, max: usize) -> bool {
+        match self.index.get(addr) {
             Some(&i) => {
+                self.seeds += usize::from(record.seed);
                 let old = std::mem::replace(&mut self.slots[i].1, record);
                 self.seeds -= usize::from(old.seed);
+                old.seed
             }
-            None => {
-                self.index.insert(addr, self.slots.len());
-                self.slots.push((addr, record));
+            None if self.slots.len() < max => {
+                self.seeds += usize::from(record.seed);
+                self.index.insert(*addr, self.slots.len());
+                self.slots.push((*addr, record));
+                false
             }
+            None => false,
         }
     }
 
@@ -93,37 +99,47 @@ impl PeerSet {
         self.slots.iter().map(|(_, p)| p)
     }
 
-    /// Up to `want` peers chosen uniformly at random among those `wanted`
-    /// accepts. Draws `want + 1` distinct slots first (one spare for the
-    /// asking peer itself); only when that leaves too few does it fall back
-    /// to one pass over every peer.
-    pub fn sample<R: Rng>(
+    /// Calls `each` on up to `want` distinct peers among those `wanted`
+    /// accepts, in a random order that allocates nothing: the slots are
+    /// walked from a random start with a random stride coprime to their
+    /// number, which visits every slot once, so each peer is equally likely
+    /// to be offered and a filtered-out peer never shortens the answer.
+    pub fn sample_each<R: Rng>(
         &self,
         rng: &mut R,
         want: usize,
         wanted: impl Fn(&SocketAddr, &PeerRecord) -> bool,
-    ) -> Vec<(SocketAddr, &PeerRecord)> {
-        let draw = want + 1;
-        if draw < self.slots.len() {
-            let chosen: Vec<_> = rand::seq::index::sample(rng, self.slots.len(), draw)
-                .into_iter()
-                .map(|i| &self.slots[i])
-                .filter(|(a, p)| wanted(a, p))
-                .take(want)
-                .map(|(a, p)| (*a, p))
-                .collect();
-            if chosen.len() == want {
-                return chosen;
-            }
+        mut each: impl FnMut(SocketAddr, &PeerRecord),
+    ) {
+        let n = self.slots.len();
+        if n == 0 || want == 0 {
+            return;
         }
-        self.slots
-            .iter()
-            .filter(|(a, p)| wanted(a, p))
-            .choose_multiple(rng, want)
-            .into_iter()
-            .map(|(a, p)| (*a, p))
-            .collect()
+        let mut at = rng.random_range(0..n);
+        let mut stride = if n == 1 { 0 } else { rng.random_range(1..n) };
+        while gcd(stride, n) != 1 {
+            stride += 1;
+        }
+        let mut given = 0;
+        for _ in 0..n {
+            let (a, p) = &self.slots[at];
+            if wanted(a, p) {
+                each(*a, p);
+                given += 1;
+                if given == want {
+                    return;
+                }
+            }
+            at = (at + stride) % n;
+        }
     }
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 #[cfg(test)]
@@ -147,10 +163,10 @@ mod tests {
     fn index_and_seed_count_survive_inserts_replacements_and_removals() {
         let mut s = PeerSet::default();
         for i in 0..10 {
-            s.insert(addr(i), rec(i % 2 == 0));
+            s.refresh(&addr(i), rec(i % 2 == 0), usize::MAX);
         }
         assert_eq!((s.len(), s.seeds()), (10, 5));
-        s.insert(addr(0), rec(false));
+        s.refresh(&addr(0), rec(false), usize::MAX);
         assert_eq!((s.len(), s.seeds()), (10, 4));
         s.remove(&addr(3));
         s.remove(&addr(3));
@@ -173,12 +189,13 @@ mod tests {
     fn samples_are_distinct_filtered_and_cover_the_swarm() {
         let mut s = PeerSet::default();
         for i in 0..200 {
-            s.insert(addr(i), rec(i < 150));
+            s.refresh(&addr(i), rec(i < 150), usize::MAX);
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let mut seen = std::collections::HashSet::new();
         for _ in 0..200 {
-            let got = s.sample(&mut rng, 50, |a, _| *a != addr(7));
+            let mut got = Vec::new();
+            s.sample_each(&mut rng, 50, |a, _| *a != addr(7), |a, _| got.push((a, ())));
             assert_eq!(got.len(), 50);
             let distinct: std::collections::HashSet<_> = got.iter().map(|g| g.0).collect();
             assert_eq!(distinct.len(), 50);
@@ -187,8 +204,22 @@ mod tests {
         }
         assert_eq!(seen.len(), 199, "every other peer is offered sometimes");
         // Only 50 leechers: a seed asking for 60 gets exactly those.
-        let leechers = s.sample(&mut rng, 60, |_, p| !p.seed);
+        let mut leechers = Vec::new();
+        s.sample_each(
+            &mut rng,
+            60,
+            |_, p| !p.seed,
+            |a, p| leechers.push((a, p.seed)),
+        );
         assert_eq!(leechers.len(), 50);
-        assert!(leechers.iter().all(|(_, p)| !p.seed));
+        assert!(leechers.iter().all(|(_, seed)| !seed));
+        // One peer, and none.
+        let mut one = PeerSet::default();
+        let mut got = 0;
+        one.sample_each(&mut rng, 5, |_, _| true, |_, _| got += 1);
+        assert_eq!(got, 0);
+        one.refresh(&addr(1), rec(false), usize::MAX);
+        one.sample_each(&mut rng, 5, |_, _| true, |_, _| got += 1);
+        assert_eq!(got, 1);
     }
 }

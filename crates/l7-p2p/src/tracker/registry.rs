@@ -69,6 +69,19 @@ impl Swarm {
     }
 }
 
+/// The counters of an announce reply, without its peers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnnounceCounts {
+    /// `interval`, seconds.
+    pub interval: u32,
+    /// `min interval`, seconds.
+    pub min_interval: u32,
+    /// Seeds in the swarm.
+    pub complete: u32,
+    /// Leechers in the swarm.
+    pub incomplete: u32,
+}
+
 /// All swarms a tracker knows.
 #[derive(Debug)]
 pub struct Registry {
@@ -95,70 +108,83 @@ impl Registry {
         source: SocketAddr,
         req: &AnnounceRequest,
     ) -> Result<AnnounceResponse, TrackerError> {
+        let mut peers = Vec::new();
+        let counts = self.announce_each(now, source, req, |addr, peer_id| {
+            peers.push(PeerEntry {
+                addr,
+                peer_id: Some(*peer_id),
+            })
+        })?;
+        Ok(AnnounceResponse {
+            interval: counts.interval,
+            min_interval: Some(counts.min_interval),
+            complete: counts.complete,
+            incomplete: counts.incomplete,
+            peers,
+            warning: None,
+        })
+    }
+
+    /// [`Registry::announce`] without building a response: `each` is called
+    /// on every peer chosen for the reply (address and peer id), so a server
+    /// can write them straight into its reply buffer.
+    pub fn announce_each(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        req: &AnnounceRequest,
+        each: impl FnMut(SocketAddr, &[u8; 20]),
+    ) -> Result<AnnounceCounts, TrackerError> {
         if let Some(list) = &self.config.whitelist
             && !list.contains(&req.info_hash)
         {
             return Err(TrackerError::NotWhitelisted);
         }
         let addr = SocketAddr::new(source.ip(), req.port);
-        if !self.swarms.contains_key(&req.info_hash)
-            && self.swarms.len() >= self.config.max_torrents
+        if self.swarms.len() >= self.config.max_torrents
+            && !self.swarms.contains_key(&req.info_hash)
         {
             return Err(TrackerError::BadRequest("tracker is full".into()));
         }
-        let max_peers = self.config.max_peers_per_torrent;
         let swarm = self.swarms.entry(req.info_hash).or_default();
-        if req.event == Event::Stopped {
+        let stopped = req.event == Event::Stopped;
+        // A seed gains nothing from other seeds.
+        let requester_is_seed = req.left == 0;
+        if stopped {
             swarm.peers.remove(&addr);
         } else {
-            let was_seed = swarm.peers.get(&addr).is_some_and(|p| p.seed);
-            let seed = req.left == 0;
+            let record = PeerRecord {
+                peer_id: req.peer_id,
+                last_seen: now,
+                seed: requester_is_seed,
+            };
+            let was_seed = swarm
+                .peers
+                .refresh(&addr, record, self.config.max_peers_per_torrent);
             if req.event == Event::Completed && !was_seed {
                 swarm.downloaded = swarm.downloaded.saturating_add(1);
             }
-            if swarm.peers.len() < max_peers || swarm.peers.contains(&addr) {
-                swarm.peers.insert(
-                    addr,
-                    PeerRecord {
-                        peer_id: req.peer_id,
-                        last_seen: now,
-                        seed,
-                    },
-                );
-            }
+            let want = req
+                .numwant
+                .unwrap_or(self.config.default_numwant)
+                .min(MAX_NUMWANT) as usize;
+            let mut each = each;
+            swarm.peers.sample_each(
+                &mut self.rng,
+                want,
+                |a, p| *a != addr && !(requester_is_seed && p.seed),
+                |a, p| each(a, &p.peer_id),
+            );
         }
-        let want = req
-            .numwant
-            .unwrap_or(self.config.default_numwant)
-            .min(MAX_NUMWANT) as usize;
-        let peers = if req.event == Event::Stopped {
-            Vec::new()
-        } else {
-            // A seed gains nothing from other seeds.
-            let requester_is_seed = req.left == 0;
-            swarm
-                .peers
-                .sample(&mut self.rng, want, |a, p| {
-                    *a != addr && !(requester_is_seed && p.seed)
-                })
-                .into_iter()
-                .map(|(a, p)| PeerEntry {
-                    addr: a,
-                    peer_id: Some(p.peer_id),
-                })
-                .collect()
-        };
         let stats = swarm.stats();
         if swarm.peers.is_empty() {
             self.swarms.remove(&req.info_hash);
         }
-        Ok(AnnounceResponse {
+        Ok(AnnounceCounts {
             interval: self.config.interval.as_secs() as u32,
-            min_interval: Some(self.config.min_interval.as_secs() as u32),
+            min_interval: self.config.min_interval.as_secs() as u32,
             complete: stats.complete,
             incomplete: stats.incomplete,
-            peers,
-            warning: None,
         })
     }
 

@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 
 use l7_wire::Instant;
 
-use super::udp::MAX_UDP_SCRAPE;
+use super::udp::{ANNOUNCE_HEADER, MAX_UDP_SCRAPE, announce_header};
 use super::{
     AnnounceRequest, ConnectionIds, Registry, UdpRequest, UdpResponse, encode_failure,
     encode_scrape, parse_scrape_query,
 };
+use crate::compact;
 
 /// Answers `GET /announce?<query>` from `source`: always a bencoded body
 /// (BEP 3: errors are a `failure reason` with status 200).
@@ -37,7 +38,8 @@ pub fn http_scrape(registry: &Registry, query: &str) -> Vec<u8> {
     }
 }
 
-/// Answers one UDP datagram (BEP 15); `None` for garbage that deserves no reply.
+/// Answers one UDP datagram (BEP 15); `None` for garbage that deserves no
+/// reply. A busy server calls [`udp_reply`] with a buffer it keeps.
 pub fn udp_datagram(
     registry: &mut Registry,
     ids: &ConnectionIds,
@@ -45,41 +47,70 @@ pub fn udp_datagram(
     source: SocketAddr,
     datagram: &[u8],
 ) -> Option<Vec<u8>> {
-    let req = UdpRequest::parse(datagram).ok()?;
-    let error = |transaction_id, message: &str| UdpResponse::Error {
-        transaction_id,
-        message: message.to_string(),
+    let mut out = Vec::new();
+    udp_reply(registry, ids, now, source, datagram, &mut out).then_some(out)
+}
+
+/// Answers one UDP datagram (BEP 15) into `out`, which is cleared first and
+/// whose capacity is reused: an announce reply is written in place, peers
+/// straight from the registry, with no allocation. False for garbage that
+/// deserves no reply.
+pub fn udp_reply(
+    registry: &mut Registry,
+    ids: &ConnectionIds,
+    now: Instant,
+    source: SocketAddr,
+    datagram: &[u8],
+    out: &mut Vec<u8>,
+) -> bool {
+    out.clear();
+    let Ok(req) = UdpRequest::parse(datagram) else {
+        return false;
     };
-    let resp = match req {
+    let error = |out: &mut Vec<u8>, transaction_id, message: &str| {
+        out.clear();
+        UdpResponse::Error {
+            transaction_id,
+            message: message.to_string(),
+        }
+        .emit(out)
+    };
+    match req {
         UdpRequest::Connect { transaction_id } => UdpResponse::Connect {
             transaction_id,
             connection_id: ids.issue(source, now),
-        },
-        UdpRequest::Announce(a) if !ids.validate(a.connection_id, source, now) => {
-            error(a.transaction_id, "invalid connection id")
         }
-        UdpRequest::Announce(a) => match registry.announce(now, source, &a.request) {
-            Ok(r) => UdpResponse::Announce {
-                transaction_id: a.transaction_id,
-                interval: r.interval,
-                leechers: r.incomplete,
-                seeders: r.complete,
-                // BEP 15: the response carries peers of the request's address family.
-                peers: r
-                    .peers
-                    .iter()
-                    .map(|p| p.addr)
-                    .filter(|p| p.is_ipv4() == source.is_ipv4())
-                    .collect(),
-            },
-            Err(e) => error(a.transaction_id, &e.to_string()),
-        },
+        .emit(out),
+        UdpRequest::Announce(a) if !ids.validate(a.connection_id, source, now) => {
+            error(out, a.transaction_id, "invalid connection id")
+        }
+        UdpRequest::Announce(a) => {
+            // The counters are known only after the peers are chosen: the
+            // header's place is kept and written last.
+            out.extend_from_slice(&[0; ANNOUNCE_HEADER]);
+            let v4 = source.is_ipv4();
+            // BEP 15: the response carries peers of the request's address family.
+            let counts = registry.announce_each(now, source, &a.request, |peer, _| match peer {
+                SocketAddr::V4(p) if v4 => compact::encode_v4([&p], out),
+                SocketAddr::V6(p) if !v4 => compact::encode_v6([&p], out),
+                _ => {}
+            });
+            match counts {
+                Ok(c) => out[..ANNOUNCE_HEADER].copy_from_slice(&announce_header(
+                    a.transaction_id,
+                    c.interval,
+                    c.incomplete,
+                    c.complete,
+                )),
+                Err(e) => error(out, a.transaction_id, &e.to_string()),
+            }
+        }
         UdpRequest::Scrape {
             connection_id,
             transaction_id,
             ..
         } if !ids.validate(connection_id, source, now) => {
-            error(transaction_id, "invalid connection id")
+            error(out, transaction_id, "invalid connection id")
         }
         UdpRequest::Scrape {
             transaction_id,
@@ -92,11 +123,10 @@ pub fn udp_datagram(
                 .into_iter()
                 .map(|(_, s)| s)
                 .collect(),
-        },
-    };
-    let mut out = Vec::new();
-    resp.emit(&mut out);
-    Some(out)
+        }
+        .emit(out),
+    }
+    true
 }
 
 #[cfg(test)]
@@ -155,7 +185,7 @@ mod tests {
     #[test]
     fn udp_requires_a_valid_connection_id() {
         let mut reg = Registry::new(RegistryConfig::default(), 3);
-        let ids = ConnectionIds::new([1; 32]);
+        let ids = ConnectionIds::new([1; 16]);
         let client: SocketAddr = "10.1.1.1:5000".parse().unwrap();
         let now = Instant::from_millis(1_000_000);
         let mut out = Vec::new();

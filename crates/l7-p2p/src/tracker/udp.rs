@@ -16,6 +16,9 @@ pub const PROTOCOL_ID: u64 = 0x0417_2710_1980;
 /// Most info-hashes in one UDP scrape (BEP 15: about 74 fit in a packet).
 pub const MAX_UDP_SCRAPE: usize = 74;
 
+/// Bytes before the peers in an announce response.
+pub const ANNOUNCE_HEADER: usize = 20;
+
 const CONNECT: u32 = 0;
 const ANNOUNCE: u32 = 1;
 const SCRAPE: u32 = 2;
@@ -92,6 +95,24 @@ pub enum UdpResponse {
         /// Human-readable reason.
         message: String,
     },
+}
+
+/// An announce response's header (BEP 15: action, transaction id, interval,
+/// leechers, seeders); the compact peers follow it.
+pub fn announce_header(
+    transaction_id: u32,
+    interval: u32,
+    leechers: u32,
+    seeders: u32,
+) -> [u8; ANNOUNCE_HEADER] {
+    let mut h = [0u8; ANNOUNCE_HEADER];
+    for (i, word) in [ANNOUNCE, transaction_id, interval, leechers, seeders]
+        .into_iter()
+        .enumerate()
+    {
+        h[4 * i..4 * i + 4].copy_from_slice(&word.to_be_bytes());
+    }
+    h
 }
 
 fn event_code(e: Event) -> u32 {
@@ -296,11 +317,12 @@ impl UdpResponse {
                 seeders,
                 peers,
             } => {
-                out.put_u32(ANNOUNCE);
-                out.put_u32(*transaction_id);
-                out.put_u32(*interval);
-                out.put_u32(*leechers);
-                out.put_u32(*seeders);
+                out.extend_from_slice(&announce_header(
+                    *transaction_id,
+                    *interval,
+                    *leechers,
+                    *seeders,
+                ));
                 let (v4, v6) = compact::split(peers.iter().copied());
                 compact::encode_v4(&v4, out);
                 compact::encode_v6(&v6, out);

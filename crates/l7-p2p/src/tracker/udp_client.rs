@@ -246,7 +246,7 @@ mod tests {
         let tracker: SocketAddr = "127.0.30.1:6969".parse().unwrap();
         let me: SocketAddr = "127.0.0.9:40000".parse().unwrap();
         let mut reg = Registry::new(RegistryConfig::default(), 1);
-        let ids = ConnectionIds::new([3; 32]);
+        let ids = ConnectionIds::new([3; 16]);
         // Another peer, registered directly.
         reg.announce(Instant::ZERO, "127.0.0.8:1".parse().unwrap(), &req(7000))
             .unwrap();

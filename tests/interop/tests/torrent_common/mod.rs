@@ -146,13 +146,25 @@ impl Setup {
     /// Waits (up to `limit`) until `out/sample.bin` holds the seed's data,
     /// for peers that keep running once complete.
     pub fn wait_downloaded(&self, out: &str, limit: Duration, what: &str) {
+        self.wait_downloaded_or(out, limit, what, String::new)
+    }
+
+    /// [`Setup::wait_downloaded`], showing `log()` (the peer's log) on failure.
+    pub fn wait_downloaded_or(
+        &self,
+        out: &str,
+        limit: Duration,
+        what: &str,
+        log: impl Fn() -> String,
+    ) {
         let path = self.path(out).join("sample.bin");
         let deadline = std::time::Instant::now() + limit;
         while std::fs::read(&path).ok().as_deref() != Some(&self.data[..]) {
             assert!(
                 std::time::Instant::now() < deadline,
-                "{what} did not download {} within {limit:?}",
-                path.display()
+                "{what} did not download {} within {limit:?}\n{}",
+                path.display(),
+                log()
             );
             std::thread::sleep(Duration::from_millis(250));
         }
