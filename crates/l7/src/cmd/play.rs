@@ -1,5 +1,11 @@
 //! `l7 play`: flags to a [`PlayConfig`], one line per segment as it
-//! arrives, the QoE summary, and the optional trace and plot files.
+//! arrives, the QoE summary, and the optional trace and plot files. Under a
+//! running world, host names go through the world's resolver (dns.nyu.edu),
+//! so the CDN's request routing picks the edge the video comes from.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use l7_dash::abr::Abr;
@@ -8,8 +14,10 @@ use l7_dash::trace::{Step, Trace};
 use l7_experiments::plot::{self, Chart, Mark, Series};
 use l7_http::client::Url;
 use l7_net::dash::player::{self, PlayConfig, PlayEvent, Played};
+use l7_net::dash::resolve;
 use l7_net::http::client_tls::client_config;
-use l7_net::http::fetch::FetchConfig;
+use l7_net::http::fetch::{FetchConfig, Resolver};
+use l7_world::state::{WorldState, default_path};
 
 use super::get::resolver;
 use crate::cli::{Global, PlayArgs};
@@ -17,7 +25,7 @@ use crate::cli::{Global, PlayArgs};
 pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
     let url = Url::parse(&a.url).with_context(|| format!("{}: not a URL", a.url))?;
     let abr = Abr::by_name(&a.abr)?;
-    let config = PlayConfig {
+    let mut config = PlayConfig {
         url,
         abr,
         player: Config {
@@ -37,6 +45,12 @@ pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
         resolver: resolver(),
     };
     let json = g.json;
+    if let Some(world) = WorldState::load_running(&default_path())
+        && let Some((name, server)) = world_resolver(&world)
+    {
+        announce_route(&world, &name, server, &config.url, a.timeout, json).await;
+        config.resolver = through_world_dns(&world, server, a.timeout);
+    }
     if !json {
         println!(
             "{:>7}  {:>4}  {:>12}  {:>13}  {:>8}  {:>7}",
@@ -57,6 +71,69 @@ pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
         plot::write(&chart(&played, &a.abr), path)?;
     }
     Ok(0)
+}
+
+/// The world's local DNS server (dns.nyu.edu's resolver), if it runs.
+fn world_resolver(world: &WorldState) -> Option<(String, SocketAddr)> {
+    world.hosts.iter().find_map(|h| {
+        let s = h
+            .services
+            .iter()
+            .find(|s| s.role == "resolver" && s.error.is_none())?;
+        Some((h.name.clone(), SocketAddr::from((h.address, s.port))))
+    })
+}
+
+/// Host names through the world's resolver (CNAMEs into a CDN followed), at
+/// the world's ports; a name it cannot answer (or an address) is resolved
+/// as `l7 get` does.
+fn through_world_dns(world: &WorldState, server: SocketAddr, timeout: Duration) -> Resolver {
+    let plan = world.ports;
+    let dns = resolve::via_dns(server, timeout, move |p| plan.port(p));
+    let fallback = resolver();
+    Arc::new(move |host: String, port: u16| {
+        let (dns, fallback) = (dns.clone(), fallback.clone());
+        Box::pin(async move {
+            if host.parse::<IpAddr>().is_err() {
+                match dns(host.clone(), port).await {
+                    Ok(at) => return Ok(at),
+                    Err(e) => tracing::info!("{e}; resolving {host} as l7 get does"),
+                }
+            }
+            fallback(host, port).await
+        })
+    })
+}
+
+/// Says where the MPD's host name led: the address the world's resolver
+/// gave and the world host that has it (a CDN edge).
+async fn announce_route(
+    world: &WorldState,
+    resolver_name: &str,
+    server: SocketAddr,
+    url: &Url,
+    timeout: Duration,
+    json: bool,
+) {
+    let host = url.host.clone();
+    if host.parse::<IpAddr>().is_ok() {
+        return;
+    }
+    let Ok(ip) = resolve::lookup(server, &host, timeout).await else {
+        return;
+    };
+    let at = world
+        .hosts
+        .iter()
+        .find(|h| IpAddr::V4(h.address) == ip)
+        .map_or("", |h| h.name.as_str());
+    if json {
+        crate::output::json_line(&serde_json::json!({
+            "resolved": { "host": host, "address": ip.to_string(), "world_host": at, "via": resolver_name },
+        }));
+    } else {
+        println!("{host} is {ip} ({at}), says {resolver_name}");
+    }
 }
 
 fn print_event(e: &PlayEvent, json: bool) {
