@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use l7_dash::abr::Abr;
-use l7_dash::player::{Config, SegmentRecord, Summary};
+use l7_dash::player::{Config, SegmentRecord};
 use l7_dash::trace::{Step, Trace};
 use l7_experiments::plot::{self, Chart, Mark, Series};
 use l7_http::client::Url;
-use l7_net::dash::player::{self, PlayConfig, PlayEvent, Played};
+use l7_net::dash::player::{self, AudioFetch, PlayConfig, PlayEvent, Played};
 use l7_net::dash::resolve;
 use l7_net::http::client_tls::client_config;
 use l7_net::http::fetch::{FetchConfig, Resolver};
@@ -53,12 +53,12 @@ pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
     }
     if !json {
         println!(
-            "{:>7}  {:>4}  {:>12}  {:>13}  {:>8}  {:>7}",
+            "{:>7}  {:>4}  {:>12}  {:>13}  {:>8}  {:>7}  audio",
             "time", "seg", "bitrate", "throughput", "buffer", "stall"
         );
     }
     let played = player::play(config, |e| print_event(e, json)).await?;
-    print_summary(&played.summary, &a.abr, json);
+    print_summary(&played, &a.abr, json);
     if let Some(path) = &a.trace_out {
         let trace = measured_trace(&played.records)?;
         std::fs::write(
@@ -138,17 +138,18 @@ async fn announce_route(
 
 fn print_event(e: &PlayEvent, json: bool) {
     match (e, json) {
-        (PlayEvent::Segment(r), true) => crate::output::json_line(&serde_json::json!({
-            "segment": r,
+        (PlayEvent::Segment(r, audio), true) => crate::output::json_line(&serde_json::json!({
+            "segment": r, "audio": audio,
         })),
-        (PlayEvent::Segment(r), false) => println!(
-            "{:>6.1}s  {:>4}  {:>7.0} kbit/s  {:>6.2} Mbit/s  {:>6.1} s  {:>5.2} s",
+        (PlayEvent::Segment(r, audio), false) => println!(
+            "{:>6.1}s  {:>4}  {:>7.0} kbit/s  {:>6.2} Mbit/s  {:>6.1} s  {:>5.2} s  {}",
             r.done_s,
             r.segment,
             r.bitrate_bps / 1e3,
             r.throughput_bps / 1e6,
             r.buffer_s,
-            r.stall_s
+            r.stall_s,
+            audio_column(audio)
         ),
         (
             &PlayEvent::Abandoned {
@@ -175,9 +176,25 @@ fn print_event(e: &PlayEvent, json: bool) {
     }
 }
 
-fn print_summary(s: &Summary, abr: &str, json: bool) {
+/// The audio segments fetched with a video segment: `a3 16 kB`, `-` if none.
+fn audio_column(audio: &[AudioFetch]) -> String {
+    let words: Vec<String> = audio
+        .iter()
+        .map(|f| format!("a{} {:.1} kB", f.segment, f.bytes as f64 / 1e3))
+        .collect();
+    if words.is_empty() {
+        "-".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+fn print_summary(p: &Played, abr: &str, json: bool) {
+    let s = &p.summary;
     if json {
-        crate::output::json_line(&serde_json::json!({ "abr": abr, "summary": s }));
+        crate::output::json_line(
+            &serde_json::json!({ "abr": abr, "summary": s, "audio": p.audio }),
+        );
         return;
     }
     println!(
@@ -193,6 +210,14 @@ fn print_summary(s: &Summary, abr: &str, json: bool) {
         s.abandoned,
         s.qoe_lin
     );
+    if let Some(a) = &p.audio {
+        println!(
+            "audio: {} segments at {:.0} kbit/s, {:.1} kB",
+            a.segments,
+            a.bitrate_bps as f64 / 1e3,
+            a.bytes as f64 / 1e3
+        );
+    }
 }
 
 /// Each segment's measured throughput from its request on, as a trace.
