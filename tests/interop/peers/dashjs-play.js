@@ -2,7 +2,8 @@
 // /usr/bin/chromium, driven by playwright-core) and prints what the page
 // saw as JSON: playback position, quality changes and video segments (from
 // dash.js events), stalls and rebuffering time (from the video element),
-// and QoE_lin over the segments as `l7 play` computes it.
+// the URLs of the segments played, and QoE_lin over them as `l7 play`
+// computes it.
 //   usage: node dashjs-play.js PAGE_URL USER_DATA_DIR MAX_SECONDS
 const { chromium } = require("playwright-core");
 
@@ -43,7 +44,7 @@ async function main() {
   process.stdout.write(JSON.stringify({
     currentTime: state.currentTime, ended: state.ended, startup_s: state.startupS,
     stalls: state.stalls, rebuffer_s: rebuffer, qualities: state.qualities, errors: state.errors,
-    segments: played.length,
+    segments: played.length, segment_urls: played.map((s) => s.url),
     mean_bitrate_bps: played.length ? (sum * 1e6) / played.length : 0,
     qoe_lin: sum - 4.3 * rebuffer - smooth,
   }) + "\n");

@@ -1,5 +1,6 @@
 //! `l7 dash package` checked by ffprobe, and `l7 dash serve` checked by
-//! curl: every representation is H.264 at its rung's height with a
+//! curl: ffprobe's DASH demuxer reads the MPD l7 wrote (not ffmpeg's) to
+//! the ladder and the audio track; every representation is H.264 at its rung's height with a
 //! keyframe exactly at each segment boundary and nowhere else (so a player
 //! may switch at any segment); the origin sends DASH's media types, ranges
 //! and cache policy.
@@ -35,6 +36,30 @@ fn ffprobe_validates_every_representation() {
     let mpd = std::fs::read_to_string(dir.join("manifest.mpd")).unwrap();
     assert!(mpd.contains("<SegmentTemplate"), "{mpd}");
     assert!(mpd.contains("$Number"), "{mpd}");
+    // l7's MPD replaced ffmpeg's (whose ServiceDescription ours lacks).
+    assert!(!mpd.contains("ServiceDescription"), "{mpd}");
+    assert!(!dir.join("ffmpeg.mpd").exists());
+    let o = tool("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_name,height"])
+        .args(["-of", "csv=p=0"])
+        .arg(dir.join("manifest.mpd"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Each stream is listed once under its program, once on its own.
+    let mut streams: Vec<String> = Vec::new();
+    for l in stdout(&o).lines().filter(|l| !l.is_empty()) {
+        let l = l.trim_end_matches(',').to_string();
+        if !streams.contains(&l) {
+            streams.push(l);
+        }
+    }
+    assert_eq!(
+        streams,
+        ["h264,180", "h264,288", "h264,360", "aac"],
+        "{}",
+        stdout(&o)
+    );
     for (id, height) in [(0, 180), (1, 288), (2, 360)] {
         let path = joined(&dir, id);
         let o = tool("ffprobe")

@@ -3,13 +3,22 @@
 //! with one edge: dns.nyu.edu's network gets cdn-stl, other resolvers the
 //! default cdn-sfo, and a Client Subnet option (dig +subnet) picks by the
 //! client's network. The edges run as reverse proxies (health-checked).
+//! `l7 play` of the world's video goes the same way: through dns.nyu.edu
+//! and the CNAME to cdn-stl, which serves every segment (X-Cache).
+//!
+//! Each test runs a whole world on the world's fixed addresses: they take
+//! turns.
 
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Mutex;
 
 use l7_interop::*;
 
 const STL: &str = "127.0.40.11";
 const SFO: &str = "127.0.40.12";
+
+/// One world at a time.
+static WORLD: Mutex<()> = Mutex::new(());
 
 /// The port of `host`'s service `role`, from the state file.
 fn port(state: &serde_json::Value, host: &str, role: &str) -> u16 {
@@ -31,6 +40,7 @@ fn port(state: &serde_json::Value, host: &str, role: &str) -> u16 {
 
 #[test]
 fn video_netcinema_com_is_routed_to_an_edge_by_who_asks() {
+    let _turn = WORLD.lock().unwrap_or_else(|e| e.into_inner());
     let dir = Scratch::new("world-cdn");
     let (_up, state) = start_world(&dir.0);
     let state_path = dir.join("world.json");
@@ -82,5 +92,64 @@ fn video_netcinema_com_is_routed_to_an_edge_by_who_asks() {
     for edge in [STL, SFO] {
         let at: SocketAddr = format!("{edge}:{http}").parse().unwrap();
         assert!(TcpStream::connect(at).is_ok(), "edge {at} is not listening");
+    }
+}
+
+/// The X-Cache field of edge `at`'s answer to a GET of `path` for video.netcinema.com.
+fn x_cache(at: &str, path: &str) -> String {
+    let o = tool("curl")
+        .args(["-sS", "--max-time", "30", "-o", "/dev/null", "-D", "-"])
+        .args(["-H", "Host: video.netcinema.com"])
+        .arg(format!("http://{at}{path}"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "curl {at}{path}: {}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("x-cache")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn l7_play_streams_the_world_video_through_the_edge_dns_picks() {
+    let _turn = WORLD.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = Scratch::new("world-cdn-play");
+    let (_up, state) = start_world(&dir.0);
+    let o = std::process::Command::new(l7_bin())
+        .args(["play", "http://video.netcinema.com/manifest.mpd", "--json"])
+        .args(["--timeout", "120s"])
+        .env("L7_STATE", dir.join("world.json"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // dns.nyu.edu followed the CNAME into kingcdn.com, which chose cdn-stl.
+    let resolved = lines
+        .iter()
+        .find_map(|l| l.get("resolved"))
+        .unwrap_or_else(|| panic!("no resolution reported: {}", stdout(&o)));
+    assert_eq!(resolved["address"], STL, "{resolved}");
+    assert_eq!(resolved["world_host"], "cdn-stl.kingcdn.com", "{resolved}");
+    assert_eq!(resolved["via"], "dns.nyu.edu", "{resolved}");
+    // The 60 s video in 4 s segments, played to the end.
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["segments"], 15, "{}", stdout(&o));
+    let played = lines.iter().filter(|l| l.get("segment").is_some()).count();
+    assert_eq!(played, 15, "{}", stdout(&o));
+    // cdn-stl has each segment in its cache, at one video rung at least
+    // (representations 0-2; the player fetched it there).
+    let at = format!("{STL}:{}", port(&state, "cdn-stl.kingcdn.com", "proxy"));
+    for n in 1..=15 {
+        let hits = (0..3)
+            .filter(|r| x_cache(&at, &format!("/chunk-{r}-{n:05}.m4s")) == "HIT")
+            .count();
+        assert!(hits >= 1, "segment {n} was not served by cdn-stl");
     }
 }

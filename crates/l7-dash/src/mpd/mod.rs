@@ -4,10 +4,12 @@
 //! read by [`parse`] from the XML ffmpeg's dash muxer and others write,
 //! written back by [`Mpd::emit`]. Elements and attributes outside the model
 //! are skipped on input. [`Stream`] turns a parsed MPD into what a player
-//! needs: a ladder of bitrates, segment durations and URLs.
+//! needs: a ladder of bitrates, segment durations and URLs; [`package`]
+//! builds the MPD `l7 dash package` publishes.
 
 pub mod duration;
 mod emit;
+pub mod package;
 mod parse;
 mod segments;
 mod stream;

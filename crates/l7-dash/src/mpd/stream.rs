@@ -1,5 +1,6 @@
 //! What a player needs from an MPD: the representations of the first
-//! period's video adaptation set (or its first playable one) as a ladder
+//! period's video adaptation set (or its first playable one), and of its
+//! audio set if any, as a ladder
 //! in ascending bandwidth, each with its segment list, and the URLs of
 //! their initialization and media segments. URLs come back relative to the
 //! MPD's own URL unless a BaseURL made them absolute; the driver resolves
@@ -58,6 +59,27 @@ impl Mpd {
             .find(|a| is_video(a))
             .or_else(|| sets().next())
             .ok_or(MpdError::NothingToPlay)?;
+        self.stream_of(set)
+    }
+
+    /// The first period's audio adaptation set (contentType audio, or an
+    /// audio/ MIME type), played alongside the video, if there is one.
+    pub fn audio_stream(&self) -> Result<Option<Stream>, MpdError> {
+        let Some(period) = self.periods.first() else {
+            return Ok(None);
+        };
+        period
+            .adaptation_sets
+            .iter()
+            .find(|a| !a.representations.is_empty() && is_audio(a))
+            .map(|set| self.stream_of(set))
+            .transpose()
+    }
+
+    /// The first period's set `set` as a stream: its representations
+    /// aligned, each with its segment list.
+    fn stream_of(&self, set: &AdaptationSet) -> Result<Stream, MpdError> {
+        let period = self.periods.first().ok_or(MpdError::NothingToPlay)?;
         let length = period.duration.or_else(|| {
             self.media_presentation_duration
                 .map(|d| d.saturating_sub(period.start.unwrap_or(Duration::ZERO)))
@@ -86,17 +108,20 @@ impl Mpd {
     }
 }
 
+/// True if the set's (or a representation's) MIME type starts with `kind/`.
+fn has_mime(a: &AdaptationSet, kind: &str) -> bool {
+    let of = |m: &Option<String>| m.as_deref().is_some_and(|m| m.starts_with(kind));
+    of(&a.mime_type) || a.representations.iter().any(|r| of(&r.mime_type))
+}
+
+fn is_audio(a: &AdaptationSet) -> bool {
+    a.content_type.as_deref() == Some("audio") || has_mime(a, "audio/")
+}
+
 fn is_video(a: &AdaptationSet) -> bool {
     a.content_type.as_deref() == Some("video")
-        || a.mime_type
-            .as_deref()
-            .is_some_and(|m| m.starts_with("video/"))
-        || a.representations.iter().any(|r| {
-            r.mime_type
-                .as_deref()
-                .is_some_and(|m| m.starts_with("video/"))
-                || r.width.is_some()
-        })
+        || has_mime(a, "video/")
+        || a.representations.iter().any(|r| r.width.is_some())
 }
 
 fn stream_rep(

@@ -64,6 +64,15 @@ fn reads_ffmpegs_audio_video_mpd_as_a_ladder() {
     assert_eq!(s.media_url(1, 1).unwrap(), "chunk-stream1-00002.m4s");
     let audio = &m.periods[0].adaptation_sets[1].representations[0];
     assert_eq!(audio.mime_type.as_deref(), Some("audio/mp4"));
+    // The audio set, played alongside.
+    let a = m.audio_stream().unwrap().expect("an audio set");
+    assert_eq!(a.reps.len(), 1);
+    assert_eq!((a.reps[0].id.as_str(), a.reps[0].bandwidth), ("2", 64_000));
+    // ffmpeg cut the audio into 2 s segments and a last sliver of 59 ms.
+    assert_eq!(a.segment_count(), 5);
+    assert!(a.media_url(0, 0).unwrap().starts_with("chunk-stream2-"));
+    // A video-only MPD has none.
+    assert_eq!(parse(TIMELINE).unwrap().audio_stream().unwrap(), None);
 }
 
 #[test]

@@ -19,6 +19,12 @@
 //!
 //! One download at a time, in segment order. The player does not know
 //! URLs: a [`crate::mpd::Stream`] maps (segment, rung) to them.
+//!
+//! With audio ([`Player::with_audio`]), a download is one segment's video
+//! and the audio of the same span, fetched together: the playable buffer
+//! (the span both tracks cover, as a media element sees it) grows only
+//! when both are in. Sizes and the ABR's choice count both tracks' bytes;
+//! records and QoE keep the video bitrate.
 
 mod playout;
 mod qoe;
@@ -122,6 +128,9 @@ pub struct Player {
     last_rung: Option<usize>,
     records: Vec<SegmentRecord>,
     abandoned: usize,
+    /// Each rung's bytes per second of presentation over the wire, in
+    /// bit/s: the video bitrate plus the audio's.
+    wire_bitrates: Vec<f64>,
 }
 
 impl Player {
@@ -154,6 +163,7 @@ impl Player {
             buffer_cap_s: config.buffer_cap_s.max(startup_s + longest),
             ..config
         };
+        let ladder_bitrates = ladder.bitrates.clone();
         Ok(Player {
             config,
             ladder,
@@ -168,7 +178,19 @@ impl Player {
             last_rung: None,
             records: Vec::new(),
             abandoned: 0,
+            wire_bitrates: ladder_bitrates,
         })
+    }
+
+    /// Plays an audio track of `audio_bps` alongside the video (ignored
+    /// unless positive and finite): each download carries both.
+    pub fn with_audio(mut self, audio_bps: f64) -> Player {
+        if audio_bps.is_finite() && audio_bps > 0.0 {
+            for (wire, video) in self.wire_bitrates.iter_mut().zip(&self.ladder.bitrates) {
+                *wire = video + audio_bps;
+            }
+        }
+        self
     }
 
     /// The ladder being played.
@@ -260,7 +282,7 @@ impl Player {
             };
         }
         let input = AbrInput {
-            bitrates: &self.ladder.bitrates,
+            bitrates: &self.wire_bitrates,
             buffer_s: self.playout.buffer_s(),
             buffer_cap_s: self.config.buffer_cap_s,
             upcoming_s: upcoming,
@@ -282,9 +304,9 @@ impl Player {
         Action::Request { segment, rung }
     }
 
-    /// Nominal size of `segment` at `rung`, in bytes.
+    /// Nominal size of `segment` at `rung` (with its audio), in bytes.
     pub fn nominal_bytes(&self, segment: usize, rung: usize) -> u64 {
-        let b = self.ladder.bitrates.get(rung).copied().unwrap_or(0.0);
+        let b = self.wire_bitrates.get(rung).copied().unwrap_or(0.0);
         let s = self.ladder.segment_s.get(segment).copied().unwrap_or(0.0);
         (b * s / 8.0).round() as u64
     }

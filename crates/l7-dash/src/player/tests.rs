@@ -157,3 +157,21 @@ fn misuse_is_harmless() {
     // Time going backwards is taken as no time passing.
     assert!(matches!(p.poll_action(at(0.5)), Action::Request { .. }));
 }
+
+#[test]
+fn audio_rides_along_in_sizes_and_choices_but_not_in_the_qoe() {
+    let top_rung_after_two = |audio_bps: f64| {
+        let mut p = player("rate", 10, Config::default()).with_audio(audio_bps);
+        // 0.9 × 4.6 Mbit/s = 4.14 Mbit/s: room for 4 Mbit/s of video alone,
+        // not for 4 Mbit/s of video and 256 kbit/s of audio.
+        let t = fetch(&mut p, 0.0, 4.6e6);
+        fetch(&mut p, t, 4.6e6);
+        let r = &p.records()[1];
+        (r.rung, r.bitrate_bps, p.nominal_bytes(0, 0))
+    };
+    assert_eq!(top_rung_after_two(0.0), (2, 4e6, 250_000));
+    // 2 s of 1 Mbit/s video and 256 kbit/s audio: 314 000 bytes.
+    assert_eq!(top_rung_after_two(256e3), (1, 2e6, 314_000));
+    // A bad audio rate is ignored.
+    assert_eq!(top_rung_after_two(f64::NAN), (2, 4e6, 250_000));
+}

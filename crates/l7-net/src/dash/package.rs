@@ -9,7 +9,9 @@
 //! GOPs, and forced keyframes at each boundary — so a player may switch
 //! rungs at any segment (ISO/IEC 23009-1 §7.3.3, `segmentAlignment` and
 //! `startWithSAP="1"`). ffmpeg's dash muxer writes fragmented-MP4 segments
-//! and a static MPD with one `SegmentTemplate` using `$Number$`.
+//! and its own MPD; l7 reads that MPD, checks it against the job and that
+//! every segment it names is on disk, and publishes the MPD built from
+//! l7-dash's model ([`l7_dash::mpd::package`]) in its place.
 //!
 //! H.264 because Debian's Chromium accepts it in Media Source Extensions
 //! (`MediaSource.isTypeSupported('video/mp4; codecs="avc1.64001f"')` is
@@ -20,8 +22,17 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use l7_dash::mpd::package::{Asked, packaged};
+use l7_dash::mpd::{self, Mpd};
+
 /// The MPD's file name inside the output directory.
 pub const MANIFEST: &str = "manifest.mpd";
+
+/// Where ffmpeg writes its own MPD, read and removed once ours is written.
+const FFMPEG_MPD: &str = "ffmpeg.mpd";
+
+/// Largest MPD ffmpeg is expected to write.
+const MAX_FFMPEG_MPD: u64 = 4 << 20;
 
 /// The ladder `l7 dash package` makes when none is given (bits per second).
 pub const DEFAULT_LADDER: [u64; 6] = [235_000, 375_000, 750_000, 1_750_000, 3_000_000, 4_300_000];
@@ -69,6 +80,9 @@ pub enum PackageError {
         /// The last lines it wrote to stderr.
         stderr: String,
     },
+    /// ffmpeg's output is not the package asked for.
+    #[error("{0} — this ffmpeg may be too old or too new for l7 dash package (tested with 5.1)")]
+    Check(String),
     /// The output directory could not be prepared.
     #[error("{what}: {source}")]
     Io {
@@ -257,7 +271,7 @@ impl PackageSpec {
             push(s.into());
         }
         push(seg.to_string());
-        a.push(self.out.join(MANIFEST).into_os_string());
+        a.push(self.out.join(FFMPEG_MPD).into_os_string());
         Ok(a)
     }
 
@@ -299,7 +313,58 @@ impl PackageSpec {
                 stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
             });
         }
+        self.publish()?;
         self.describe()
+    }
+
+    /// Reads ffmpeg's MPD, checks it and the segments it names, and
+    /// writes ours as [`MANIFEST`] (by rename, so a half-written MPD is
+    /// never served).
+    fn publish(&self) -> Result<(), PackageError> {
+        let io = |what: String| move |source| PackageError::Io { what, source };
+        let theirs = self.out.join(FFMPEG_MPD);
+        let size = std::fs::metadata(&theirs)
+            .map_err(io(format!("ffmpeg wrote no MPD at {}", theirs.display())))?
+            .len();
+        if size > MAX_FFMPEG_MPD {
+            return Err(PackageError::Check(format!("ffmpeg's MPD is {size} bytes")));
+        }
+        let text =
+            std::fs::read(&theirs).map_err(io(format!("cannot read {}", theirs.display())))?;
+        let check = |e: &dyn std::fmt::Display| PackageError::Check(e.to_string());
+        let ffmpeg = mpd::parse(&text).map_err(|e| check(&e))?;
+        let asked = Asked {
+            video: self.rungs()?.iter().map(|r| r.bitrate).collect(),
+            audio: (self.audio > 0).then_some(self.audio),
+            segment: self.segment,
+        };
+        let ours = packaged(&ffmpeg, &asked).map_err(|e| check(&e))?;
+        self.check_files(&ours).map_err(|e| check(&e))?;
+        let tmp = self.out.join(format!("{MANIFEST}.tmp"));
+        let path = self.out.join(MANIFEST);
+        std::fs::write(&tmp, ours.emit())
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(io(format!("cannot write {}", path.display())))?;
+        std::fs::remove_file(&theirs).map_err(io(format!("cannot remove {}", theirs.display())))
+    }
+
+    /// Every initialization and media segment `m` names is in the output directory.
+    fn check_files(&self, m: &Mpd) -> Result<(), String> {
+        let streams = [Some(m.stream()), m.audio_stream().transpose()];
+        for stream in streams.into_iter().flatten() {
+            let stream = stream.map_err(|e| e.to_string())?;
+            for rung in 0..stream.reps.len() {
+                let media = (0..stream.segment_count()).map(|i| stream.media_url(i, rung));
+                let init = stream.init_url(rung).transpose();
+                for name in init.into_iter().chain(media) {
+                    let name = name.map_err(|e| e.to_string())?;
+                    if !self.out.join(&name).is_file() {
+                        return Err(format!("the MPD names {name}, which ffmpeg did not write"));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Counts what the job left in the output directory.
@@ -387,7 +452,7 @@ mod tests {
         assert!(a.contains("-seg_duration 4"), "{a}");
         assert!(a.contains("-filter:v:0 scale=-2:180 -b:v:0 235000"), "{a}");
         assert!(a.contains("-map 1:a:0"), "{a}");
-        assert!(a.ends_with("/tmp/out/manifest.mpd"), "{a}");
+        assert!(a.ends_with("/tmp/out/ffmpeg.mpd"), "{a}");
     }
 
     #[test]

@@ -1,20 +1,23 @@
 //! `l7 play`: drives l7-dash's sans-IO [`Player`] over real sockets.
 //!
-//! It fetches the MPD, picks the video adaptation set, then does what the
-//! player asks — fetch a segment (its rung's initialization segment first,
-//! once), wait, abandon — with l7's own HTTP client on one persistent
-//! connection. While a segment downloads, the player hears how many bytes
-//! have arrived every [`TICK`] even when none have (an outage), so it can
-//! decide to abandon; an abandoned download's connection is dropped (its
-//! unread body would poison the next response) and a new one is opened.
-//! Only video is fetched: the player's buffer is the video buffer.
+//! It fetches the MPD, picks the video adaptation set (and the audio set,
+//! if any, at its lowest representation), then does what the player asks —
+//! fetch a segment (its rung's initialization segment first, once), wait,
+//! abandon — with l7's own HTTP client on one persistent connection. With
+//! audio, each video segment's download first fetches the audio segments
+//! that start within its span (all that remain, with the last one): the
+//! playable buffer is what both tracks cover. While a segment downloads,
+//! the player hears how many bytes have arrived every [`TICK`] even when
+//! none have (an outage), so it can decide to abandon; an abandoned
+//! download's connection is dropped (its unread body would poison the next
+//! response) and a new one is opened.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use l7_dash::abr::Abr;
-use l7_dash::mpd::{self, MpdError};
+use l7_dash::mpd::{self, MpdError, Stream};
 use l7_dash::player::{Action, Config, Ladder, LadderError, Player, SegmentRecord, Summary};
 use l7_http::client::{Request, Url};
 use l7_wire::Instant;
@@ -43,11 +46,20 @@ pub struct PlayConfig {
     pub resolver: Resolver,
 }
 
+/// An audio segment fetched with a video segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AudioFetch {
+    /// The audio segment's index.
+    pub segment: usize,
+    /// Its size.
+    pub bytes: u64,
+}
+
 /// Something the session did, reported as it happens.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlayEvent {
-    /// A segment arrived whole.
-    Segment(SegmentRecord),
+    /// A segment arrived whole, with the audio fetched alongside.
+    Segment(SegmentRecord, Vec<AudioFetch>),
     /// A download was abandoned at `at_s` after `bytes` (it would stall).
     Abandoned {
         /// The segment.
@@ -68,8 +80,21 @@ pub struct Played {
     pub ladder: Ladder,
     /// One record per segment.
     pub records: Vec<SegmentRecord>,
-    /// The QoE summary.
+    /// The QoE summary (of the video).
     pub summary: Summary,
+    /// The audio played alongside, if the MPD has an audio set.
+    pub audio: Option<AudioPlayed>,
+}
+
+/// The audio track of a finished session.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct AudioPlayed {
+    /// Its representation's bandwidth, bit/s.
+    pub bitrate_bps: u64,
+    /// Segments fetched.
+    pub segments: usize,
+    /// Their bytes.
+    pub bytes: u64,
 }
 
 /// Why a session failed.
@@ -130,6 +155,54 @@ struct Session {
     config: PlayConfig,
     fetcher: Fetcher,
     epoch: std::time::Instant,
+    audio: Option<Audio>,
+}
+
+/// The audio track: its stream (rung 0 plays), where each segment starts
+/// (seconds), and the next one to fetch.
+struct Audio {
+    stream: Stream,
+    starts_s: Vec<f64>,
+    next: usize,
+    played: AudioPlayed,
+}
+
+impl Audio {
+    fn new(stream: Stream) -> Audio {
+        let mut at = 0.0;
+        let starts_s = stream
+            .ladder()
+            .segment_s
+            .iter()
+            .map(|d| {
+                let start = at;
+                at += d;
+                start
+            })
+            .collect();
+        let played = AudioPlayed {
+            bitrate_bps: stream.reps[0].bandwidth,
+            segments: 0,
+            bytes: 0,
+        };
+        Audio {
+            stream,
+            starts_s,
+            next: 0,
+            played,
+        }
+    }
+
+    /// The audio segments to fetch with the video that ends at `end_s`
+    /// (those starting before it; all the rest with the `last` video segment).
+    fn due(&self, end_s: f64, last: bool) -> std::ops::Range<usize> {
+        let upto = if last {
+            self.starts_s.len()
+        } else {
+            self.starts_s.partition_point(|&s| s < end_s - 1e-6)
+        };
+        self.next..upto.max(self.next)
+    }
 }
 
 impl Session {
@@ -181,9 +254,11 @@ pub async fn play(
         fetcher: Session::new_fetcher(&config),
         epoch: std::time::Instant::now(),
         config,
+        audio: None,
     };
     let text = s.get(&s.config.url.clone(), MAX_MPD).await?;
-    let stream = mpd::parse(&text)?.stream()?;
+    let doc = mpd::parse(&text)?;
+    let stream = doc.stream()?;
     let ladder = stream.ladder();
     let mut player = Player::new(
         s.config.player,
@@ -191,6 +266,21 @@ pub async fn play(
         s.config.abr.clone(),
         s.now(),
     )?;
+    if let Some(audio) = doc.audio_stream()? {
+        if let Some(init) = audio.init_url(0)? {
+            s.get(&resolve(&s.config.url, &init)?, 0).await?;
+        }
+        player = player.with_audio(audio.reps[0].bandwidth as f64);
+        s.audio = Some(Audio::new(audio));
+    }
+    let ends_s: Vec<f64> = ladder
+        .segment_s
+        .iter()
+        .scan(0.0, |at, d| {
+            *at += d;
+            Some(*at)
+        })
+        .collect();
     let mut inits = vec![false; stream.reps.len()];
     loop {
         match player.poll_action(s.now()) {
@@ -211,7 +301,14 @@ pub async fn play(
                     inits[rung] = true;
                 }
                 let url = resolve(&s.config.url, &stream.media_url(segment, rung)?)?;
-                if let Some(event) = download(&mut s, &mut player, &url).await? {
+                let mut audio = Vec::new();
+                if let Some(a) = &s.audio {
+                    for j in a.due(ends_s[segment], segment + 1 == ends_s.len()) {
+                        let media = a.stream.media_url(j, 0)?;
+                        audio.push((j, resolve(&s.config.url, &media)?));
+                    }
+                }
+                if let Some(event) = download(&mut s, &mut player, &audio, &url).await? {
                     on_event(&event);
                 }
             }
@@ -221,40 +318,73 @@ pub async fn play(
         ladder,
         records: player.records().to_vec(),
         summary: player.summary(),
+        audio: s.audio.map(|a| a.played),
     })
 }
 
 /// How a download ended.
 enum Ended {
-    /// The fetch returned (whole, or failed).
-    Fetched(Result<u16, GetError>),
+    /// The fetches returned (whole, or failed).
+    Fetched(Result<(), PlayError>),
     /// The player abandoned it.
     Abandoned { segment: usize, rung: usize },
 }
 
-/// Downloads one media segment for `player`, ticking progress, until it
-/// completes (`Segment`) or the player abandons it (`Abandoned`).
-async fn download(
-    s: &mut Session,
-    player: &mut Player,
+/// Fetches `url` into `count`, failing on an error status.
+async fn fetch_counted(
+    fetcher: &mut Fetcher,
     url: &Url,
-) -> Result<Option<PlayEvent>, PlayError> {
-    let count = Arc::new(AtomicU64::new(0));
+    count: &Arc<AtomicU64>,
+) -> Result<(), PlayError> {
     let mut body = Body {
         count: count.clone(),
         keep: 0,
         data: Vec::new(),
     };
+    let fetched = fetcher
+        .fetch(Request::new("GET", url.clone()), &mut body)
+        .await
+        .map_err(|source| PlayError::Fetch {
+            url: url.to_string(),
+            source,
+        })?;
+    check_status(url, fetched.response.head.status)
+}
+
+/// Downloads the audio segments `audio` (index, URL), then one media
+/// segment for `player`, ticking progress over both, until it completes
+/// (`Segment`) or the player abandons it (`Abandoned`; the audio that
+/// arrived whole is kept).
+async fn download(
+    s: &mut Session,
+    player: &mut Player,
+    audio: &[(usize, Url)],
+    url: &Url,
+) -> Result<Option<PlayEvent>, PlayError> {
+    let count = Arc::new(AtomicU64::new(0));
+    let mut audio_done = Vec::new();
     let epoch = s.epoch;
     let now = || Instant::from_epoch(epoch.elapsed());
     let ended = {
-        let fetch = s.fetcher.fetch(Request::new("GET", url.clone()), &mut body);
+        let (fetcher, done) = (&mut s.fetcher, &mut audio_done);
+        let fetch = async {
+            for (segment, audio_url) in audio {
+                let before = count.load(Ordering::Relaxed);
+                fetch_counted(fetcher, audio_url, &count).await?;
+                let bytes = count.load(Ordering::Relaxed) - before;
+                done.push(AudioFetch {
+                    segment: *segment,
+                    bytes,
+                });
+            }
+            fetch_counted(fetcher, url, &count).await
+        };
         tokio::pin!(fetch);
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                r = &mut fetch => break Ended::Fetched(r.map(|f| f.response.head.status)),
+                r = &mut fetch => break Ended::Fetched(r),
                 _ = tick.tick() => {
                     let t = now();
                     player.on_progress(t, count.load(Ordering::Relaxed));
@@ -265,6 +395,11 @@ async fn download(
             }
         }
     };
+    if let Some(a) = s.audio.as_mut() {
+        a.next += audio_done.len();
+        a.played.segments += audio_done.len();
+        a.played.bytes += audio_done.iter().map(|f| f.bytes).sum::<u64>();
+    }
     let bytes = count.load(Ordering::Relaxed);
     match ended {
         Ended::Abandoned { segment, rung } => {
@@ -277,14 +412,14 @@ async fn download(
                 at_s: now().since_epoch().as_secs_f64(),
             }))
         }
-        Ended::Fetched(Err(source)) => Err(PlayError::Fetch {
-            url: url.to_string(),
-            source,
-        }),
-        Ended::Fetched(Ok(status)) => {
-            check_status(url, status)?;
+        Ended::Fetched(Err(e)) => Err(e),
+        Ended::Fetched(Ok(())) => {
             player.on_complete(now(), bytes);
-            Ok(player.records().last().cloned().map(PlayEvent::Segment))
+            Ok(player
+                .records()
+                .last()
+                .cloned()
+                .map(|r| PlayEvent::Segment(r, audio_done)))
         }
     }
 }

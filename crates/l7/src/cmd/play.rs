@@ -1,15 +1,23 @@
 //! `l7 play`: flags to a [`PlayConfig`], one line per segment as it
-//! arrives, the QoE summary, and the optional trace and plot files.
+//! arrives, the QoE summary, and the optional trace and plot files. Under a
+//! running world, host names go through the world's resolver (dns.nyu.edu),
+//! so the CDN's request routing picks the edge the video comes from.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use l7_dash::abr::Abr;
-use l7_dash::player::{Config, SegmentRecord, Summary};
+use l7_dash::player::{Config, SegmentRecord};
 use l7_dash::trace::{Step, Trace};
 use l7_experiments::plot::{self, Chart, Mark, Series};
 use l7_http::client::Url;
-use l7_net::dash::player::{self, PlayConfig, PlayEvent, Played};
+use l7_net::dash::player::{self, AudioFetch, PlayConfig, PlayEvent, Played};
+use l7_net::dash::resolve;
 use l7_net::http::client_tls::client_config;
-use l7_net::http::fetch::FetchConfig;
+use l7_net::http::fetch::{FetchConfig, Resolver};
+use l7_world::state::{WorldState, default_path};
 
 use super::get::resolver;
 use crate::cli::{Global, PlayArgs};
@@ -17,7 +25,7 @@ use crate::cli::{Global, PlayArgs};
 pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
     let url = Url::parse(&a.url).with_context(|| format!("{}: not a URL", a.url))?;
     let abr = Abr::by_name(&a.abr)?;
-    let config = PlayConfig {
+    let mut config = PlayConfig {
         url,
         abr,
         player: Config {
@@ -37,14 +45,20 @@ pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
         resolver: resolver(),
     };
     let json = g.json;
+    if let Some(world) = WorldState::load_running(&default_path())
+        && let Some((name, server)) = world_resolver(&world)
+    {
+        announce_route(&world, &name, server, &config.url, a.timeout, json).await;
+        config.resolver = through_world_dns(&world, server, a.timeout);
+    }
     if !json {
         println!(
-            "{:>7}  {:>4}  {:>12}  {:>13}  {:>8}  {:>7}",
+            "{:>7}  {:>4}  {:>12}  {:>13}  {:>8}  {:>7}  audio",
             "time", "seg", "bitrate", "throughput", "buffer", "stall"
         );
     }
     let played = player::play(config, |e| print_event(e, json)).await?;
-    print_summary(&played.summary, &a.abr, json);
+    print_summary(&played, &a.abr, json);
     if let Some(path) = &a.trace_out {
         let trace = measured_trace(&played.records)?;
         std::fs::write(
@@ -59,19 +73,83 @@ pub async fn run(a: PlayArgs, g: &Global) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// The world's local DNS server (dns.nyu.edu's resolver), if it runs.
+fn world_resolver(world: &WorldState) -> Option<(String, SocketAddr)> {
+    world.hosts.iter().find_map(|h| {
+        let s = h
+            .services
+            .iter()
+            .find(|s| s.role == "resolver" && s.error.is_none())?;
+        Some((h.name.clone(), SocketAddr::from((h.address, s.port))))
+    })
+}
+
+/// Host names through the world's resolver (CNAMEs into a CDN followed), at
+/// the world's ports; a name it cannot answer (or an address) is resolved
+/// as `l7 get` does.
+fn through_world_dns(world: &WorldState, server: SocketAddr, timeout: Duration) -> Resolver {
+    let plan = world.ports;
+    let dns = resolve::via_dns(server, timeout, move |p| plan.port(p));
+    let fallback = resolver();
+    Arc::new(move |host: String, port: u16| {
+        let (dns, fallback) = (dns.clone(), fallback.clone());
+        Box::pin(async move {
+            if host.parse::<IpAddr>().is_err() {
+                match dns(host.clone(), port).await {
+                    Ok(at) => return Ok(at),
+                    Err(e) => tracing::info!("{e}; resolving {host} as l7 get does"),
+                }
+            }
+            fallback(host, port).await
+        })
+    })
+}
+
+/// Says where the MPD's host name led: the address the world's resolver
+/// gave and the world host that has it (a CDN edge).
+async fn announce_route(
+    world: &WorldState,
+    resolver_name: &str,
+    server: SocketAddr,
+    url: &Url,
+    timeout: Duration,
+    json: bool,
+) {
+    let host = url.host.clone();
+    if host.parse::<IpAddr>().is_ok() {
+        return;
+    }
+    let Ok(ip) = resolve::lookup(server, &host, timeout).await else {
+        return;
+    };
+    let at = world
+        .hosts
+        .iter()
+        .find(|h| IpAddr::V4(h.address) == ip)
+        .map_or("", |h| h.name.as_str());
+    if json {
+        crate::output::json_line(&serde_json::json!({
+            "resolved": { "host": host, "address": ip.to_string(), "world_host": at, "via": resolver_name },
+        }));
+    } else {
+        println!("{host} is {ip} ({at}), says {resolver_name}");
+    }
+}
+
 fn print_event(e: &PlayEvent, json: bool) {
     match (e, json) {
-        (PlayEvent::Segment(r), true) => crate::output::json_line(&serde_json::json!({
-            "segment": r,
+        (PlayEvent::Segment(r, audio), true) => crate::output::json_line(&serde_json::json!({
+            "segment": r, "audio": audio,
         })),
-        (PlayEvent::Segment(r), false) => println!(
-            "{:>6.1}s  {:>4}  {:>7.0} kbit/s  {:>6.2} Mbit/s  {:>6.1} s  {:>5.2} s",
+        (PlayEvent::Segment(r, audio), false) => println!(
+            "{:>6.1}s  {:>4}  {:>7.0} kbit/s  {:>6.2} Mbit/s  {:>6.1} s  {:>5.2} s  {}",
             r.done_s,
             r.segment,
             r.bitrate_bps / 1e3,
             r.throughput_bps / 1e6,
             r.buffer_s,
-            r.stall_s
+            r.stall_s,
+            audio_column(audio)
         ),
         (
             &PlayEvent::Abandoned {
@@ -98,9 +176,25 @@ fn print_event(e: &PlayEvent, json: bool) {
     }
 }
 
-fn print_summary(s: &Summary, abr: &str, json: bool) {
+/// The audio segments fetched with a video segment: `a3 16 kB`, `-` if none.
+fn audio_column(audio: &[AudioFetch]) -> String {
+    let words: Vec<String> = audio
+        .iter()
+        .map(|f| format!("a{} {:.1} kB", f.segment, f.bytes as f64 / 1e3))
+        .collect();
+    if words.is_empty() {
+        "-".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+fn print_summary(p: &Played, abr: &str, json: bool) {
+    let s = &p.summary;
     if json {
-        crate::output::json_line(&serde_json::json!({ "abr": abr, "summary": s }));
+        crate::output::json_line(
+            &serde_json::json!({ "abr": abr, "summary": s, "audio": p.audio }),
+        );
         return;
     }
     println!(
@@ -116,6 +210,14 @@ fn print_summary(s: &Summary, abr: &str, json: bool) {
         s.abandoned,
         s.qoe_lin
     );
+    if let Some(a) = &p.audio {
+        println!(
+            "audio: {} segments at {:.0} kbit/s, {:.1} kB",
+            a.segments,
+            a.bitrate_bps as f64 / 1e3,
+            a.bytes as f64 / 1e3
+        );
+    }
 }
 
 /// Each segment's measured throughput from its request on, as a trace.
