@@ -230,6 +230,11 @@ impl PeerConn {
         self.cancelled.push_back(b);
     }
 
+    /// True if [`PeerConn::poll_transmit`] has bytes.
+    pub fn has_output(&self) -> bool {
+        !self.outbuf.is_empty()
+    }
+
     /// Bytes to write to the socket, if any.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         (!self.outbuf.is_empty()).then(|| std::mem::take(&mut self.outbuf))
@@ -273,12 +278,37 @@ impl PeerConn {
         now: Instant,
         bytes: &[u8],
     ) -> Result<Vec<PeerEvent>, PeerError> {
-        self.inbuf.extend_from_slice(bytes);
         self.last_received = now;
         let mut events = Vec::new();
+        if self.inbuf.is_empty() {
+            // Whole messages are read from the input itself; only a
+            // trailing partial one is kept.
+            let consumed = self.read_messages(now, bytes, &mut events)?;
+            self.inbuf.extend_from_slice(&bytes[consumed..]);
+        } else {
+            let mut buf = std::mem::take(&mut self.inbuf);
+            buf.extend_from_slice(bytes);
+            let consumed = self.read_messages(now, &buf, &mut events)?;
+            buf.drain(..consumed);
+            // An emptied buffer is dropped: idle sessions hold no memory.
+            if !buf.is_empty() {
+                self.inbuf = buf;
+            }
+        }
+        Ok(events)
+    }
+
+    /// Reads the whole messages at the start of `input`; returns how many
+    /// bytes they took.
+    fn read_messages(
+        &mut self,
+        now: Instant,
+        input: &[u8],
+        events: &mut Vec<PeerEvent>,
+    ) -> Result<usize, PeerError> {
         let mut consumed = 0;
         loop {
-            let rest = &self.inbuf[consumed..];
+            let rest = &input[consumed..];
             if self.phase == Phase::AwaitingHandshake {
                 match Handshake::parse(rest) {
                     Ok((h, n)) => {
@@ -298,14 +328,13 @@ impl PeerConn {
             match Message::parse(rest) {
                 Ok((msg, n)) => {
                     consumed += n;
-                    self.on_message(now, msg, &mut events)?;
+                    self.on_message(now, msg, events)?;
                 }
                 Err(WireError::Incomplete) => break,
                 Err(e) => return Err(e.into()),
             }
         }
-        self.inbuf.drain(..consumed);
-        Ok(events)
+        Ok(consumed)
     }
 
     fn check_index(&self, index: u32) -> Result<(), PeerError> {

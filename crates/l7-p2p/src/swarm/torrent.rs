@@ -132,6 +132,8 @@ struct Session {
     last_block_at: Option<Instant>,
     /// Addresses this peer has been told about through PEX.
     pex_sent: BTreeSet<SocketAddr>,
+    /// The session's next timer, as filed in [`Torrent::deadlines`].
+    deadline: Instant,
 }
 
 impl Session {
@@ -157,8 +159,16 @@ pub struct Torrent {
     picker: PiecePicker,
     choker: Choker,
     sessions: BTreeMap<PeerKey, Session>,
-    /// Bytes of pieces being downloaded.
-    buffers: BTreeMap<u32, Vec<u8>>,
+    /// Every session's next timer, earliest first, so that finding the
+    /// next one and the due ones never scans all sessions.
+    deadlines: BTreeSet<(Instant, PeerKey)>,
+    /// Sessions that may have bytes to send (a superset: checked on poll).
+    ready: BTreeSet<PeerKey>,
+    /// Sessions changed since their deadline and output were last filed.
+    touched: Vec<PeerKey>,
+    /// Blocks received of the pieces being downloaded, by offset: only
+    /// what arrived is held, and a piece is assembled once complete.
+    buffers: BTreeMap<u32, BTreeMap<u32, Vec<u8>>>,
     strikes: BTreeMap<IpAddr, u32>,
     /// Who sent each accepted block of the pieces being downloaded.
     senders: BTreeMap<u32, Vec<(BlockRef, PeerKey)>>,
@@ -197,6 +207,9 @@ impl Torrent {
             layout,
             config,
             sessions: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
+            ready: BTreeSet::new(),
+            touched: Vec::new(),
             buffers: BTreeMap::new(),
             strikes: BTreeMap::new(),
             senders: BTreeMap::new(),
@@ -309,6 +322,7 @@ impl Torrent {
             self.layout.clone(),
             now,
         );
+        let deadline = conn.poll_timeout();
         let session = Session {
             conn,
             addr,
@@ -316,14 +330,19 @@ impl Torrent {
             listen_port: None,
             last_block_at: None,
             pex_sent: BTreeSet::new(),
+            deadline,
         };
         self.sessions.insert(key, session);
+        self.deadlines.insert((deadline, key));
+        self.ready.insert(key);
         Some(key)
     }
 
     /// The connection closed (by the driver or the peer).
     pub fn peer_disconnected(&mut self, peer: PeerKey) {
         if let Some(s) = self.sessions.remove(&peer) {
+            self.deadlines.remove(&(s.deadline, peer));
+            self.ready.remove(&peer);
             self.picker.peer_removed(peer, &s.conn.bitfield);
             self.choker.peer_removed(peer);
             if self.departed.len() == DEPARTED_MEMORY {
@@ -343,7 +362,12 @@ impl Torrent {
 
     /// Bytes received from `peer`.
     pub fn handle_input(&mut self, now: Instant, peer: PeerKey, bytes: &[u8]) {
-        let Some(session) = self.sessions.get_mut(&peer) else {
+        self.input(now, peer, bytes);
+        self.settle();
+    }
+
+    fn input(&mut self, now: Instant, peer: PeerKey, bytes: &[u8]) {
+        let Some(session) = self.session_mut(peer) else {
             return;
         };
         match session.conn.handle_input(now, bytes) {
@@ -361,8 +385,34 @@ impl Torrent {
         }
     }
 
+    /// A session, to change: its timer and output are filed again by
+    /// [`Torrent::settle`] before the engine returns to the driver.
+    fn session_mut(&mut self, peer: PeerKey) -> Option<&mut Session> {
+        let s = self.sessions.get_mut(&peer)?;
+        self.touched.push(peer);
+        Some(s)
+    }
+
     fn conn(&mut self, peer: PeerKey) -> Option<&mut PeerConn> {
-        self.sessions.get_mut(&peer).map(|s| &mut s.conn)
+        self.session_mut(peer).map(|s| &mut s.conn)
+    }
+
+    /// Files the changed sessions' next timers and pending output.
+    fn settle(&mut self) {
+        for peer in std::mem::take(&mut self.touched) {
+            let Some(s) = self.sessions.get_mut(&peer) else {
+                continue;
+            };
+            let deadline = s.conn.poll_timeout();
+            if deadline != s.deadline {
+                self.deadlines.remove(&(s.deadline, peer));
+                self.deadlines.insert((deadline, peer));
+                s.deadline = deadline;
+            }
+            if s.conn.has_output() {
+                self.ready.insert(peer);
+            }
+        }
     }
 
     fn on_peer_event(&mut self, now: Instant, peer: PeerKey, event: PeerEvent) {
@@ -394,7 +444,7 @@ impl Torrent {
             }
             PeerEvent::Unchoked | PeerEvent::NotInterested => {}
             PeerEvent::Extended(h) => {
-                if let Some(s) = self.sessions.get_mut(&peer) {
+                if let Some(s) = self.session_mut(peer) {
                     s.listen_port = h.listen_port.filter(|&p| p != 0);
                 }
             }
@@ -464,6 +514,7 @@ impl Torrent {
     /// change; two seeds have nothing to trade and part.
     fn update_interest(&mut self, now: Instant, peer: PeerKey) {
         let complete = self.picker.is_complete();
+        self.touched.push(peer);
         let Some(s) = self.sessions.get_mut(&peer) else {
             return;
         };
@@ -502,7 +553,7 @@ impl Torrent {
     }
 
     fn on_block(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Vec<u8>) {
-        if let Some(s) = self.sessions.get_mut(&peer) {
+        if let Some(s) = self.session_mut(peer) {
             s.last_block_at = Some(now);
         }
         let BlockReceipt::Accepted {
@@ -522,13 +573,10 @@ impl Torrent {
                 c.send(now, &Message::Cancel(block));
             }
         }
-        let size = self.layout.piece_size(block.index) as usize;
-        let buf = self
-            .buffers
+        self.buffers
             .entry(block.index)
-            .or_insert_with(|| vec![0; size]);
-        let begin = block.begin as usize;
-        buf[begin..begin + data.len()].copy_from_slice(&data);
+            .or_default()
+            .insert(block.begin, data);
         if piece_complete {
             self.verify(now, block.index);
         }
@@ -536,7 +584,15 @@ impl Torrent {
 
     /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
     fn verify(&mut self, now: Instant, index: u32) {
-        let data = self.buffers.remove(&index).unwrap_or_default();
+        let mut data = Vec::with_capacity(self.layout.piece_size(index) as usize);
+        for block in self
+            .buffers
+            .remove(&index)
+            .unwrap_or_default()
+            .into_values()
+        {
+            data.extend_from_slice(&block);
+        }
         let senders = self.senders.remove(&index).unwrap_or_default();
         if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&data)) {
             self.picker.piece_passed(index);
@@ -615,6 +671,7 @@ impl Torrent {
 
     /// The driver read a block that [`TorrentEvent::ReadBlock`] asked for.
     pub fn block_read(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Vec<u8>) {
+        self.touched.push(peer);
         let Some(c) = self.sessions.get_mut(&peer).map(|s| &mut s.conn) else {
             return;
         };
@@ -630,11 +687,31 @@ impl Torrent {
                 },
             );
         }
+        self.settle();
     }
 
     /// Timers: peer keep-alives and timeouts, request timeouts, and choking rounds.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
+        self.timeout(now);
+        self.settle();
+    }
+
+    fn timeout(&mut self, now: Instant) {
+        // A choking round (every 10 s) visits every session, so that each
+        // asks for more blocks if it can; between rounds, only due ones.
+        let round = now >= self.choker.poll_timeout() || now >= self.next_pex;
+        let keys: Vec<PeerKey> = if round {
+            self.sessions.keys().copied().collect()
+        } else {
+            let mut due: Vec<PeerKey> = self
+                .deadlines
+                .iter()
+                .take_while(|(t, _)| *t <= now)
+                .map(|(_, k)| *k)
+                .collect();
+            due.sort_unstable();
+            due
+        };
         for k in keys {
             let Some(c) = self.conn(k) else { continue };
             match c.handle_timeout(now) {
@@ -653,6 +730,9 @@ impl Torrent {
         if now >= self.next_pex {
             self.next_pex = now + PEX_INTERVAL;
             self.exchange_peers(now);
+        }
+        if now < self.choker.poll_timeout() {
+            return;
         }
         let peers: Vec<ChokerPeer> = self
             .sessions
@@ -695,10 +775,11 @@ impl Torrent {
             .filter(|s| s.conn.is_established())
             .filter_map(Session::listen_addr)
             .collect();
-        for s in self.sessions.values_mut() {
+        for (key, s) in self.sessions.iter_mut() {
             let Some(id) = s.conn.ut_pex_id() else {
                 continue;
             };
+            self.touched.push(*key);
             let own = s.listen_addr();
             let added: Vec<SocketAddr> = connected
                 .difference(&s.pex_sent)
@@ -742,17 +823,22 @@ impl Torrent {
 
     /// When [`Torrent::handle_timeout`] next has work.
     pub fn poll_timeout(&self) -> Instant {
-        self.sessions
-            .values()
-            .map(|s| s.conn.poll_timeout())
-            .fold(self.choker.poll_timeout().min(self.next_pex), Instant::min)
+        let next = self.choker.poll_timeout().min(self.next_pex);
+        self.deadlines.first().map_or(next, |(t, _)| next.min(*t))
     }
 
     /// Bytes to send to a peer.
     pub fn poll_transmit(&mut self) -> Option<(PeerKey, Vec<u8>)> {
-        self.sessions
-            .iter_mut()
-            .find_map(|(k, s)| s.conn.poll_transmit().map(|b| (*k, b)))
+        while let Some(k) = self.ready.pop_first() {
+            if let Some(b) = self
+                .sessions
+                .get_mut(&k)
+                .and_then(|s| s.conn.poll_transmit())
+            {
+                return Some((k, b));
+            }
+        }
+        None
     }
 
     /// The next thing the driver must do.
