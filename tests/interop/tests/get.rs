@@ -57,12 +57,15 @@ fn nginx() -> Nginx {
 }
 
 /// nginx on these ports with the tests' site, once all three listen; None
-/// if it exited (a port was taken in between).
+/// if it exited (a port was taken in between). One process, no master
+/// (`master_process off`): the [`Server`]'s SIGKILL at the end of a test
+/// then leaves no orphaned worker behind.
 fn start_nginx(dir: &Scratch, http: u16, https: u16, h2c: u16) -> Option<Server> {
     let d = dir.0.display();
     let conf = format!(
         r#"
 daemon off;
+master_process off;
 worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log;

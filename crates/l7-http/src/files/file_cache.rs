@@ -1,6 +1,7 @@
 //! What the file server knows about one regular file ([`FileFacts`]: its
-//! canonical path under the root, media type, validators and, for small
-//! files, the bytes themselves), and [`FileCache`], a bounded map from
+//! canonical path under the root, media type, validators, for small files
+//! the bytes themselves, and for files of [`ZERO_COPY_MIN`] bytes or more
+//! an [`OpenFile`] to send from), and [`FileCache`], a bounded map from
 //! request path to those facts so a busy server does not resolve, stat,
 //! open and read the same file for every request.
 //!
@@ -8,8 +9,9 @@
 //! system; the next request after that resolves the path again (through
 //! [`super::path::confine`], so a file outside the root is never served)
 //! and compares size, modification time and inode, keeping the cached
-//! bytes only when all three are unchanged. Edits therefore show up within
-//! a second, as with nginx's `open_file_cache_valid`. Time is passed in.
+//! bytes and open file only when all three are unchanged. Edits therefore
+//! show up within a second, as with nginx's `open_file_cache_valid`. Time
+//! is passed in.
 
 use std::collections::HashMap;
 use std::fs::Metadata;
@@ -23,6 +25,7 @@ use l7_wire::Instant;
 
 use super::encoding::Coding;
 use super::mime::{content_type, is_compressible};
+use super::open_file::{OpenFile, ZERO_COPY_MIN};
 use super::response::Body;
 use super::validators::{Validators, file_etag};
 use crate::wire::date::format_http_date;
@@ -39,6 +42,9 @@ const MAX_ENTRIES: usize = 4096;
 
 /// Most file bytes held in memory across all entries.
 const MAX_CONTENT_TOTAL: u64 = 64 * 1024 * 1024;
+
+/// Most files held open across all entries (each costs a descriptor).
+const MAX_OPEN_FILES: usize = 256;
 
 /// Request paths longer than this are answered but not cached (each
 /// spelling of a path is its own key, so long spellings would let a client
@@ -63,6 +69,8 @@ pub(super) struct FileFacts {
     pub vary: bool,
     /// The file's bytes, when small enough to keep.
     pub content: Option<Bytes>,
+    /// The file, held open, when large enough to send by sendfile(2).
+    pub open: Option<OpenFile>,
     /// Inode and modification time (ns), which with `len` tell whether the
     /// file changed.
     identity: (u64, u128),
@@ -71,13 +79,15 @@ pub(super) struct FileFacts {
 impl FileFacts {
     /// Facts about the regular file at `path` (canonical, under the root)
     /// whose metadata is `meta`. The bytes are kept when `keep_content` and
-    /// the file is small: taken from `previous` when it describes the same
-    /// unchanged file, read from disk otherwise.
+    /// the file is small, and the file held open when `keep_open` and it is
+    /// large enough to be sent by sendfile(2): both taken from `previous`
+    /// when it describes the same unchanged file, read or opened otherwise.
     pub(super) fn load(
         path: PathBuf,
         meta: &Metadata,
         previous: Option<&FileFacts>,
         keep_content: bool,
+        keep_open: bool,
     ) -> FileFacts {
         let len = meta.len();
         let mtime = meta
@@ -91,13 +101,14 @@ impl FileFacts {
             etag: file_etag(identity.0, len, identity.1),
             last_modified: mtime.as_secs(),
         };
-        let content = match previous {
-            Some(p) if p.path == path && p.len == len && p.identity == identity => {
-                p.content.clone()
-            }
-            _ => None,
-        }
-        .or_else(|| (keep_content && len <= MAX_CONTENT).then(|| read_exact(&path, len))?);
+        let same = previous.filter(|p| p.path == path && p.len == len && p.identity == identity);
+        let content = same
+            .and_then(|p| p.content.clone())
+            .or_else(|| (keep_content && len <= MAX_CONTENT).then(|| read_exact(&path, len))?);
+        let open = same.and_then(|p| p.open.clone()).or_else(|| {
+            (keep_open && len >= ZERO_COPY_MIN)
+                .then(|| open_unchanged(&path, identity, len, content.clone()))?
+        });
         let vary = is_compressible(ctype)
             || sibling(&path, Coding::Gzip).is_some()
             || sibling(&path, Coding::Brotli).is_some();
@@ -109,16 +120,28 @@ impl FileFacts {
             validators,
             vary,
             content,
+            open,
             identity,
         }
     }
 
-    /// The body for `len` bytes from `offset` (within the file): a slice
-    /// of the kept bytes, or a description of the file range to read.
+    /// The body for `len` bytes from `offset` (within the file): a range
+    /// of the open file when it is long enough for sendfile(2), else a
+    /// slice of the kept bytes, else a description of the range to read.
     pub(super) fn body(&self, offset: u64, len: u64) -> Body {
-        match &self.content {
-            Some(c) => Body::Cached(c.slice(offset as usize..(offset + len) as usize)),
-            None => Body::File {
+        match (&self.open, &self.content) {
+            (Some(file), _) if len >= ZERO_COPY_MIN => Body::Open {
+                file: file.clone(),
+                offset,
+                len,
+            },
+            (_, Some(c)) => Body::Cached(c.slice(offset as usize..(offset + len) as usize)),
+            (Some(file), None) => Body::Open {
+                file: file.clone(),
+                offset,
+                len,
+            },
+            (None, None) => Body::File {
                 path: self.path.clone(),
                 offset,
                 len,
@@ -140,6 +163,26 @@ fn read_exact(path: &Path, len: u64) -> Option<Bytes> {
         .read_to_end(&mut out)
         .ok()?;
     (out.len() as u64 == len).then(|| Bytes::from(out))
+}
+
+/// The file at `path` opened, when it is still the file of `identity` and
+/// `len` bytes (it may have been replaced since it was looked at).
+fn open_unchanged(
+    path: &Path,
+    identity: (u64, u128),
+    len: u64,
+    content: Option<Bytes>,
+) -> Option<OpenFile> {
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    (meta.is_file() && meta.len() == len && (inode(&meta), mtime) == identity)
+        .then(|| OpenFile::new(file, len, content))
 }
 
 /// The precompressed sibling of `path` for `coding` (`a.css.gz`), when it
@@ -176,6 +219,19 @@ pub(super) enum Lookup {
 struct Inner {
     entries: HashMap<String, (Instant, Arc<FileFacts>)>,
     content_bytes: u64,
+    open_files: usize,
+}
+
+impl Inner {
+    /// Recounts the budgets after entries were dropped.
+    fn recount(&mut self) {
+        self.content_bytes = self.entries.values().map(|(_, f)| f.content_len()).sum();
+        self.open_files = self
+            .entries
+            .values()
+            .filter(|(_, f)| f.open.is_some())
+            .count();
+    }
 }
 
 /// A bounded map from request path to [`FileFacts`], shared by the
@@ -199,6 +255,12 @@ impl FileCache {
         }
     }
 
+    /// True while another file may be held open (a new entry may keep an
+    /// [`OpenFile`]).
+    pub(super) fn may_open(&self) -> bool {
+        self.lock().open_files < MAX_OPEN_FILES
+    }
+
     /// Records `facts` for `key`, checked at `now`, within the bounds.
     pub(super) fn insert(&self, now: Instant, key: &str, facts: Arc<FileFacts>) {
         if key.len() > MAX_KEY {
@@ -207,20 +269,30 @@ impl FileCache {
         let mut inner = self.lock();
         if let Some((_, old)) = inner.entries.remove(key) {
             inner.content_bytes -= old.content_len();
+            inner.open_files -= usize::from(old.open.is_some());
         }
         let add = facts.content_len();
-        if inner.entries.len() >= MAX_ENTRIES || inner.content_bytes + add > MAX_CONTENT_TOTAL {
+        let opens = usize::from(facts.open.is_some());
+        let over = |i: &Inner| {
+            i.entries.len() >= MAX_ENTRIES
+                || i.content_bytes + add > MAX_CONTENT_TOTAL
+                || i.open_files + opens > MAX_OPEN_FILES
+        };
+        // A full open-file budget also drops expired entries, so files
+        // looked up later may be held open again.
+        if over(&inner) || inner.open_files >= MAX_OPEN_FILES {
             inner.entries.retain(|_, (checked, _)| now < *checked + TTL);
-            inner.content_bytes = inner.entries.values().map(|(_, f)| f.content_len()).sum();
-            if inner.entries.len() >= MAX_ENTRIES || inner.content_bytes + add > MAX_CONTENT_TOTAL {
+            inner.recount();
+            if over(&inner) {
                 inner.entries.clear();
-                inner.content_bytes = 0;
+                inner.recount();
             }
         }
         if add > MAX_CONTENT_TOTAL {
             return;
         }
         inner.content_bytes += add;
+        inner.open_files += opens;
         inner.entries.insert(key.to_string(), (now, facts));
     }
 
@@ -228,7 +300,7 @@ impl FileCache {
     pub(super) fn clear(&self) {
         let mut inner = self.lock();
         inner.entries.clear();
-        inner.content_bytes = 0;
+        inner.recount();
     }
 
     #[cfg(test)]
@@ -245,7 +317,7 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, data).unwrap();
         let meta = std::fs::metadata(&path).unwrap();
-        Arc::new(FileFacts::load(path, &meta, None, true))
+        Arc::new(FileFacts::load(path, &meta, None, true, true))
     }
 
     #[test]
@@ -268,12 +340,12 @@ mod tests {
         assert_eq!(first.content.as_deref(), Some(&b"first"[..]));
         let path = dir.path().join("f.txt");
         let meta = std::fs::metadata(&path).unwrap();
-        let same = FileFacts::load(path.clone(), &meta, Some(&first), true);
+        let same = FileFacts::load(path.clone(), &meta, Some(&first), true, true);
         assert_eq!(same.content, first.content);
         assert_eq!(same.validators, first.validators);
         std::fs::write(&path, b"second!").unwrap();
         let meta = std::fs::metadata(&path).unwrap();
-        let changed = FileFacts::load(path, &meta, Some(&first), true);
+        let changed = FileFacts::load(path, &meta, Some(&first), true, true);
         assert_eq!(changed.content.as_deref(), Some(&b"second!"[..]));
         assert_ne!(changed.validators.etag, first.validators.etag);
     }
@@ -286,6 +358,52 @@ mod tests {
         let cache = FileCache::default();
         cache.insert(Instant::ZERO, &"/x".repeat(MAX_KEY), big);
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn large_files_are_held_open_while_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = facts(dir.path(), "small", &[1u8; 100]);
+        assert!(small.open.is_none());
+        let data = vec![2u8; ZERO_COPY_MIN as usize * 2];
+        let big = facts(dir.path(), "big", &data);
+        let open = big.open.clone().expect("held open");
+        // Long ranges go by the open file, short ones from memory.
+        assert!(matches!(big.body(0, big.len), Body::Open { .. }));
+        assert!(big.body(0, big.len).zero_copy().is_some());
+        assert!(matches!(big.body(10, 100), Body::Cached(_)));
+        let path = dir.path().join("big");
+        let meta = std::fs::metadata(&path).unwrap();
+        let same = FileFacts::load(path.clone(), &meta, Some(&big), true, true);
+        assert_eq!(same.open.as_ref(), Some(&open));
+        // Replaced (new inode): opened afresh, never the old file.
+        std::fs::write(dir.path().join("new"), vec![3u8; data.len() + 1]).unwrap();
+        std::fs::rename(dir.path().join("new"), &path).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let changed = FileFacts::load(path.clone(), &meta, Some(&big), true, true);
+        let reopened = changed.open.expect("held open");
+        assert_ne!(reopened, open);
+        assert_eq!(reopened.read_at(0, 1).unwrap(), [3]);
+        // Without leave to open, a large file is described by path.
+        let closed = FileFacts::load(path, &meta, None, false, false);
+        assert!(matches!(closed.body(0, closed.len), Body::File { .. }));
+    }
+
+    #[test]
+    fn the_open_file_count_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = facts(dir.path(), "f", &vec![0u8; ZERO_COPY_MIN as usize]);
+        let cache = FileCache::default();
+        for i in 0..MAX_OPEN_FILES * 2 {
+            if cache.may_open() {
+                cache.insert(Instant::ZERO, &format!("/{i}"), f.clone());
+            }
+            assert!(cache.lock().open_files <= MAX_OPEN_FILES);
+        }
+        assert!(!cache.may_open());
+        // Once they expire, the next insert makes room again.
+        cache.insert(Instant::ZERO + TTL, "/later", f.clone());
+        assert!(cache.may_open());
     }
 
     #[test]

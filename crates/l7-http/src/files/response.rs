@@ -1,12 +1,14 @@
 //! What the file server answers: a status, fields and a [`Body`] that the
-//! driver sends — file bodies are described by path, offset and length, not
-//! read here, so a driver can stream them.
+//! driver sends — file bodies are described by path (or open file), offset
+//! and length, not read here, so a driver can stream them, or hand them to
+//! the kernel with sendfile(2) ([`Body::zero_copy`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
+use super::open_file::{OpenFile, ZERO_COPY_MIN};
 use super::range::Multipart;
 use crate::wire::{Headers, ResponseHead};
 
@@ -29,6 +31,16 @@ pub enum Body {
         /// Byte count.
         len: u64,
     },
+    /// `len` bytes from `offset` of a file the file server holds open
+    /// (and may keep in memory too): see [`Body::zero_copy`].
+    Open {
+        /// The open file.
+        file: OpenFile,
+        /// First byte.
+        offset: u64,
+        /// Byte count.
+        len: u64,
+    },
     /// A multipart/byteranges body over the file at `path`.
     Multipart {
         /// The canonical file path.
@@ -45,8 +57,22 @@ impl Body {
             Body::Empty => 0,
             Body::Bytes(b) => b.len() as u64,
             Body::Cached(b) => b.len() as u64,
-            Body::File { len, .. } => *len,
+            Body::File { len, .. } | Body::Open { len, .. } => *len,
             Body::Multipart { layout, .. } => layout.content_length(),
+        }
+    }
+
+    /// The open file and the range (offset, length) to send straight from
+    /// it with sendfile(2), when the body is a range of an open file long
+    /// enough ([`ZERO_COPY_MIN`]) for that to beat one write from memory.
+    /// A driver that can (plain TCP, the body sent as it is) should; any
+    /// other sends the body's bytes.
+    pub fn zero_copy(&self) -> Option<(&std::fs::File, u64, u64)> {
+        match self {
+            Body::Open { file, offset, len } if *len >= ZERO_COPY_MIN => {
+                Some((file.file(), *offset, *len))
+            }
+            _ => None,
         }
     }
 
@@ -63,6 +89,7 @@ impl Body {
             Body::Bytes(b) => Ok(b.clone()),
             Body::Cached(b) => Ok(b.to_vec()),
             Body::File { path, offset, len } => read_range(path, *offset, *len),
+            Body::Open { file, offset, len } => file.read_at(*offset, *len),
             Body::Multipart { path, layout } => {
                 let mut out = Vec::new();
                 for part in &layout.parts {
@@ -90,6 +117,9 @@ impl Body {
             Body::File {
                 path, offset: base, ..
             } => out = read_range(path, base + offset, end.saturating_sub(offset))?,
+            Body::Open {
+                file, offset: base, ..
+            } => out = file.read_at(base + offset, end.saturating_sub(offset))?,
             Body::Multipart { path, layout } => {
                 // Walk the pieces (part header, file range, ..., closing),
                 // copying the overlap of each with the wanted window.
@@ -119,13 +149,24 @@ impl Body {
         Ok(out)
     }
 
-    /// Like [`Self::read_at`], as [`Bytes`]: a cached body is sliced, not
-    /// copied.
+    /// Like [`Self::read_at`], as [`Bytes`]: a body kept in memory is
+    /// sliced, not copied.
     pub fn bytes_at(&self, offset: u64, len: u64) -> io::Result<Bytes> {
         match self {
             Body::Cached(b) => {
                 let end = b.len().min(offset.saturating_add(len) as usize);
                 Ok(b.slice((offset as usize).min(end)..end))
+            }
+            Body::Open {
+                file,
+                offset: base,
+                len: whole,
+            } if offset <= *whole => {
+                let n = len.min(whole - offset);
+                match file.bytes(base + offset, n) {
+                    Some(b) => Ok(b),
+                    None => file.read_at(base + offset, n).map(Bytes::from),
+                }
             }
             _ => self.read_at(offset, len).map(Bytes::from),
         }
@@ -221,6 +262,20 @@ mod tests {
                 path: path.clone(),
                 offset: 7,
                 len: 150,
+            },
+            Body::Open {
+                file: OpenFile::new(std::fs::File::open(&path).unwrap(), 200, None),
+                offset: 7,
+                len: 150,
+            },
+            Body::Open {
+                file: OpenFile::new(
+                    std::fs::File::open(&path).unwrap(),
+                    200,
+                    Some(Bytes::from(data.clone())),
+                ),
+                offset: 20,
+                len: 180,
             },
             Body::Multipart {
                 path,

@@ -140,7 +140,7 @@ impl FileServer {
         let Some(now) = now else {
             return match self.locate(path, query) {
                 Located::File(file, meta) => {
-                    self.file(request, &FileFacts::load(file, &meta, None, false))
+                    self.file(request, &FileFacts::load(file, &meta, None, false, false))
                 }
                 Located::Listing(dir, url_path) => self.listing(&dir, &url_path),
                 Located::Answer(r) => r,
@@ -153,7 +153,9 @@ impl FileServer {
         };
         match self.locate(path, query) {
             Located::File(file, meta) => {
-                let facts = Arc::new(FileFacts::load(file, &meta, previous.as_deref(), true));
+                let keep_open = self.cache.may_open();
+                let facts = FileFacts::load(file, &meta, previous.as_deref(), true, keep_open);
+                let facts = Arc::new(facts);
                 self.cache.insert(now, path, facts.clone());
                 self.file(request, &facts)
             }

@@ -4,7 +4,8 @@
 //! ([`client`] for HTTP/1.1 and tunnels, [`client_h2`] for HTTP/2,
 //! [`client_tls`] for the trust roots, [`fetch`] for connection reuse,
 //! cookies and redirects, [`cached`] for fetches through an RFC 9111 cache), and the
-//! caching forward and reverse [`proxy`].
+//! caching forward and reverse [`proxy`]; [`zero_copy`] sends file bodies
+//! by sendfile(2) on plain TCP.
 
 pub mod access_log;
 pub mod cached;
@@ -18,3 +19,4 @@ pub mod proxy;
 mod proxy_h2;
 pub mod server;
 pub mod shop;
+pub mod zero_copy;

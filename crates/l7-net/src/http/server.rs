@@ -1,8 +1,9 @@
 //! HTTP/1.1 server connections: the sans-IO [`ServerConnection`] decides
 //! framing, persistence, pipelining, limits and timeouts; this driver moves
 //! its bytes, asks a [`Handler`] (the [`FileServer`], the tracker...) for
-//! each response, streams file bodies in bounded chunks read off the async
-//! threads, and writes the access log. A cleartext connection that opens
+//! each response, sends bodies of open files by sendfile(2) on plain TCP
+//! ([`super::zero_copy`]) and streams other file bodies in bounded chunks
+//! read off the async threads, and writes the access log. A cleartext connection that opens
 //! with HTTP/2's preface, or a TLS one that chose `h2` by ALPN, goes to the
 //! HTTP/2 driver ([`super::h2`]) with the same handler.
 
@@ -14,18 +15,19 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use l7_http::files::upload::Upload;
-use l7_http::files::{Body, FileResponse, FileServer, read_range};
+use l7_http::files::{Body, FileResponse, FileServer};
 use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
 use l7_http::wire::date::format_http_date;
 use l7_http::wire::{Headers, RequestHead, ResponseHead};
 use l7_wire::Instant;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::access_log::AccessLog;
 use super::h2::PREFACE;
 use super::prefixed::Prefixed;
+use super::zero_copy::{Transport, send_head_and_file};
 use crate::Shutdown;
 use crate::shape::{Link, Shaped};
 use crate::tcp::{self, ConnLimits};
@@ -136,7 +138,7 @@ pub async fn serve_shaped<H: Handler>(
 /// when it is the connection preface (RFC 9113 §3.3), HTTP/1.1 otherwise.
 async fn cleartext<S, H>(mut stream: S, peer: SocketAddr, origin: Arc<Origin<H>>)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: Transport,
     H: Handler,
 {
     let mut start = Vec::with_capacity(PREFACE.len());
@@ -163,7 +165,7 @@ struct Conn<S> {
     out: Vec<u8>,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+impl<S: Transport> Conn<S> {
     fn now(&self) -> Instant {
         Instant::from_epoch(self.epoch.elapsed())
     }
@@ -188,7 +190,7 @@ fn read_buffer() -> Vec<u8> {
 
 /// Serves HTTP/1.1 on `stream`, whose first bytes `start` were already
 /// read, reading into `buf` (handed on so a connection allocates one).
-async fn connection<S: AsyncRead + AsyncWrite + Unpin, H: Handler>(
+async fn connection<S: Transport, H: Handler>(
     stream: S,
     peer: SocketAddr,
     origin: Arc<Origin<H>>,
@@ -322,7 +324,7 @@ pub(super) fn stamp(headers: &mut Headers<'static>) {
 }
 
 /// Sends one response, streaming its body, and logs it.
-async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
+async fn respond<S: Transport>(
     c: &mut Conn<S>,
     log: &AccessLog,
     peer: SocketAddr,
@@ -348,23 +350,37 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
     if !wants_body {
         return Ok(());
     }
+    if let (Some(socket), Some((file, offset, len))) =
+        (c.stream.socket(), response.body.zero_copy())
+    {
+        c.http.transmit_into(&mut c.out);
+        let now = c.now();
+        c.http.send_body_direct(now, len).map_err(|_| ())?;
+        let sent = send_head_and_file(socket, &c.out, file, offset, len);
+        return match tokio::time::timeout(WRITE_TIMEOUT, sent).await {
+            Ok(Ok(())) => c.flush().await.map_err(|_| ()),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                tracing::warn!("sending a file to {peer}: {e}");
+                Err(())
+            }
+            _ => Err(()),
+        };
+    }
     match response.body {
         Body::Empty => {}
         Body::Bytes(b) => send(c, &b).await?,
         Body::Cached(b) => send_direct(c, &b).await?,
-        Body::File { path, offset, len } => send_file(c, path, offset, len).await?,
-        Body::Multipart { path, layout } => {
-            for part in &layout.parts {
-                send(c, &part.header).await?;
-                send_file(c, path.clone(), part.range.start, part.range.len).await?;
-            }
-            send(c, &layout.closing).await?;
-        }
+        Body::Open {
+            ref file,
+            offset,
+            len,
+        } if let Some(b) = file.bytes(offset, len) => send_direct(c, &b).await?,
+        body => send_chunks(c, body).await?,
     }
     Ok(())
 }
 
-async fn send<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Conn<S>, data: &[u8]) -> Result<(), ()> {
+async fn send<S: Transport>(c: &mut Conn<S>, data: &[u8]) -> Result<(), ()> {
     let now = c.now();
     c.http.send_body(now, data).map_err(|_| ())?;
     c.flush().await.map_err(|_| ())
@@ -372,10 +388,7 @@ async fn send<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Conn<S>, data: &[u8]) -
 
 /// Sends a body held in memory together with the pending head in vectored
 /// writes, without copying it into the output buffer.
-async fn send_direct<S: AsyncRead + AsyncWrite + Unpin>(
-    c: &mut Conn<S>,
-    data: &Bytes,
-) -> Result<(), ()> {
+async fn send_direct<S: Transport>(c: &mut Conn<S>, data: &Bytes) -> Result<(), ()> {
     c.http.transmit_into(&mut c.out);
     let now = c.now();
     // A chunked body is framed by the connection: send it the usual way.
@@ -411,25 +424,23 @@ async fn write_both<S: AsyncWrite + Unpin>(
     Ok(())
 }
 
-async fn send_file<S: AsyncRead + AsyncWrite + Unpin>(
-    c: &mut Conn<S>,
-    path: std::path::PathBuf,
-    offset: u64,
-    len: u64,
-) -> Result<(), ()> {
-    let mut at = offset;
-    let end = offset + len;
-    while at < end {
-        let n = CHUNK.min(end - at);
+/// Sends a body read from files (a file range, multipart ranges) in
+/// bounded chunks, read off the async threads when the body is large.
+async fn send_chunks<S: Transport>(c: &mut Conn<S>, body: Body) -> Result<(), ()> {
+    let len = body.len();
+    let body = Arc::new(body);
+    let mut at = 0;
+    while at < len {
+        let n = CHUNK.min(len - at);
         let read = if len <= INLINE_READ {
-            read_range(&path, at, n)
+            body.read_at(at, n)
         } else {
-            let p = path.clone();
-            tokio::task::spawn_blocking(move || read_range(&p, at, n))
+            let b = body.clone();
+            tokio::task::spawn_blocking(move || b.read_at(at, n))
                 .await
                 .map_err(|_| ())?
         };
-        let chunk = read.map_err(|e| tracing::warn!("reading {}: {e}", path.display()))?;
+        let chunk = read.map_err(|e| tracing::warn!("reading a file to send: {e}"))?;
         send(c, &chunk).await?;
         at += n;
     }
