@@ -3,6 +3,8 @@
 //! the request and response times (§4.2.3) — and its file format: a
 //! header line, the Vary request fields, the response head as HTTP, the body.
 
+use bytes::Bytes;
+
 use super::{CacheControl, Times};
 use crate::wire::{Headers, HttpError, ResponseHead};
 
@@ -17,8 +19,8 @@ pub struct Entry {
     pub times: Times,
     /// The response head as stored (updated by 304s).
     pub head: ResponseHead<'static>,
-    /// The body.
-    pub body: Vec<u8>,
+    /// The body, shared: a hit hands it to the driver without a copy.
+    pub body: Bytes,
 }
 
 /// Field names in the Vary of `response`, lowercase (`*` included as is).
@@ -139,7 +141,7 @@ impl Entry {
                 response_time,
             },
             head: head.into_owned(),
-            body: body.to_vec(),
+            body: Bytes::copy_from_slice(body),
         })
     }
 }
@@ -164,7 +166,7 @@ mod tests {
                 response_time: 6,
             },
             head,
-            body: b"hello".to_vec(),
+            body: Bytes::from_static(b"hello"),
         };
         let bytes = entry.encode();
         assert_eq!(Entry::decode(&bytes).unwrap(), entry);

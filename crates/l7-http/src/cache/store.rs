@@ -268,7 +268,7 @@ mod tests {
                 response_time: 1,
             },
             head: ResponseHead::new(200),
-            body: vec![b'x'; body],
+            body: vec![b'x'; body].into(),
         }
     }
 
