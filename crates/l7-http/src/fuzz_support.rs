@@ -162,7 +162,7 @@ pub fn drive_cache(data: &[u8]) {
             vary: secondary_key(&head.headers, &request),
             times,
             head: head.clone(),
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         };
         let _ = reuse(&entry, "GET", &request, kind, u64::MAX);
         let _ = stale_if_error(&entry, &request, kind, u64::MAX);

@@ -1039,6 +1039,13 @@ pub struct ProxyArgs {
     /// as `l7 dash serve --shape` does: a shaped CDN edge.
     #[arg(long, value_name = "TRACE")]
     pub shape: Option<std::path::PathBuf>,
+    /// Serve clients over HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with this
+    /// certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,8 +4,10 @@
 //! request; stale-while-revalidate answers at once and revalidates once in
 //! the background; ranges come from the stored response; a kill -9 during
 //! writes leaves a store that loads and never serves a torn object; a flood
-//! of distinct URLs keeps the store within --max-size; and a browser's
-//! second load of a page is served from the cache.
+//! of distinct URLs keeps the store within --max-size; a browser's
+//! second load of a page is served from the cache; a reverse proxy serves
+//! HTTPS with HTTP/2 or HTTP/1.1 by ALPN (curl, h2load); and a request
+//! that loops back to the proxy is answered 508 at once.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -501,4 +503,86 @@ fn one_client_cannot_poison_or_read_another_clients_answers() {
     // The Host is part of the key: another name is another entry.
     let other = format!("http://localhost:{}/a.txt", o.port);
     assert_eq!(x_cache(&curl_via(&p, &[&other])), "MISS");
+}
+
+#[test]
+fn a_reverse_proxy_serves_https_with_http2_or_http11_by_alpn() {
+    let o = origin();
+    let (cert, key) = self_signed_cert(&o.dir, "cdn-stl.kingcdn.com");
+    let (c, k) = (cert.display().to_string(), key.display().to_string());
+    let origin_url = o.url("");
+    let p = proxy(
+        &o.dir.join("store"),
+        &["--origin", &origin_url, "--tls-cert", &c, "--tls-key", &k],
+    );
+    let port = p.addr.port();
+    let resolve = format!("cdn-stl.kingcdn.com:{port}:127.0.0.1");
+    let url = format!("https://cdn-stl.kingcdn.com:{port}/blob.bin");
+    let body = o.dir.join("blob.out");
+    let curl = |version: &str| {
+        let out = tool("curl")
+            .args(["-s", "-D", "-", "--max-time", "60", version])
+            .args(["--cacert", &c, "--resolve", &resolve, "-o"])
+            .arg(&body)
+            .arg(&url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "curl {version}: {}", stderr(&out));
+        assert_eq!(std::fs::read(&body).unwrap(), pseudo_random(20_000, 7));
+        stdout(&out)
+    };
+    let first = curl("--http2");
+    assert!(first.starts_with("HTTP/2 200"), "{first}");
+    assert!(first.contains("x-cache: MISS"), "{first}");
+    let second = curl("--http2");
+    assert!(second.starts_with("HTTP/2 200"), "{second}");
+    assert!(second.contains("x-cache: HIT"), "{second}");
+    let old = curl("--http1.1");
+    assert!(old.starts_with("HTTP/1.1 200"), "{old}");
+    assert!(old.contains("X-Cache: HIT"), "{old}");
+    assert_eq!(o.hits("/blob.bin"), ["200"], "one origin request in all");
+    // h2load over TLS (ALPN h2): 2 connections, 10 concurrent streams each.
+    let out = tool("h2load")
+        .args(["-n", "200", "-c", "2", "-m", "10"])
+        .arg(format!("https://127.0.0.1:{port}/a.txt"))
+        .output()
+        .unwrap();
+    let report = stdout(&out);
+    assert!(report.contains("Application protocol: h2"), "{report}");
+    assert!(
+        report.contains("200 succeeded, 0 failed, 0 errored"),
+        "{report}"
+    );
+    assert_eq!(o.hits("/a.txt"), ["200"]);
+    // Without trusting the certificate, curl refuses: the TLS is real.
+    let untrusted = tool("curl")
+        .args(["-s", "--resolve", &resolve, &url])
+        .output()
+        .unwrap();
+    assert_eq!(untrusted.status.code(), Some(60), "certificate problem");
+}
+
+#[test]
+fn a_request_back_to_the_proxy_itself_is_refused_at_once() {
+    let o = origin();
+    let p = proxy(&o.dir.join("store"), &[]);
+    let port = p.addr.port();
+    // Its own address, and a name for it: the second goes round once and
+    // comes back with the proxy's own pseudonym in Via.
+    for host in ["127.0.0.1", "localhost"] {
+        let looped = curl_via(&p, &[&format!("http://{host}:{port}/x")]);
+        assert!(looped.starts_with("HTTP/1.1 508"), "{host}: {looped}");
+        assert!(looped.contains("proxy loop"), "{looped}");
+    }
+    // Another l7 proxy behind it (another pseudonym in Via) is no loop.
+    let behind = proxy(&o.dir.join("behind"), &["--origin", &o.url("")]);
+    let through = curl_via(&p, &[&format!("http://{}/a.txt", behind.addr)]);
+    assert!(through.starts_with("HTTP/1.1 200"), "{through}");
+    assert!(through.ends_with("0123456789abcdefghij\n"), "{through}");
+    let vias: Vec<&str> = through
+        .lines()
+        .filter_map(|l| l.strip_prefix("Via: 1.1 l7-"))
+        .collect();
+    assert_eq!(vias.len(), 2, "{through}");
+    assert_ne!(vias[0], vias[1], "two proxies, two pseudonyms");
 }

@@ -41,13 +41,7 @@ pub fn reuse(
     }
     let req = request_control(request);
     let res = entry.control();
-    let x = Exchange {
-        method: "GET",
-        request,
-        status: entry.head.status,
-        response: &entry.head.headers,
-    };
-    let lifetime = freshness_lifetime(&x, kind, entry.times.response_time);
+    let lifetime = stored_lifetime(entry, request, kind);
     let age = current_age(&entry.head.headers, entry.times, now);
     let mut fresh = age < lifetime;
     if let Some(max) = req.max_age {
@@ -100,14 +94,20 @@ pub fn stale_if_error(entry: &Entry, request: &Headers<'_>, kind: CacheKind, now
     if res.must_revalidate || res.no_cache || (kind == CacheKind::Shared && res.proxy_revalidate) {
         return false;
     }
+    let lifetime = stored_lifetime(entry, request, kind);
+    current_age(&entry.head.headers, entry.times, now) < lifetime.saturating_add(window)
+}
+
+/// §4.2.1: the freshness lifetime of the stored response to a GET with
+/// `request` fields, for a `kind` cache.
+fn stored_lifetime(entry: &Entry, request: &Headers<'_>, kind: CacheKind) -> u64 {
     let x = Exchange {
         method: "GET",
         request,
         status: entry.head.status,
         response: &entry.head.headers,
     };
-    let lifetime = freshness_lifetime(&x, kind, entry.times.response_time);
-    current_age(&entry.head.headers, entry.times, now) < lifetime.saturating_add(window)
+    freshness_lifetime(&x, kind, entry.times.response_time)
 }
 
 /// The request's directives; `Pragma: no-cache` counts as `no-cache` when
@@ -255,7 +255,7 @@ mod tests {
                 response_time: 1000,
             },
             head,
-            body: b"x".to_vec(),
+            body: bytes::Bytes::from_static(b"x"),
         }
     }
 
@@ -280,48 +280,28 @@ mod tests {
             panic!("stale must revalidate")
         };
         assert_eq!(cond.get("if-none-match"), Some(&b"\"v1\""[..]));
-        // Request directives.
+        // Request directives (§5.2.1), one field each.
+        let asked = |e: &Entry, field: &str, value: &str, now: u64| {
+            reuse(e, "GET", &req(&[(field, value)]), p, now)
+        };
+        for (field, value, now) in [
+            ("Cache-Control", "no-cache", 1001),
+            ("Pragma", "no-cache", 1001),
+            ("Cache-Control", "max-age=10", 1030),
+            ("Cache-Control", "min-fresh=40", 1030),
+        ] {
+            assert!(
+                matches!(asked(&e, field, value, now), Some(Reuse::Revalidate(_))),
+                "{field}: {value}"
+            );
+        }
         assert!(matches!(
-            reuse(&e, "GET", &req(&[("Cache-Control", "no-cache")]), p, 1001),
-            Some(Reuse::Revalidate(_))
-        ));
-        assert!(matches!(
-            reuse(&e, "GET", &req(&[("Pragma", "no-cache")]), p, 1001),
-            Some(Reuse::Revalidate(_))
-        ));
-        assert!(matches!(
-            reuse(&e, "GET", &req(&[("Cache-Control", "max-age=10")]), p, 1030),
-            Some(Reuse::Revalidate(_))
-        ));
-        assert!(matches!(
-            reuse(
-                &e,
-                "GET",
-                &req(&[("Cache-Control", "min-fresh=40")]),
-                p,
-                1030
-            ),
-            Some(Reuse::Revalidate(_))
-        ));
-        assert!(matches!(
-            reuse(
-                &e,
-                "GET",
-                &req(&[("Cache-Control", "max-stale=100")]),
-                p,
-                1100
-            ),
+            asked(&e, "Cache-Control", "max-stale=100", 1100),
             Some(Reuse::Fresh { .. })
         ));
         let strict = entry(&[("Cache-Control", "max-age=60, must-revalidate")]);
         assert!(matches!(
-            reuse(
-                &strict,
-                "GET",
-                &req(&[("Cache-Control", "max-stale")]),
-                p,
-                1100
-            ),
+            asked(&strict, "Cache-Control", "max-stale", 1100),
             Some(Reuse::Revalidate(_))
         ));
         assert_eq!(reuse(&e, "POST", &none, p, 1001), None);

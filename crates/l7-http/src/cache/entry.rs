@@ -3,6 +3,8 @@
 //! the request and response times (§4.2.3) — and its file format: a
 //! header line, the Vary request fields, the response head as HTTP, the body.
 
+use bytes::Bytes;
+
 use super::{CacheControl, Times};
 use crate::wire::{Headers, HttpError, ResponseHead};
 
@@ -17,8 +19,8 @@ pub struct Entry {
     pub times: Times,
     /// The response head as stored (updated by 304s).
     pub head: ResponseHead<'static>,
-    /// The body.
-    pub body: Vec<u8>,
+    /// The body, shared: a hit hands it to the driver without a copy.
+    pub body: Bytes,
 }
 
 /// Field names in the Vary of `response`, lowercase (`*` included as is).
@@ -98,6 +100,12 @@ impl Entry {
 
     /// Reads the file form; anything damaged is an error, never a panic.
     pub fn decode(bytes: &[u8]) -> Result<Entry, HttpError> {
+        Entry::decode_shared(Bytes::copy_from_slice(bytes))
+    }
+
+    /// Reads the file form held in `bytes`; the body stays a slice of
+    /// them (no copy of a large body read from disk).
+    pub fn decode_shared(bytes: Bytes) -> Result<Entry, HttpError> {
         let bad = HttpError::Malformed("damaged cache entry");
         let line_end = bytes.iter().position(|&b| b == b'\n').ok_or(bad)?;
         let first = std::str::from_utf8(&bytes[..line_end]).map_err(|_| bad)?;
@@ -107,15 +115,20 @@ impl Entry {
         }
         let mut num = || parts.next().and_then(|n| n.parse::<u64>().ok()).ok_or(bad);
         let (request_time, response_time, body_len) = (num()?, num()?, num()?);
-        let rest = &bytes[line_end + 1..];
+        // The body is the file's last `body_len` bytes.
+        let body_start = usize::try_from(body_len)
+            .ok()
+            .and_then(|n| bytes.len().checked_sub(n))
+            .ok_or(bad)?;
+        let rest = bytes.get(line_end + 1..body_start).ok_or(bad)?;
         let key_end = rest.iter().position(|&b| b == b'\n').ok_or(bad)?;
         let key = std::str::from_utf8(&rest[..key_end])
             .map_err(|_| bad)?
             .to_string();
-        let rest = &rest[key_end + 1..];
-        // The Vary fields are stored like a header section after a fake status line.
+        // The Vary fields are stored like a header section after a fake
+        // status line; the response head follows and ends at the body.
         let mut fake = b"HTTP/1.1 200 \r\n".to_vec();
-        fake.extend_from_slice(rest);
+        fake.extend_from_slice(&rest[key_end + 1..]);
         let (vary_head, used) = ResponseHead::parse(&fake).map_err(|_| bad)?;
         let vary = vary_head
             .headers
@@ -127,8 +140,7 @@ impl Entry {
             .collect();
         let rest = &fake[used..];
         let (head, used) = ResponseHead::parse(rest).map_err(|_| bad)?;
-        let body = &rest[used..];
-        if body.len() as u64 != body_len {
+        if used != rest.len() {
             return Err(bad);
         }
         Ok(Entry {
@@ -139,7 +151,7 @@ impl Entry {
                 response_time,
             },
             head: head.into_owned(),
-            body: body.to_vec(),
+            body: bytes.slice(body_start..),
         })
     }
 }
@@ -164,7 +176,7 @@ mod tests {
                 response_time: 6,
             },
             head,
-            body: b"hello".to_vec(),
+            body: Bytes::from_static(b"hello"),
         };
         let bytes = entry.encode();
         assert_eq!(Entry::decode(&bytes).unwrap(), entry);

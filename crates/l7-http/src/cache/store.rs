@@ -59,7 +59,10 @@ impl DiskStore {
             if !name.ends_with(".entry") {
                 continue;
             }
-            match fs::read(&path).ok().and_then(|b| Entry::decode(&b).ok()) {
+            match fs::read(&path)
+                .ok()
+                .and_then(|b| Entry::decode_shared(b.into()).ok())
+            {
                 Some(e) => {
                     let meta = item.metadata()?;
                     let mtime = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
@@ -112,7 +115,7 @@ impl DiskStore {
                 None => {
                     let Some(entry) = fs::read(self.dir.join(&slot.file))
                         .ok()
-                        .and_then(|b| Entry::decode(&b).ok())
+                        .and_then(|b| Entry::decode_shared(b.into()).ok())
                     else {
                         continue;
                     };
@@ -268,7 +271,7 @@ mod tests {
                 response_time: 1,
             },
             head: ResponseHead::new(200),
-            body: vec![b'x'; body],
+            body: vec![b'x'; body].into(),
         }
     }
 

@@ -14,6 +14,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use super::client::{GetError, Response};
 use super::fetch::{FetchConfig, Fetched, Fetcher, Observer, Resolver, unix_now};
 use l7_http::cache::decide::{
@@ -222,7 +224,7 @@ pub async fn fetch(
 fn gateway_timeout(request: Request, obs: &mut dyn Observer) -> Fetched {
     let mut head = ResponseHead::new(504);
     head.headers.append("Content-Length", &b"0"[..]);
-    local(head, &[], &request, obs)
+    local(head, &Bytes::new(), &request, obs)
 }
 
 /// Sends `request` to the origin (conditional on the stored entry being
@@ -328,7 +330,7 @@ async fn forward(
                 response_time,
             },
             head: head.clone(),
-            body,
+            body: body.into(),
         };
         if cache.store().put(&entry).is_ok() {
             obs.note("stored in the cache");
@@ -357,7 +359,7 @@ fn serve(entry: &Entry, age: u64, request: &Request, obs: &mut dyn Observer) -> 
 /// Answers without the origin: `head` and `body` go to the observer.
 fn local(
     head: ResponseHead<'static>,
-    body: &[u8],
+    body: &Bytes,
     request: &Request,
     obs: &mut dyn Observer,
 ) -> Fetched {
@@ -369,7 +371,7 @@ fn local(
     };
     obs.response(&response);
     if request.method != "HEAD" && !body.is_empty() {
-        let _ = obs.body(body);
+        let _ = obs.stored_body(body);
     }
     Fetched {
         request: request.clone(),

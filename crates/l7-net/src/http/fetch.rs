@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use l7_http::client::redirect::{MAX_REDIRECTS, next_request};
 use l7_http::client::{ClientError, Request, Url};
 use l7_http::cookie::{CookieJar, SetCookie};
@@ -41,6 +42,11 @@ pub trait Observer: Send {
     /// A piece of the final response's body.
     fn body(&mut self, _bytes: &[u8]) -> io::Result<()> {
         Ok(())
+    }
+    /// The whole body of a response answered from a cache, shared: an
+    /// observer that keeps it may keep this handle instead of a copy.
+    fn stored_body(&mut self, bytes: &Bytes) -> io::Result<()> {
+        self.body(bytes)
     }
     /// A remark on what happened (e.g. served from a cache).
     fn note(&mut self, _text: &str) {}

@@ -5,23 +5,27 @@
 //! carries `Via` and `X-Cache`; PURGE removes an entry, only from allowed
 //! addresses; only allowed clients may use the proxy at all (no open relay),
 //! and tunnels only reach allowed ports. Clients speak HTTP/1.1, or HTTP/2
-//! with prior knowledge ([`proxy_h2`](super::proxy_h2)).
+//! ([`proxy_h2`](super::proxy_h2)) with prior knowledge or, over TLS
+//! (`--tls-cert`), by ALPN.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::io::IoSlice;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use l7_http::cache::decide::not_modified;
 use l7_http::cache::ranged::ranged;
 use l7_http::cache::{CacheKind, DiskStore};
 use l7_http::client::{Request, Url};
 use l7_http::server::{ServerConfig, ServerConnection, ServerEvent};
 use l7_http::wire::framing::remove_hop_by_hop;
-use l7_http::wire::{RequestHead, ResponseHead, Version};
+use l7_http::wire::{Headers, RequestHead, ResponseHead, Version};
 use l7_wire::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
 use super::cached::{self, Background, Cache, Outcome};
 use super::client::{GetError, Response};
@@ -31,10 +35,9 @@ use super::prefixed::{Prefixed, read_start};
 use crate::prefix::Prefix;
 use crate::shape::{Link, Shaped};
 use crate::tcp::{self, ConnLimits};
+use crate::tls::HANDSHAKE_TIMEOUT;
 use crate::{NetError, Shutdown};
 
-/// The Via pseudonym of this proxy (RFC 9110 §7.6.3).
-const VIA: &str = "1.1 l7";
 /// Largest response body relayed (bodies are held whole while relayed).
 const MAX_RELAYED_BODY: usize = 64 << 20;
 /// A client that stops reading for this long is dropped.
@@ -78,6 +81,11 @@ pub struct ProxyConfig {
 /// A running proxy's shared state.
 pub struct Proxy {
     pub(super) config: ProxyConfig,
+    /// This proxy's Via pseudonym (RFC 9110 §7.6.3), `l7-` and a random
+    /// tag, so that it knows its own requests when they come back.
+    pseudonym: String,
+    /// The address it listens on, once bound.
+    listen: OnceLock<SocketAddr>,
     cache: Arc<Cache>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -95,6 +103,8 @@ impl Proxy {
         Proxy {
             cache: Arc::new(Cache::new(store, CacheKind::Shared, Some(background))),
             config,
+            pseudonym: format!("l7-{:08x}", rand::random::<u32>()),
+            listen: OnceLock::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             revalidated: AtomicU64::new(0),
@@ -110,43 +120,89 @@ pub async fn serve(
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
-    tcp::serve(listener, limits, shutdown, move |stream, peer| {
-        let proxy = proxy.clone();
-        async move { connection(stream, peer, proxy).await }
-    })
-    .await
+    serve_with(listener, proxy, None, None, limits, shutdown).await
 }
 
-/// Serves clients on `listener` until shutdown, every connection's
-/// responses paced by one shared [`Link`] (`l7 proxy --shape`).
-pub async fn serve_shaped(
+/// Serves clients on `listener` until shutdown, over TLS when `tls` is
+/// set (HTTPS, HTTP/2 when ALPN picks `h2`: a reverse proxy or CDN edge
+/// in front of a cleartext origin), paced by `link` when set.
+pub async fn serve_with(
     listener: TcpListener,
     proxy: Arc<Proxy>,
-    link: Arc<Link>,
+    tls: Option<TlsAcceptor>,
+    link: Option<Arc<Link>>,
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
+    if let Ok(at) = listener.local_addr() {
+        let _ = proxy.listen.set(at);
+    }
     tcp::serve(listener, limits, shutdown, move |stream, peer| {
-        let (proxy, link) = (proxy.clone(), link.clone());
-        async move { connection(Shaped::tcp(stream, link), peer, proxy).await }
+        let (proxy, tls, link) = (proxy.clone(), tls.clone(), link.clone());
+        async move {
+            match (tls, link) {
+                (None, None) => connection(stream, peer, proxy).await,
+                (None, Some(link)) => connection(Shaped::tcp(stream, link), peer, proxy).await,
+                (Some(tls), None) => secure(tls, stream, peer, proxy).await,
+                (Some(tls), Some(link)) => {
+                    secure(tls, Shaped::tcp(stream, link), peer, proxy).await
+                }
+            }
+        }
     })
     .await
 }
 
-/// Collects an upstream response body, bounded.
+/// One client connection over TLS: HTTP/2 when ALPN chose `h2` (RFC 9113
+/// §3.2), HTTP/1.1 otherwise.
+async fn secure<S>(tls: TlsAcceptor, io: S, peer: SocketAddr, proxy: Arc<Proxy>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(io)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer} failed: {e}"),
+        Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
+    };
+    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        super::proxy_h2::connection(stream, peer, proxy).await
+    } else {
+        connection(stream, peer, proxy).await
+    }
+}
+
+/// Collects a response body, bounded: a body from the origin is copied
+/// as it arrives, a stored one is kept as the store's shared handle.
 #[derive(Default)]
-struct Collect(Vec<u8>);
+struct Collect {
+    copied: Vec<u8>,
+    stored: Option<Bytes>,
+}
+
+impl Collect {
+    fn into_bytes(self) -> Bytes {
+        self.stored.unwrap_or_else(|| self.copied.into())
+    }
+}
 
 impl Observer for Collect {
     fn response(&mut self, _response: &Response) {
-        self.0.clear();
+        self.copied.clear();
+        self.stored = None;
     }
     fn body(&mut self, b: &[u8]) -> std::io::Result<()> {
-        if self.0.len() + b.len() > MAX_RELAYED_BODY {
+        if self.copied.len() + b.len() > MAX_RELAYED_BODY {
             return Err(std::io::Error::other("response body larger than 64 MiB"));
         }
-        self.0.extend_from_slice(b);
+        self.copied.extend_from_slice(b);
         Ok(())
+    }
+    fn stored_body(&mut self, b: &Bytes) -> std::io::Result<()> {
+        if self.copied.is_empty() && self.stored.is_none() {
+            self.stored = Some(b.clone());
+            return Ok(());
+        }
+        self.body(b)
     }
 }
 
@@ -201,10 +257,16 @@ where
                 }
                 ServerEvent::BodyEnd(_) => {
                     if let Some((head, body)) = pending.take() {
-                        let (response, body) = answer(&proxy, peer, &mut fetcher, head, body).await;
+                        let (mut response, body) =
+                            answer(&proxy, peer, &mut fetcher, head, body).await;
+                        response.headers.append("Via", proxy.via().into_bytes());
                         let t = now();
-                        if let Ok(true) = http.send_response(t, response, Some(body.len() as u64)) {
-                            let _ = http.send_body(t, &body);
+                        if let Ok(true) = http.send_response(t, response, Some(body.len() as u64))
+                            && send_direct(&mut http, &mut stream, &mut out, t, &body)
+                                .await
+                                .is_err()
+                        {
+                            return;
                         }
                     }
                 }
@@ -252,6 +314,47 @@ async fn flush<S: AsyncWrite + Unpin>(
     Ok(())
 }
 
+/// Sends a body held in memory after the pending output (the head) in
+/// vectored writes, without copying it into the output buffer.
+async fn send_direct<S: AsyncWrite + Unpin>(
+    http: &mut ServerConnection,
+    stream: &mut S,
+    out: &mut Vec<u8>,
+    now: Instant,
+    body: &Bytes,
+) -> std::io::Result<()> {
+    http.transmit_into(out);
+    if http.send_body_direct(now, body.len() as u64).is_err() {
+        // Framed by the connection (chunked): the copying way.
+        let _ = http.send_body(now, body);
+        return write_all_vectored(stream, &[out]).await;
+    }
+    write_all_vectored(stream, &[out, body]).await
+}
+
+/// Writes every part in order, as few system calls as the stream allows.
+async fn write_all_vectored<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    parts: &[&[u8]],
+) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| IoSlice::new(p))
+        .collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        let n = tokio::time::timeout(WRITE_TIMEOUT, stream.write_vectored(rest))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut rest, n);
+    }
+    Ok(())
+}
+
 async fn sleep_until(t: Option<tokio::time::Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t).await,
@@ -259,17 +362,21 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
     }
 }
 
-/// The response to one request (not CONNECT).
+/// The response to one request (not CONNECT); the caller adds our Via
+/// ([`Proxy::via`]) to every answer.
 pub(super) async fn answer(
     proxy: &Proxy,
     peer: SocketAddr,
     fetcher: &mut Fetcher,
     head: RequestHead<'static>,
     body: Vec<u8>,
-) -> (ResponseHead<'static>, Vec<u8>) {
+) -> (ResponseHead<'static>, Bytes) {
     let cfg = &proxy.config;
     if !Prefix::any_contains(&cfg.allow, peer.ip()) {
         return text(403, "this proxy does not serve your address\n");
+    }
+    if proxy.came_back(&head.headers) {
+        return loop_detected();
     }
     let url = match &cfg.origin {
         Some(origin) if head.target.starts_with('/') => origin.join(&head.target),
@@ -286,6 +393,7 @@ pub(super) async fn answer(
         _ => Url::parse(&head.target),
     };
     let url = match url {
+        Ok(u) if cfg.origin.is_none() && proxy.is_self(&u) => return loop_detected(),
         Ok(u) if !u.tls => u,
         Ok(_) => return text(400, "https:// goes through a CONNECT tunnel\n"),
         Err(e) => return text(400, &format!("{e}\n")),
@@ -309,7 +417,7 @@ pub(super) async fn answer(
     for name in UNKEYED {
         headers.remove(name);
     }
-    headers.append("Via", VIA.as_bytes());
+    headers.append("Via", proxy.via().into_bytes());
     let request = Request {
         method: head.method.to_string(),
         url,
@@ -330,7 +438,7 @@ pub(super) async fn answer(
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let mut response = fetched.response.head;
-            let mut body = collect.0;
+            let mut body = collect.into_bytes();
             // A stored answer meets the client's own conditions: 304.
             if outcome != Outcome::Miss
                 && outcome != Outcome::Stale
@@ -339,17 +447,16 @@ pub(super) async fn answer(
             {
                 response.status = 304;
                 response.reason = "Not Modified".into();
-                body.clear();
+                body = Bytes::new();
             } else if head.method == "GET"
                 && let Some((partial, bytes)) = ranged(&response, &body, &head.headers)
             {
                 // RFC 9110 §14: ranges of a complete response, stored or not.
                 response = partial;
-                body = bytes;
+                body = bytes.into();
             }
             remove_hop_by_hop(&mut response.headers);
             response.headers.remove("content-length");
-            response.headers.append("Via", VIA.as_bytes());
             response.headers.set("X-Cache", outcome.as_str().as_bytes());
             (response, body)
         }
@@ -360,7 +467,47 @@ pub(super) async fn answer(
     }
 }
 
-fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
+impl Proxy {
+    /// The Via field value of this proxy.
+    pub(super) fn via(&self) -> String {
+        format!("1.1 {}", self.pseudonym)
+    }
+
+    /// RFC 9110 §7.6.3: a request that already passed through this very
+    /// proxy (our pseudonym in its Via) went round a loop.
+    fn came_back(&self, request: &Headers<'_>) -> bool {
+        request.list("via").any(|hop| {
+            hop.split(|b| b.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+                .nth(1)
+                == Some(self.pseudonym.as_bytes())
+        })
+    }
+
+    /// A forward proxy's target that is the proxy's own listening address
+    /// (an unspecified listening address stands for every local one).
+    fn is_self(&self, url: &Url) -> bool {
+        let (Some(own), Ok(ip)) = (self.listen.get(), url.host.parse::<IpAddr>()) else {
+            return false;
+        };
+        url.port == own.port()
+            && (ip == own.ip()
+                || (own.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified())))
+    }
+}
+
+/// RFC 5842 §7.2: 508 Loop Detected, answered at once.
+fn loop_detected() -> (ResponseHead<'static>, Bytes) {
+    let (mut head, body) = text(
+        508,
+        "this request came back to the proxy that sent it (a proxy loop): \
+         send it to another host or port\n",
+    );
+    head.reason = "Loop Detected".into();
+    (head, body)
+}
+
+fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Bytes) {
     let bytes = proxy.cache.store().bytes();
     text(
         200,
@@ -374,13 +521,12 @@ fn status_page(proxy: &Proxy) -> (ResponseHead<'static>, Vec<u8>) {
     )
 }
 
-pub(super) fn text(status: u16, body: &str) -> (ResponseHead<'static>, Vec<u8>) {
+pub(super) fn text(status: u16, body: &str) -> (ResponseHead<'static>, Bytes) {
     let mut head = ResponseHead::new(status);
     head.headers
         .append("Content-Type", &b"text/plain; charset=utf-8"[..]);
-    head.headers.append("Via", VIA.as_bytes());
     head.headers.append("X-Cache", &b"MISS"[..]);
-    (head, body.as_bytes().to_vec())
+    (head, Bytes::copy_from_slice(body.as_bytes()))
 }
 
 /// RFC 9110 §9.3.6: CONNECT opens a byte tunnel to an allowed port.
@@ -394,6 +540,7 @@ async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     let refuse = |status: u16, why: &str| {
         let mut out = Vec::new();
         let (mut h, body) = text(status, why);
+        h.headers.append("Via", proxy.via().into_bytes());
         h.headers
             .append("Content-Length", body.len().to_string().into_bytes());
         h.headers.append("Connection", &b"close"[..]);
@@ -434,7 +581,8 @@ async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
             let _ = client.write_all(&bytes).await;
         }
         Ok(mut upstream) => {
-            let ok = format!("HTTP/1.1 200 Connection Established\r\nVia: {VIA}\r\n\r\n");
+            let via = proxy.via();
+            let ok = format!("HTTP/1.1 200 Connection Established\r\nVia: {via}\r\n\r\n");
             if client.write_all(ok.as_bytes()).await.is_err() {
                 return;
             }

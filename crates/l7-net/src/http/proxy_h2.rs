@@ -79,7 +79,7 @@ async fn stream(
     {
         head.target = format!("http://{host}{}", head.target).into();
     }
-    let (response, body) = if head.method == "CONNECT" {
+    let (mut response, body) = if head.method == "CONNECT" {
         text(405, "CONNECT over HTTP/2 is not supported: use HTTP/1.1\n")
     } else {
         match read_body(request.into_body(), &proxy).await {
@@ -93,6 +93,7 @@ async fn stream(
             Err(status) => text(status, "the request body was refused\n"),
         }
     };
+    response.headers.append("Via", proxy.via().into_bytes());
     let bodiless = head.method == "HEAD" || matches!(response.status, 204 | 304);
     let len = (!matches!(response.status, 204 | 304)).then_some(body.len() as u64);
     let Some(out) = response_head(response.status, &response.headers, len) else {
@@ -104,7 +105,7 @@ async fn stream(
     if bodiless {
         return;
     }
-    let mut body = Bytes::from(body);
+    let mut body = body;
     while !body.is_empty() {
         sending.reserve_capacity(body.len().min(QUANTUM as usize));
         let granted = match std::future::poll_fn(|cx| sending.poll_capacity(cx)).await {

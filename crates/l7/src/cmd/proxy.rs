@@ -1,5 +1,6 @@
 //! `l7 proxy`: the caching forward (or reverse) proxy — flags to a
-//! [`ProxyConfig`], the store opened, the listener bound.
+//! [`ProxyConfig`], the store opened, the listener bound (over TLS with
+//! `--tls-cert`).
 
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use l7_net::http::fetch::FetchConfig;
 use l7_net::http::proxy::{self, Proxy, ProxyConfig};
 use l7_net::prefix::Prefix;
 use l7_net::tcp::{ConnLimits, bind_tcp};
+use l7_net::tls;
+use tokio_rustls::TlsAcceptor;
 
 use super::get::resolver;
 use super::{ready, shutdown_on_signals};
@@ -64,24 +67,29 @@ pub async fn run(a: ProxyArgs, g: &Global) -> anyhow::Result<i32> {
         resolver: resolver(),
         server: ServerConfig::default(),
     };
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsAcceptor::from(
+            tls::server_config(cert, key, &[b"h2", b"http/1.1"]).map_err(|e| anyhow!(e))?,
+        )),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let link = a
+        .shape
+        .as_deref()
+        .map(super::dash::shape_link)
+        .transpose()?;
     let proxy = Arc::new(Proxy::new(config, store));
     let shutdown = shutdown_on_signals()?;
     let listener = bind_tcp(at).await?;
     ready(
         &format!("caching proxy (cache in {})", a.cache_dir.display()),
-        &[format!("http://{at}/ (status at {})", proxy::STATUS_PATH)],
+        &[format!(
+            "{scheme}://{at}/ (status at {})",
+            proxy::STATUS_PATH
+        )],
         g,
     );
-    match a
-        .shape
-        .as_deref()
-        .map(super::dash::shape_link)
-        .transpose()?
-    {
-        Some(link) => {
-            proxy::serve_shaped(listener, proxy, link, ConnLimits::default(), shutdown).await
-        }
-        None => proxy::serve(listener, proxy, ConnLimits::default(), shutdown).await,
-    }
+    proxy::serve_with(listener, proxy, tls, link, ConnLimits::default(), shutdown).await;
     Ok(0)
 }
