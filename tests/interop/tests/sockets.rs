@@ -179,15 +179,27 @@ fn ping_serve_drops_exactly_what_its_seed_says() {
     );
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     sock.connect(addr(port)).unwrap();
-    // One at a time: the k-th datagram received is dropped iff the model says so.
-    sock.set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
+    // One at a time: the k-th datagram received is dropped iff the model
+    // says so. An answer is awaited generously (a loaded machine is slow);
+    // a drop for 300 ms, and any late answer names its own datagram, so it
+    // cannot pass for the next one's.
     let mut model = LossModel::new(0.3, 42);
     let mut buf = [0u8; 64];
     for seq in 0..30 {
+        let dropped = model.drop_next();
+        let wait = if dropped { 300 } else { 10_000 };
+        sock.set_read_timeout(Some(Duration::from_millis(wait)))
+            .unwrap();
         sock.send(format!("Ping {seq} 0").as_bytes()).unwrap();
-        let answered = sock.recv(&mut buf).is_ok();
-        assert_eq!(answered, !model.drop_next(), "datagram {seq}");
+        let answer = sock
+            .recv(&mut buf)
+            .ok()
+            .map(|n| String::from_utf8_lossy(&buf[..n]).to_uppercase());
+        assert_eq!(
+            answer,
+            (!dropped).then(|| format!("PING {seq} 0")),
+            "datagram {seq}"
+        );
     }
     // Then 1000 more, paced so no socket buffer overflows: exactly the
     // model's count is dropped, about 30%.
