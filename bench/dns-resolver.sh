@@ -6,7 +6,9 @@
 #  1. cold: resolve the 200 names from an empty cache; report the time and
 #     the upstream queries (counted by the authoritative servers).
 #     Goal (issue 3): no more upstream queries than Unbound.
-#  2. warm: dnsperf against the warm cache for SECONDS; queries per second.
+#  2. warm: dnsperf against the warm cache for SECONDS, l7 and Unbound in
+#     turns, REPEAT times each; queries per second, and the resolver's CPU
+#     time per query (what a loaded machine distorts least).
 #     Goal: l7 / Unbound >= 1.0.
 # Needs root: resolvers ask authoritative servers on port 53 (here on
 # 127.0.74.x). Unbound runs with qname-minimisation off, as l7 does not
@@ -56,31 +58,39 @@ stop_hierarchy() {  # stops only the servers started above; prints the upstream 
   cat "$work"/s*.log | awk '/answered [0-9]+ UDP queries/ {n += $2} END {print n + 0}'
 }
 
-cold_and_warm() {  # NAME PORT -> "seconds upstream qps..."
-  local t0 t1 up q=()
+cold() {  # PORT -> "seconds upstream": resolve the 200 names once, then stop the hierarchy
+  local t0 t1
   t0=$(date +%s.%N)
-  taskset -c 1 dnsperf -s 127.0.0.1 -p "$2" -d "$work/names" -n 1 -c 1 -q 20 -t 10 >/dev/null 2>&1
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$1" -d "$work/names" -n 1 -c 1 -q 20 -t 10 >/dev/null 2>&1
   t1=$(date +%s.%N)
-  for _ in $(seq "$repeat"); do
-    q+=("$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$2" -d "$work/names" -l "$secs" -c 8 -T 1 -q 200 2>/dev/null | awk '/Queries per second/ {print $4}')")
-  done
-  up=$(stop_hierarchy)
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}') $up $(printf '%s\n' "${q[@]}" | median) ${q[*]}"
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}') $(stop_hierarchy)"
 }
 
-port=25300
+warm() {  # PID PORT -> "qps cpu-us-per-query": dnsperf for SECONDS against a warm cache
+  local before after out
+  before=$(cpu_ticks "$1")
+  out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$2" -d "$work/names" -l "$secs" -c 8 -T 1 -q 200 2>/dev/null)
+  after=$(cpu_ticks "$1")
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /Queries completed/ {n = $3} /Queries per second/ {q = $4}
+    END {printf "%.0f %.2f\n", q, (n ? t * 1e6 / hz / n : 0)}' <<< "$out"
+}
+
+# Both resolvers run side by side on core 0 (one idle while the other is
+# measured), each warmed over its own fresh hierarchy, then measured in
+# turns, so a change in the machine's load touches both alike.
+l7_port=25300 ub_port=25301
 start_hierarchy
 printf '. 3600 NS a.root.\na.root. 3600 A %s.1\n' $net > "$work/root.hints"
-taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" dns resolve --listen 127.0.0.1:$port --root-hints "$work/root.hints" &
-rpid=$!; wait_port 127.0.0.1 $port
-read -r l7_cold l7_up l7_qps l7_all <<< "$(cold_and_warm l7 $port)"
-kill $rpid; wait $rpid 2>/dev/null || true
+taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" dns resolve --listen 127.0.0.1:$l7_port --root-hints "$work/root.hints" &
+rpid=$!; wait_port 127.0.0.1 $l7_port
+read -r l7_cold l7_up <<< "$(cold $l7_port)"
 
 start_hierarchy
 cat > "$work/unbound.conf" <<CONF
 server:
-  interface: 127.0.0.1@$port
-  port: $port
+  interface: 127.0.0.1@$ub_port
+  port: $ub_port
   num-threads: 1
   username: ""
   chroot: ""
@@ -98,12 +108,23 @@ remote-control:
   control-enable: no
 CONF
 taskset -c 0 unbound -d -c "$work/unbound.conf" &
-upid=$!; sleep 1
-read -r ub_cold ub_up ub_qps ub_all <<< "$(cold_and_warm unbound $port)"
-kill $upid; wait $upid 2>/dev/null || true
+upid=$!; wait_port 127.0.0.1 $ub_port
+read -r ub_cold ub_up <<< "$(cold $ub_port)"
 
-echo "resolver: 200 names over a root, 4 TLDs and 40 zones; one core each"
+l7_q=() l7_c=() ub_q=() ub_c=()
+for _ in $(seq "$repeat"); do
+  read -r q c <<< "$(warm $rpid $l7_port)"; l7_q+=("$q"); l7_c+=("$c")
+  read -r q c <<< "$(warm $upid $ub_port)"; ub_q+=("$q"); ub_c+=("$c")
+done
+kill $rpid $upid; wait $rpid $upid 2>/dev/null || true
+med() { printf '%s\n' "$@" | median; }
+l7_qps=$(med "${l7_q[@]}") ub_qps=$(med "${ub_q[@]}")
+l7_cpu=$(med "${l7_c[@]}") ub_cpu=$(med "${ub_c[@]}")
+
+echo "resolver: 200 names over a root, 4 TLDs and 40 zones; one core each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  cold  l7: ${l7_cold}s, $l7_up upstream queries   Unbound: ${ub_cold}s, $ub_up upstream queries"
 echo "        upstream queries l7/Unbound: $(ratio "$l7_up" "$ub_up") (lower is better for l7; goal <= 1.0)"
-echo "  warm  l7: $l7_qps qps ($l7_all)   Unbound: $ub_qps qps ($ub_all)"
-echo "        ratio l7/Unbound: $(ratio "$l7_qps" "$ub_qps") (higher is better for l7; goal >= 1.0)"
+echo "  warm  l7: $l7_qps qps (${l7_q[*]}), $l7_cpu CPU-us/query (${l7_c[*]})"
+echo "        Unbound: $ub_qps qps (${ub_q[*]}), $ub_cpu CPU-us/query (${ub_c[*]})"
+echo "        ratio l7/Unbound: $(ratio "$l7_qps" "$ub_qps") qps (higher is better for l7; goal >= 1.0)"
+echo "        CPU per query Unbound/l7: $(ratio "$ub_cpu" "$l7_cpu") (higher is better for l7)"

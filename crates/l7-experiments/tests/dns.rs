@@ -1,17 +1,17 @@
 //! The course's DNS caching claims on l7-dns's resolver and authorities:
 //! a cold question walks root → TLD → authority (three upstream queries,
 //! the three RTTs); the same name again is answered from the cache with no
-//! upstream query; a longer TTL means fewer upstream queries.
+//! upstream query; a longer TTL means fewer upstream queries; a names
+//! file makes up its own hierarchy, where a known TLD skips the root.
 
 use std::time::Duration;
 
-use l7_experiments::dns::{Params, run, ttl_sweep};
+use l7_experiments::dns::{Params, generated_names, parse_names, run, ttl_sweep};
 
 #[test]
 fn cold_walk_then_warm_cache() {
     let p = Params {
-        domains: 1,
-        names: 1,
+        names: generated_names(1, 1),
         queries: 3,
         ..Params::default()
     };
@@ -39,8 +39,7 @@ fn cold_walk_then_warm_cache() {
 #[test]
 fn cached_delegation_skips_root_and_tld() {
     let p = Params {
-        domains: 1,
-        names: 50,
+        names: generated_names(1, 50),
         queries: 40,
         ..Params::default()
     };
@@ -86,4 +85,68 @@ fn one_seed_gives_one_result() {
     let a = serde_json::to_string(&run(&p).unwrap()).unwrap();
     let b = serde_json::to_string(&run(&p).unwrap()).unwrap();
     assert_eq!(a, b, "seed {}", p.seed);
+}
+
+/// The course's names, each TLD and second-level domain served by its own
+/// made-up server.
+const NAMES: &str = "\
+# most popular first
+www.networkutopia.com
+gaia.cs.umass.edu
+www.someschool.edu   # same TLD, another domain
+mail.networkutopia.com
+video.netcinema.com
+www.inria.fr
+";
+
+#[test]
+fn a_names_file_walks_its_own_hierarchy() {
+    let names = parse_names(NAMES, "names.txt").unwrap();
+    assert_eq!(names.len(), 6);
+    let p = Params {
+        names: names.clone(),
+        queries: 200,
+        interval: Duration::from_secs(1),
+        ..Params::default()
+    };
+    let r = run(&p).unwrap();
+    assert_eq!(r.queries.len(), 200, "seed {}", p.seed);
+    assert!(r.queries.iter().all(|q| q.ok), "seed {}: {r:?}", p.seed);
+    // Every name asked for the first time: the root only for a new TLD,
+    // the TLD only for a new domain, the authority always.
+    let mut seen_tlds: Vec<String> = Vec::new();
+    let mut seen_domains: Vec<String> = Vec::new();
+    let mut seen_names: Vec<String> = Vec::new();
+    for q in &r.queries {
+        let labels: Vec<&str> = q.name.trim_end_matches('.').split('.').collect();
+        let tld = labels[labels.len() - 1].to_string();
+        let domain = labels[labels.len() - 2..].join(".");
+        if seen_names.contains(&q.name) {
+            // A TTL of 300 s outlives the 200 s run: every repeat is a hit.
+            assert_eq!(q.upstream, 0, "seed {}: {q:?}", p.seed);
+            continue;
+        }
+        let (want, rtt) = match (seen_tlds.contains(&tld), seen_domains.contains(&domain)) {
+            (false, _) => (3, 200.0),
+            (true, false) => (2, 100.0),
+            (true, true) => (1, 40.0),
+        };
+        assert_eq!(q.upstream, want, "seed {}: {q:?}", p.seed);
+        assert!(
+            (rtt..rtt + 10.0).contains(&q.latency_ms),
+            "seed {}: {q:?}",
+            p.seed
+        );
+        seen_tlds.push(tld);
+        seen_domains.push(domain);
+        seen_names.push(q.name.clone());
+    }
+    assert_eq!(seen_names.len(), 6, "seed {}: every name asked", p.seed);
+    let again = run(&p).unwrap();
+    assert_eq!(
+        serde_json::to_string(&r).unwrap(),
+        serde_json::to_string(&again).unwrap(),
+        "seed {}",
+        p.seed
+    );
 }

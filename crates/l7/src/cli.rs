@@ -886,6 +886,7 @@ pub enum SimCmd {
     /// TLD and authoritative servers, cold and warm, and the effect of TTLs.
     ///
     /// Example: l7 sim dns --rtt-root 100ms --rtt-tld 60ms --rtt-auth 40ms --plot dns.svg
+    ///          l7 sim dns --names names.txt --queries 500
     ///          l7 sim dns --ttls 1,60,300,3600 --plot ttl.svg
     Dns(SimDnsArgs),
     /// DASH streaming: l7's player and ABR algorithms (rate, bola, hybrid,
@@ -907,12 +908,18 @@ pub struct SimDnsArgs {
     /// RTT to each authoritative server.
     #[arg(long, default_value = "40ms", value_parser = duration)]
     pub rtt_auth: Duration,
-    /// Second-level domains, each with its own server.
+    /// File of names to ask about, one per line, most popular first (`#`
+    /// starts a comment); a server is made up for each TLD and each
+    /// second-level domain in it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["domains", "generated_names"])]
+    pub names: Option<PathBuf>,
+    /// Without --names: second-level domains of generated names
+    /// (hostI.domainJ.com), each with its own server.
     #[arg(long, default_value_t = 3)]
     pub domains: usize,
-    /// Names per domain.
-    #[arg(long, default_value_t = 10)]
-    pub names: usize,
+    /// Without --names: generated names per domain.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub generated_names: usize,
     /// Questions asked, one after another (popular names more often).
     #[arg(long, default_value_t = 100)]
     pub queries: usize,

@@ -155,6 +155,16 @@ fn l7_resolver_walks_an_nsd_hierarchy_then_answers_from_cache() {
     }
     let cached = dig_at(r.addr, &["www.example.test", "+short"]);
     assert_eq!(cached, "192.0.2.80\n");
+    // RFC 1035 §7.1: a cached answer's TTL counts down (the UDP loop's
+    // wire answers are patched as they leave).
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let aged = dig_at(r.addr, &["www.example.test", "+noall", "+answer"]);
+    let ttl: u32 = aged
+        .split('\t')
+        .nth(1)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no TTL in {aged:?}"));
+    assert!((1..3600).contains(&ttl), "TTL did not count down: {aged}");
     let cached_nx = dig_at(r.addr, &["nope.example.test"]);
     assert!(
         cached_nx.contains("status: NXDOMAIN"),

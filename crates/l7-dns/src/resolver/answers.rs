@@ -178,9 +178,10 @@ impl AnswerCache {
         );
     }
 
-    /// Writes into `out` the answer to `query` (a UDP query already known
+    /// Appends to `out` the answer to `query` (a UDP query already known
     /// to come from an allowed client) if one is held and fresh and fits
-    /// the client's UDP limit; false means resolve it the slow way.
+    /// the client's UDP limit; false (and `out` untouched) means resolve
+    /// it the slow way.
     pub fn answer(&self, now: Instant, query: &[u8], out: &mut Vec<u8>) -> bool {
         let Ok(view) = MessageView::parse(query) else {
             return false;
@@ -211,8 +212,9 @@ impl AnswerCache {
             return false;
         }
         let elapsed = u32::try_from((now - e.stored).as_secs()).unwrap_or(u32::MAX);
-        out.clear();
+        let base = out.len();
         out.extend_from_slice(&e.bytes);
+        let out = &mut out[base..];
         out[..2].copy_from_slice(&query[..2]);
         // RD is the low bit of byte 2, CD bit 4 of byte 3 (RFC 1035 §4.1.1,
         // RFC 4035 §3.2.2): both echo the query.
@@ -317,6 +319,8 @@ mod tests {
         c.insert(t0, &servfail);
         assert_eq!(c.len(), 1, "zero TTL and SERVFAIL are not kept");
         assert!(!c.answer(t0, b"\x00\x01garbage", &mut out));
+        let (hit, _) = Message::parse(&out).unwrap();
+        assert_eq!(hit.answers.len(), 1, "a miss leaves the buffer as it was");
     }
 
     #[test]
@@ -343,8 +347,10 @@ mod tests {
         let mut out = Vec::new();
         assert!(c.answer(later, &query("A.test", 9, true), &mut out));
         assert_eq!(Message::parse(&out).unwrap().0.answers[0].ttl, 0);
+        // Answers are appended: a batch of them shares one buffer.
+        let first = out.len();
         assert!(c.answer(later, &query("b.test", 9, true), &mut out));
-        assert_eq!(Message::parse(&out).unwrap().0.answers[0].ttl, 300);
+        assert_eq!(Message::parse(&out[first..]).unwrap().0.answers[0].ttl, 300);
         // A query with an option (Client Subnet) is answered the slow way.
         let (mut q, _) = Message::parse(&query("b.test", 9, true)).unwrap();
         q.edns.as_mut().unwrap().options = vec![EdnsOption::ClientSubnet(ClientSubnet::new(

@@ -1,10 +1,11 @@
 //! The local DNS server's cache (Kurose & Ross §2.4): l7-dns's iterative
-//! resolver asks l7-dns authorities (root, com, and one server per
-//! second-level domain) over paths with the given RTTs, for a stream of
-//! questions one after another. A cold cache walks root → TLD → authority;
+//! resolver asks l7-dns authorities (the root, one server per TLD and one
+//! per second-level domain, made up from the names asked about) over paths
+//! with the given RTTs, for a stream of questions one after another. A cold cache walks root → TLD → authority;
 //! a cached answer costs no upstream query; a cached delegation skips the
 //! root and TLD; TTLs decide how long each lasts.
 
+mod names;
 mod zones;
 
 use std::time::Duration;
@@ -18,6 +19,8 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::plot::{Chart, Mark, Series};
+
+pub use names::{Hierarchy, generated as generated_names, parse as parse_names};
 
 /// DNS port.
 const PORT: u16 = 53;
@@ -33,10 +36,9 @@ pub struct Params {
     pub rtt_tld: Duration,
     /// RTT between the resolver and each authoritative server.
     pub rtt_auth: Duration,
-    /// Second-level domains (each with its own server).
-    pub domains: usize,
-    /// Names per domain.
-    pub names: usize,
+    /// The names asked about, most popular first (see [`parse_names`] and
+    /// [`generated_names`]); each needs two labels or more.
+    pub names: Vec<Name>,
     /// Questions asked, one after another.
     pub queries: usize,
     /// Time from one question's start to the next's (later if it is slow).
@@ -53,8 +55,7 @@ impl Default for Params {
             rtt_root: Duration::from_millis(100),
             rtt_tld: Duration::from_millis(60),
             rtt_auth: Duration::from_millis(40),
-            domains: 3,
-            names: 10,
+            names: generated_names(3, 10),
             queries: 100,
             interval: Duration::from_secs(10),
             ttl: 300,
@@ -205,10 +206,11 @@ impl App for Node {
     }
 }
 
-/// The questions: popular names more often (weight 1/rank, Zipf-like).
+/// The questions: popular names more often (weight 1/rank, Zipf-like,
+/// ranked in the order of [`Params::names`]).
 fn plan(p: &Params) -> Vec<Name> {
     let mut rng = l7_sim::rng::substream(p.seed, l7_sim::rng::Purpose::Experiment, 0);
-    let total = p.domains * p.names;
+    let total = p.names.len();
     let weights: Vec<f64> = (0..total).map(|i| 1.0 / (i + 1) as f64).collect();
     let sum: f64 = weights.iter().sum();
     (0..p.queries)
@@ -222,32 +224,36 @@ fn plan(p: &Params) -> Vec<Name> {
                 }
                 x -= w;
             }
-            // Rank i: name i / domains of domain i % domains, so the
-            // popular names spread over every domain.
-            let text = format!("host{}.domain{}.com.", pick / p.domains, pick % p.domains);
-            Name::from_text(text.as_bytes(), None).unwrap_or_else(|_| Name::root())
+            p.names[pick].clone()
         })
         .collect()
 }
 
 /// Runs the stream of questions.
 pub fn run(p: &Params) -> Result<Run, DnsError> {
-    if p.domains == 0 || p.names == 0 || p.queries == 0 {
+    if p.names.is_empty() || p.queries == 0 {
         return Err(DnsError::Params(
-            "--domains, --names and --queries must be at least 1".into(),
+            "no names to ask, or --queries 0: give at least one name and one query".into(),
         ));
     }
+    if let Some(n) = p.names.iter().find(|n| n.label_count() < 2) {
+        return Err(DnsError::Params(format!(
+            "{n} has no second-level domain to serve it: list names of two labels or more"
+        )));
+    }
+    let h = Hierarchy::of(&p.names);
     let mut sim = Sim::new(SimConfig {
         seed: p.seed,
         ..SimConfig::default()
     });
     let host = HostParams::default();
-    let root = sim.add_host(host, Node::Server(Box::new(zones::root()?)));
-    let tld = sim.add_host(host, Node::Server(Box::new(zones::tld(p.domains)?)));
-    let auths: Vec<HostId> = (0..p.domains)
-        .map(|d| {
-            zones::domain(d, p.names, p.ttl).map(|a| sim.add_host(host, Node::Server(Box::new(a))))
-        })
+    let mut serve = |a: Authority| sim.add_host(host, Node::Server(Box::new(a)));
+    let root = serve(zones::root(&h)?);
+    let tlds: Vec<HostId> = (0..h.tlds.len())
+        .map(|t| zones::tld(&h, t).map(&mut serve))
+        .collect::<Result<_, _>>()?;
+    let auths: Vec<HostId> = (0..h.domains.len())
+        .map(|d| zones::domain(&h, d, p.ttl).map(&mut serve))
         .collect::<Result<_, _>>()?;
     let config = ResolverConfig {
         root_hints: zones::hints(),
@@ -272,7 +278,9 @@ pub fn run(p: &Params) -> Result<Run, DnsError> {
         sim.set_link(resolver, to, LinkParams::with_latency(rtt / 2));
     };
     link(&mut sim, root, p.rtt_root);
-    link(&mut sim, tld, p.rtt_tld);
+    for t in &tlds {
+        link(&mut sim, *t, p.rtt_tld);
+    }
     for a in &auths {
         link(&mut sim, *a, p.rtt_auth);
     }

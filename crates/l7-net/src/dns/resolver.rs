@@ -9,7 +9,8 @@
 //! The UDP loop is one task that owns its socket and an
 //! [`AnswerCache`] of finished answers: a repeated question is answered
 //! there from the wire bytes, and only misses travel to the resolver task,
-//! whose answers come back to the loop to be sent and kept.
+//! whose answers come back to the loop to be sent and kept. It reads and
+//! sends datagrams in batches, a system call for many.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -23,8 +24,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 
+use super::batch::{BATCH, Inbox, Outbox};
 use super::client::{tcp_raw, udp_raw};
-use super::server::{read_framed, send_datagram};
+use super::server::read_framed;
 use crate::Shutdown;
 use crate::prefix::Prefix;
 use crate::tcp::{self, ConnLimits};
@@ -38,8 +40,6 @@ const UPSTREAM_WAIT: Duration = Duration::from_secs(5);
 const QUEUE: usize = 4096;
 /// Answers each UDP loop keeps in wire form.
 const ANSWER_CACHE: usize = 100_000;
-/// Datagrams read per wake-up of the UDP loop (then the reactor gets a turn).
-const UDP_BATCH: usize = 64;
 
 /// How a client's query arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,15 +262,15 @@ async fn send_upstream(
 
 /// Serves clients over UDP until shutdown: cache hits are answered here,
 /// misses are queued for the resolver task (dropped when its queue is full).
-/// Datagrams are read in batches after each readiness wake-up, as the
-/// authoritative server does, so a busy socket costs no reactor trip per query.
+/// Datagrams are read and answers sent in batches ([`super::batch`]): one
+/// system call each way per [`BATCH`] queries.
 pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Shutdown) {
     let epoch = std::time::Instant::now();
     let now = || Instant::from_epoch(epoch.elapsed());
     let (done_tx, mut done) = mpsc::channel::<(SocketAddr, Vec<u8>)>(QUEUE);
     let mut cache = AnswerCache::new(ANSWER_CACHE);
-    let mut buf = vec![0u8; 65_535];
-    let mut out = Vec::new();
+    let mut inbox = Inbox::new();
+    let mut outbox = Outbox::new();
     loop {
         tokio::select! {
             _ = shutdown.wait() => return,
@@ -279,26 +279,31 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
                 continue;
             },
             Some((to, bytes)) = done.recv() => {
-                cache.insert(now(), &bytes);
-                send_datagram(&socket, &bytes, to).await;
+                // Resolved questions: kept, and sent with any others done meanwhile.
+                let t = now();
+                let mut next = Some((to, bytes));
+                while let Some((to, bytes)) = next {
+                    cache.insert(t, &bytes);
+                    outbox.push(to, &bytes);
+                    next = (outbox.len() < BATCH).then(|| done.try_recv().ok()).flatten();
+                }
+                outbox.flush(&socket).await;
+                continue;
+            }
+        }
+        match inbox.recv(&socket) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => {
+                tracing::debug!("udp recv: {e}");
                 continue;
             }
         }
         let t = now();
-        for _ in 0..UDP_BATCH {
-            let (n, from) = match socket.try_recv_from(&mut buf) {
-                Ok(got) => got,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::debug!("udp recv: {e}");
-                    break;
-                }
-            };
-            let query = &buf[..n];
+        for (query, from) in inbox.datagrams() {
             if Prefix::any_contains(&resolver.allowed, from.ip())
-                && cache.answer(t, query, &mut out)
+                && outbox.push_with(from, |out| cache.answer(t, query, out))
             {
-                send_datagram(&socket, &out, from).await;
                 continue;
             }
             let _ = resolver.tx.try_send(Request {
@@ -308,6 +313,7 @@ pub async fn serve_udp(socket: UdpSocket, resolver: ResolverHandle, shutdown: Sh
                 reply: Reply::Udp(done_tx.clone()),
             });
         }
+        outbox.flush(&socket).await;
     }
 }
 

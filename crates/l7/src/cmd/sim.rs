@@ -227,8 +227,14 @@ pub fn dns(a: SimDnsArgs, g: &Global) -> anyhow::Result<i32> {
         rtt_root: a.rtt_root,
         rtt_tld: a.rtt_tld,
         rtt_auth: a.rtt_auth,
-        domains: a.domains,
-        names: a.names,
+        names: match &a.names {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read names file {}", path.display()))?;
+                dns::parse_names(&text, &path.display().to_string())?
+            }
+            None => dns::generated_names(a.domains, a.generated_names),
+        },
         queries: a.queries,
         interval: a.interval,
         ttl: u32::try_from(a.ttl.as_secs()).unwrap_or(u32::MAX),
