@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # UDP tracker (BEP 15): announces per second answered by `l7 tracker serve`
-# and by opentracker, each pinned to core 0 (l7 with one tokio worker,
-# opentracker with its one UDP worker), both whitelisting the one
+# and by opentracker, each pinned to core 0 (l7 with one tokio worker and
+# its UDP loop's own thread, opentracker with its one UDP worker), both whitelisting the one
 # info-hash, under a Rust load generator on core 1 (l7-net's example
 # udp_announce_load, std only). Prints both announces/s and the server's
 # CPU time per announce (from /proc: user + system ticks over the run, so

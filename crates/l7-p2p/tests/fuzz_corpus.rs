@@ -82,10 +82,31 @@ fn bt_peer_message_corpus() {
 #[test]
 fn bt_tracker_corpus() {
     use l7_p2p::tracker::{
-        AnnounceRequest, AnnounceResponse, UdpRequest, UdpResponse, parse_scrape_response,
+        AnnounceRequest, AnnounceResponse, ConnectionIds, Registry, RegistryConfig, UdpRequest,
+        UdpResponse, parse_scrape_response, udp_reply,
     };
     let mut accepted = 0;
+    let mut announces_answered = 0;
     for (path, data) in corpus("bt_tracker") {
+        // The server, as the fuzz target drives it: a valid connection id
+        // is put in when the first byte is odd.
+        let ids = ConnectionIds::new([5; 16]);
+        let mut registry = Registry::new(RegistryConfig::default(), 1);
+        let now = Instant::from_millis(1_000_000);
+        let mut datagram = data.clone();
+        for port in [1, 2] {
+            let source = std::net::SocketAddr::from(([10, 0, 0, 1], port));
+            if datagram.len() >= 8 && datagram[0] % 2 == 1 {
+                datagram[..8].copy_from_slice(&ids.issue(source, now).to_be_bytes());
+            }
+            let mut reply = Vec::new();
+            if udp_reply(&mut registry, &ids, now, source, &datagram, &mut reply) {
+                let parsed = UdpResponse::parse(&reply, false);
+                assert!(parsed.is_ok(), "{}", path.display());
+                announces_answered +=
+                    usize::from(matches!(parsed, Ok(UdpResponse::Announce { .. })));
+            }
+        }
         let mut ok = false;
         if let Ok(r) = UdpRequest::parse(&data) {
             let mut out = Vec::new();
@@ -109,4 +130,5 @@ fn bt_tracker_corpus() {
         accepted += usize::from(ok);
     }
     assert!(accepted > 0);
+    assert!(announces_answered > 0);
 }

@@ -82,6 +82,18 @@ fn tail(path: &std::path::Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// Waits for a peer that exits once complete; it must succeed.
+fn finished(child: Child, what: &str) -> std::process::Output {
+    let out = wait_output(child, Duration::from_secs(280), what);
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
 /// The libtorrent driver in tests/interop/peers (`seed` or `get`),
 /// listening on `listen` (`PORT` on 127.0.0.1, or `HOST:PORT`).
 fn libtorrent(s: &Setup, mode: &str, into: &str, listen: &str, peer: Option<&str>) -> Command {
@@ -177,13 +189,7 @@ fn a_swarm_of_l7_peers_rtorrent_libtorrent_and_aria2_ends_identical() {
         (lt, "libtorrent"),
         (a, "aria2c"),
     ] {
-        let out = wait_output(child, Duration::from_secs(280), what);
-        assert!(
-            out.status.success(),
-            "{what}: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        finished(child, what);
     }
     let log = rtorrent_log(&s, "rtorrent");
     s.wait_downloaded_or("rtorrent", Duration::from_secs(240), "rtorrent", || {
@@ -231,14 +237,7 @@ fn libtorrent_peers_meet_through_our_ut_pex_and_trade() {
     let (a, b) = (spawn("a", &a_at), spawn("b", &b_at));
     let mut learned = Vec::new();
     for (child, what) in [(a, "libtorrent a"), (b, "libtorrent b")] {
-        let out = wait_output(child, Duration::from_secs(280), what);
-        assert!(
-            out.status.success(),
-            "{what}: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        learned.extend(pex_peers(&out));
+        learned.extend(pex_peers(&finished(child, what)));
     }
     s.assert_downloaded("a");
     s.assert_downloaded("b");
