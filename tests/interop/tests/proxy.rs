@@ -574,6 +574,38 @@ fn a_request_back_to_the_proxy_itself_is_refused_at_once() {
         assert!(looped.starts_with("HTTP/1.1 508"), "{host}: {looped}");
         assert!(looped.contains("proxy loop"), "{looped}");
     }
+    // A CONNECT tunnel to itself (its port allowed for tunnels) is refused.
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let store = o.dir.join("tunnels");
+    let t = Server::l7(
+        &[
+            "proxy",
+            "--listen",
+            &listen,
+            "--cache-dir",
+            store.to_str().unwrap(),
+            "--connect-port",
+            &port.to_string(),
+        ],
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        false,
+    );
+    let out = tool("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_connect}",
+            "--max-time",
+            "60",
+        ])
+        .args(["-p", "-x", &format!("http://{}", t.addr)])
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "508", "{}", stderr(&out));
     // Another l7 proxy behind it (another pseudonym in Via) is no loop.
     let behind = proxy(&o.dir.join("behind"), &["--origin", &o.url("")]);
     let through = curl_via(&p, &[&format!("http://{}/a.txt", behind.addr)]);

@@ -179,7 +179,7 @@ pub async fn fetch(
         let revalidate = match (stored, decision) {
             (Some(entry), Some(Reuse::Fresh { age })) => {
                 obs.note(&format!("served from the cache (fresh, age {age}s)"));
-                return Ok((serve(&entry, age, &request, obs), Outcome::Hit));
+                return Ok((serve(&entry, age, request, obs), Outcome::Hit));
             }
             (Some(entry), Some(Reuse::StaleWhileRevalidate { age, conditions }))
                 if cache.background.is_some() =>
@@ -187,7 +187,7 @@ pub async fn fetch(
                 obs.note(
                     "stale within stale-while-revalidate: served, revalidating in the background",
                 );
-                let fetched = serve(&entry, age, &request, obs);
+                let fetched = serve(&entry, age, request.clone(), obs);
                 cache.revalidate_in_background(entry, request, conditions);
                 return Ok((fetched, Outcome::Stale));
             }
@@ -224,7 +224,7 @@ pub async fn fetch(
 fn gateway_timeout(request: Request, obs: &mut dyn Observer) -> Fetched {
     let mut head = ResponseHead::new(504);
     head.headers.append("Content-Length", &b"0"[..]);
-    local(head, &Bytes::new(), &request, obs)
+    local(head, &Bytes::new(), request, obs)
 }
 
 /// Sends `request` to the origin (conditional on the stored entry being
@@ -275,7 +275,7 @@ async fn forward(
         let age = current_age(&entry.head.headers, entry.times, response_time);
         tee.inner
             .note("the origin failed: serving the stale stored response (stale-if-error)");
-        return Ok((serve(entry, age, &request, tee.inner), Outcome::Stale));
+        return Ok((serve(entry, age, request, tee.inner), Outcome::Stale));
     }
     let fetched = result?;
     let Tee {
@@ -305,7 +305,7 @@ async fn forward(
             freshen(&mut entry, head, request_time, response_time);
             let _ = cache.store().put(&entry);
             obs.note("not modified: serving the stored response");
-            return Ok((serve(&entry, 0, &request, obs), Outcome::Revalidated));
+            return Ok((serve(&entry, 0, request, obs), Outcome::Revalidated));
         }
         let _ = cache.store().remove(&key);
         return Ok((fetched, Outcome::Miss));
@@ -350,7 +350,7 @@ struct Discard;
 impl Observer for Discard {}
 
 /// Answers from a stored entry with its current Age.
-fn serve(entry: &Entry, age: u64, request: &Request, obs: &mut dyn Observer) -> Fetched {
+fn serve(entry: &Entry, age: u64, request: Request, obs: &mut dyn Observer) -> Fetched {
     let mut head = entry.head.clone();
     head.headers.set("Age", age.to_string().into_bytes());
     local(head, &entry.body, request, obs)
@@ -360,7 +360,7 @@ fn serve(entry: &Entry, age: u64, request: &Request, obs: &mut dyn Observer) -> 
 fn local(
     head: ResponseHead<'static>,
     body: &Bytes,
-    request: &Request,
+    request: Request,
     obs: &mut dyn Observer,
 ) -> Fetched {
     let response = Response {
@@ -374,7 +374,7 @@ fn local(
         let _ = obs.stored_body(body);
     }
     Fetched {
-        request: request.clone(),
+        request,
         response,
         body_bytes: body.len() as u64,
     }

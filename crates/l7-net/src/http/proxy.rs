@@ -484,13 +484,21 @@ impl Proxy {
         })
     }
 
-    /// A forward proxy's target that is the proxy's own listening address
-    /// (an unspecified listening address stands for every local one).
+    /// A forward proxy's target that is the proxy's own listening address.
     fn is_self(&self, url: &Url) -> bool {
-        let (Some(own), Ok(ip)) = (self.listen.get(), url.host.parse::<IpAddr>()) else {
+        url.host
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| self.is_own(SocketAddr::new(ip, url.port)))
+    }
+
+    /// Whether `at` is the proxy's own listening address (an unspecified
+    /// listening address stands for every local one).
+    fn is_own(&self, at: SocketAddr) -> bool {
+        let Some(own) = self.listen.get() else {
             return false;
         };
-        url.port == own.port()
+        let ip = at.ip();
+        at.port() == own.port()
             && (ip == own.ip()
                 || (own.ip().is_unspecified() && (ip.is_loopback() || ip.is_unspecified())))
     }
@@ -565,6 +573,9 @@ async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
             }
             Some((host, port)) => match (cfg.resolver)(host, port).await {
                 Err(e) => Err(refuse(502, &format!("{e}\n"))),
+                Ok(addr) if proxy.is_own(addr) => {
+                    Err(refuse(508, "a tunnel to this proxy itself would loop\n"))
+                }
                 Ok(addr) => {
                     match tokio::time::timeout(cfg.fetch.connect_timeout, TcpStream::connect(addr))
                         .await
