@@ -24,7 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::access_log::AccessLog;
+use super::access_log::{AccessLog, FLUSH_EVERY};
 use super::h2::PREFACE;
 use super::prefixed::Prefixed;
 use super::read_buffer::ReadBuffer;
@@ -98,6 +98,7 @@ pub async fn serve<H: Handler>(
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
+    let log = origin.log.clone();
     let accept = tcp::serve(listener, limits, shutdown, move |stream, peer| {
         let (origin, tls) = (origin.clone(), tls.clone());
         // Boxed: the task then holds a pointer, not the whole connection
@@ -118,17 +119,32 @@ pub async fn serve<H: Handler>(
             }
         })
     });
-    on_worker(accept).await
+    on_worker(accept, &log).await
 }
 
 /// Runs a server's accept loop as a task on the runtime's workers, beside
-/// the connections it spawns. Awaited where the runtime's `block_on` polls
-/// it (the main thread), every accepted connection would have to wake a
-/// worker thread: a context switch per connection.
-async fn on_worker(accept: impl Future<Output = ()> + Send + 'static) {
+/// the connections it spawns (awaited where the runtime's `block_on` polls
+/// it, the main thread, every accepted connection would have to wake a
+/// worker thread: a context switch per connection), and writes out the
+/// access log's buffered lines every second and at the end.
+async fn on_worker(accept: impl Future<Output = ()> + Send + 'static, log: &AccessLog) {
+    let flusher = log.is_on().then(|| {
+        let log = log.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(FLUSH_EVERY);
+            loop {
+                every.tick().await;
+                log.flush();
+            }
+        })
+    });
     if let Err(e) = tokio::spawn(accept).await {
         tracing::error!("the accept loop failed: {e}");
     }
+    if let Some(f) = flusher {
+        f.abort();
+    }
+    log.flush();
 }
 
 /// Serves cleartext HTTP on `listener` until shutdown, every connection's
@@ -140,11 +156,12 @@ pub async fn serve_shaped<H: Handler>(
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
+    let log = origin.log.clone();
     let accept = tcp::serve(listener, limits, shutdown, move |stream, peer| {
         let (origin, link) = (origin.clone(), link.clone());
         Box::pin(async move { cleartext(Shaped::tcp(stream, link), peer, origin).await })
     });
-    on_worker(accept).await
+    on_worker(accept, &log).await
 }
 
 /// Reads the start of a cleartext connection: HTTP/2 with prior knowledge
