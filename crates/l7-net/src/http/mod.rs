@@ -17,6 +17,7 @@ pub mod h2;
 mod prefixed;
 pub mod proxy;
 mod proxy_h2;
+mod read_buffer;
 pub mod server;
 pub mod shop;
 pub mod zero_copy;

@@ -24,9 +24,10 @@ use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::access_log::AccessLog;
+use super::access_log::{AccessLog, FLUSH_EVERY};
 use super::h2::PREFACE;
 use super::prefixed::Prefixed;
+use super::read_buffer::ReadBuffer;
 use super::zero_copy::{Transport, send_head_and_file};
 use crate::Shutdown;
 use crate::shape::{Link, Shaped};
@@ -97,9 +98,12 @@ pub async fn serve<H: Handler>(
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
-    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+    let log = origin.log.clone();
+    let accept = tcp::serve(listener, limits, shutdown, move |stream, peer| {
         let (origin, tls) = (origin.clone(), tls.clone());
-        async move {
+        // Boxed: the task then holds a pointer, not the whole connection
+        // state, so spawning and finishing it copy a few bytes.
+        Box::pin(async move {
             match tls {
                 None => cleartext(stream, peer, origin).await,
                 Some(acceptor) => {
@@ -108,14 +112,39 @@ pub async fn serve<H: Handler>(
                         if s.get_ref().1.alpn_protocol() == Some(b"h2") {
                             super::h2::connection(s, peer, origin).await
                         } else {
-                            connection(s, peer, origin, &[], read_buffer()).await
+                            connection(s, peer, origin, ReadBuffer::take()).await
                         }
                     }
                 }
             }
-        }
-    })
-    .await
+        })
+    });
+    on_worker(accept, &log).await
+}
+
+/// Runs a server's accept loop as a task on the runtime's workers, beside
+/// the connections it spawns (awaited where the runtime's `block_on` polls
+/// it, the main thread, every accepted connection would have to wake a
+/// worker thread: a context switch per connection), and writes out the
+/// access log's buffered lines every second and at the end.
+async fn on_worker(accept: impl Future<Output = ()> + Send + 'static, log: &AccessLog) {
+    let flusher = log.is_on().then(|| {
+        let log = log.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(FLUSH_EVERY);
+            loop {
+                every.tick().await;
+                log.flush();
+            }
+        })
+    });
+    if let Err(e) = tokio::spawn(accept).await {
+        tracing::error!("the accept loop failed: {e}");
+    }
+    if let Some(f) = flusher {
+        f.abort();
+    }
+    log.flush();
 }
 
 /// Serves cleartext HTTP on `listener` until shutdown, every connection's
@@ -127,11 +156,12 @@ pub async fn serve_shaped<H: Handler>(
     limits: ConnLimits,
     shutdown: Shutdown,
 ) {
-    tcp::serve(listener, limits, shutdown, move |stream, peer| {
+    let log = origin.log.clone();
+    let accept = tcp::serve(listener, limits, shutdown, move |stream, peer| {
         let (origin, link) = (origin.clone(), link.clone());
-        async move { cleartext(Shaped::tcp(stream, link), peer, origin).await }
-    })
-    .await
+        Box::pin(async move { cleartext(Shaped::tcp(stream, link), peer, origin).await })
+    });
+    on_worker(accept, &log).await
 }
 
 /// Reads the start of a cleartext connection: HTTP/2 with prior knowledge
@@ -141,19 +171,20 @@ where
     S: Transport,
     H: Handler,
 {
-    let mut start = Vec::with_capacity(PREFACE.len());
-    let mut buf = read_buffer();
-    while start.len() < PREFACE.len() && PREFACE.starts_with(&start) {
-        match tokio::time::timeout(origin.config.header_timeout, stream.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => start.extend_from_slice(&buf[..n]),
+    let mut buf = ReadBuffer::take();
+    while buf.len() < PREFACE.len() && PREFACE.starts_with(&buf) {
+        match tokio::time::timeout(origin.config.header_timeout, stream.read_buf(&mut *buf)).await {
+            Ok(Ok(n)) if n > 0 => {}
             // Silent or gone before a whole request line: nothing to answer.
             _ => return,
         }
     }
-    if start.starts_with(PREFACE) {
+    if buf.starts_with(PREFACE) {
+        let start = buf.to_vec();
+        drop(buf);
         super::h2::connection(Prefixed::new(start, stream), peer, origin).await
     } else {
-        connection(stream, peer, origin, &start, buf).await
+        connection(stream, peer, origin, buf).await
     }
 }
 
@@ -183,24 +214,18 @@ impl<S: Transport> Conn<S> {
     }
 }
 
-/// A connection's read buffer.
-fn read_buffer() -> Vec<u8> {
-    vec![0u8; 16 * 1024]
-}
-
-/// Serves HTTP/1.1 on `stream`, whose first bytes `start` were already
-/// read, reading into `buf` (handed on so a connection allocates one).
+/// Serves HTTP/1.1 on `stream`, reading into `buf`, which holds the
+/// first bytes already read (handed on so a connection takes one buffer).
 async fn connection<S: Transport, H: Handler>(
     stream: S,
     peer: SocketAddr,
     origin: Arc<Origin<H>>,
-    start: &[u8],
-    mut buf: Vec<u8>,
+    mut buf: ReadBuffer,
 ) {
     let epoch = std::time::Instant::now();
     let mut http = ServerConnection::new(Instant::ZERO, origin.config.clone());
-    if !start.is_empty() {
-        http.handle_input(Instant::ZERO, start);
+    if !buf.is_empty() {
+        http.handle_input(Instant::ZERO, &buf);
     }
     let mut c = Conn {
         http,
@@ -263,7 +288,11 @@ async fn connection<S: Transport, H: Handler>(
             return;
         }
         if c.http.is_closing() {
-            let _ = c.stream.shutdown().await;
+            // A plain socket's close sends the FIN itself; TLS sends its
+            // close_notify and a shaped link its last bytes on shutdown.
+            if c.stream.socket().is_none() {
+                let _ = c.stream.shutdown().await;
+            }
             return;
         }
         let deadline = c
@@ -273,10 +302,12 @@ async fn connection<S: Transport, H: Handler>(
         if !c.http.wants_input() && deadline.is_none() {
             return; // nothing can move this connection forward
         }
+        buf.clear();
         tokio::select! {
-            r = c.stream.read(&mut buf), if c.http.wants_input() => match r {
+            biased;
+            r = c.stream.read_buf(&mut *buf), if c.http.wants_input() => match r {
                 Ok(0) | Err(_) => { let now = c.now(); c.http.handle_eof(now) }
-                Ok(n) => { let now = c.now(); c.http.handle_input(now, &buf[..n]) }
+                Ok(_) => { let now = c.now(); c.http.handle_input(now, &buf) }
             },
             _ = sleep_until(deadline) => { let now = c.now(); c.http.handle_timeout(now) }
         }
