@@ -44,6 +44,9 @@ fn origin() -> Origin {
     let conf = format!(
         r#"
 daemon off;
+# No master: the Server's SIGKILL at the end of a test then leaves no
+# orphaned worker behind.
+master_process off;
 worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log;
