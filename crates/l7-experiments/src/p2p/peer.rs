@@ -360,7 +360,11 @@ impl PeerApp {
         if let Some(t) = self.tracker.poll_timeout() {
             next = next.min(t);
         }
-        if self.timer.is_some_and(|(_, at)| at == next) {
+        // A timer already due no later stays: when it fires early the
+        // engine finds nothing due and the timer moves to the real next
+        // deadline. (Every block received moves a session's idle deadline
+        // later; re-arming each time would queue an event per block.)
+        if self.timer.is_some_and(|(_, at)| at <= next) {
             return;
         }
         if let Some((id, _)) = self.timer.take() {
