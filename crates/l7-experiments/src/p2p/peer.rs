@@ -172,18 +172,24 @@ impl PeerApp {
         } else {
             Direction::Inbound
         };
-        let known = !info.initiated_here && !self.hosts.insert(info.peer.host);
+        // `hosts` holds the peer already if we dialed it; an inbound
+        // connection from a host we are connected to is refused.
+        let fresh = info.initiated_here || self.hosts.insert(info.peer.host);
         match self
             .torrent
             .add_peer(ctx.now(), info.peer.socket_addr(), direction)
-            .filter(|_| !known)
+            .filter(|_| fresh)
         {
             Some(key) => {
                 self.key_of.insert(stream, (key, info.peer.host));
                 self.stream_of.insert(key, stream);
             }
             None => {
-                if info.initiated_here {
+                // A refused connection frees its host's place (an inbound
+                // one refused by the engine used to keep it: peers filled
+                // `hosts` with dead entries, stopped dialing, and big
+                // swarms ended with sessionless peers that never finished).
+                if fresh {
                     self.hosts.remove(&info.peer.host);
                 }
                 let _ = ctx.close(stream);
