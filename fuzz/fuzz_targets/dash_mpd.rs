@@ -1,6 +1,10 @@
 //! Fuzzes the MPD reader: never panics; what parses emits XML that parses
-//! back to the same model; a parsed MPD's stream and its URLs never panic.
+//! back to the same model; a parsed MPD's streams and their URLs never
+//! panic, nor does the packager's rebuild of it, whose MPD reads back.
 #![no_main]
+use std::time::Duration;
+
+use l7_dash::mpd::package::{Asked, packaged};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,5 +20,18 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let _ = stream.ladder();
+    }
+    // The packager's rebuild, asked for what the MPD itself carries.
+    let audio = mpd.audio_stream().ok().flatten();
+    let asked = Asked {
+        video: mpd
+            .stream()
+            .map(|s| s.reps.iter().map(|r| r.bandwidth).collect())
+            .unwrap_or_default(),
+        audio: audio.and_then(|a| a.reps.first().map(|r| r.bandwidth)),
+        segment: Duration::from_secs(2),
+    };
+    if let Ok(ours) = packaged(&mpd, &asked) {
+        assert_eq!(l7_dash::mpd::parse(ours.emit().as_bytes()), Ok(ours));
     }
 });

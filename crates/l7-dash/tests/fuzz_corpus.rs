@@ -1,10 +1,13 @@
 //! Replays the committed fuzz corpora (fuzz/corpus/dash_mpd and
 //! fuzz/corpus/dash_trace) on stable with the fuzz targets' checks: nothing
-//! panics, and what parses emits text that parses back to the same value.
+//! panics, and what parses (or the packager rebuilds) emits text that
+//! parses back to the same value.
 
 use std::path::Path;
+use std::time::Duration;
 
 use l7_dash::mpd;
+use l7_dash::mpd::package::{Asked, packaged};
 use l7_dash::trace::Trace;
 
 fn corpus(target: &str) -> Vec<Vec<u8>> {
@@ -21,7 +24,7 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn dash_mpd_corpus() {
-    let mut streams = 0;
+    let (mut streams, mut rebuilt) = (0, 0);
     for data in corpus("dash_mpd") {
         let Ok(m) = mpd::parse(&data) else { continue };
         assert_eq!(mpd::parse(m.emit().as_bytes()).as_ref(), Ok(&m));
@@ -33,9 +36,21 @@ fn dash_mpd_corpus() {
                     let _ = s.media_url(segment, rung);
                 }
             }
+            // The packager's rebuild, asked for what the MPD carries.
+            let audio = m.audio_stream().ok().flatten();
+            let asked = Asked {
+                video: s.reps.iter().map(|r| r.bandwidth).collect(),
+                audio: audio.and_then(|a| a.reps.first().map(|r| r.bandwidth)),
+                segment: Duration::from_secs(2),
+            };
+            if let Ok(ours) = packaged(&m, &asked) {
+                rebuilt += 1;
+                assert_eq!(mpd::parse(ours.emit().as_bytes()), Ok(ours));
+            }
         }
     }
     assert!(streams >= 4, "the seed MPDs are playable");
+    assert!(rebuilt >= 1, "a seed is a package l7 rebuilds");
 }
 
 #[test]

@@ -389,3 +389,23 @@ pub fn dash_serve(root: &Path, port: u16, extra: &[&str]) -> Server {
     args.extend_from_slice(extra);
     Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
 }
+
+/// The X-Cache field of a caching proxy's answer to curl's GET of `url`
+/// (with `extra` curl flags, e.g. a Host header); empty when absent.
+pub fn x_cache(url: &str, extra: &[&str]) -> String {
+    let o = tool("curl")
+        .args(["-sS", "--max-time", "30", "-o", "/dev/null", "-D", "-"])
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "curl {url}: {}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("x-cache")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_default()
+}

@@ -81,7 +81,7 @@ pub fn packaged(ffmpeg: &Mpd, asked: &Asked) -> Result<Mpd, Mismatch> {
         max_segment_duration: Some(asked.segment),
         // §5.3.1.2: a player that buffers this much before starting plays
         // on at @bandwidth; two segments leave room for one to be late.
-        min_buffer_time: Some(asked.segment * 2),
+        min_buffer_time: Some(asked.segment.saturating_mul(2)),
         base_url: None,
         periods: vec![Period {
             id: Some("0".into()),

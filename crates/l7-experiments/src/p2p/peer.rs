@@ -172,18 +172,24 @@ impl PeerApp {
         } else {
             Direction::Inbound
         };
-        let known = !info.initiated_here && !self.hosts.insert(info.peer.host);
+        // `hosts` holds the peer already if we dialed it; an inbound
+        // connection from a host we are connected to is refused.
+        let fresh = info.initiated_here || self.hosts.insert(info.peer.host);
         match self
             .torrent
             .add_peer(ctx.now(), info.peer.socket_addr(), direction)
-            .filter(|_| !known)
+            .filter(|_| fresh)
         {
             Some(key) => {
                 self.key_of.insert(stream, (key, info.peer.host));
                 self.stream_of.insert(key, stream);
             }
             None => {
-                if info.initiated_here {
+                // A refused connection frees its host's place (an inbound
+                // one refused by the engine used to keep it: peers filled
+                // `hosts` with dead entries, stopped dialing, and big
+                // swarms ended with sessionless peers that never finished).
+                if fresh {
                     self.hosts.remove(&info.peer.host);
                 }
                 let _ = ctx.close(stream);
@@ -360,7 +366,11 @@ impl PeerApp {
         if let Some(t) = self.tracker.poll_timeout() {
             next = next.min(t);
         }
-        if self.timer.is_some_and(|(_, at)| at == next) {
+        // A timer already due no later stays: when it fires early the
+        // engine finds nothing due and the timer moves to the real next
+        // deadline. (Every block received moves a session's idle deadline
+        // later; re-arming each time would queue an event per block.)
+        if self.timer.is_some_and(|(_, at)| at <= next) {
             return;
         }
         if let Some((id, _)) = self.timer.take() {

@@ -221,15 +221,7 @@ impl Session {
             keep,
             data: Vec::new(),
         };
-        let fetched = self
-            .fetcher
-            .fetch(Request::new("GET", url.clone()), &mut body)
-            .await
-            .map_err(|source| PlayError::Fetch {
-                url: url.to_string(),
-                source,
-            })?;
-        check_status(url, fetched.response.head.status)?;
+        fetch_into(&mut self.fetcher, url, &mut body).await?;
         Ok(body.data)
     }
 }
@@ -330,7 +322,7 @@ enum Ended {
     Abandoned { segment: usize, rung: usize },
 }
 
-/// Fetches `url` into `count`, failing on an error status.
+/// Fetches `url` into `count`.
 async fn fetch_counted(
     fetcher: &mut Fetcher,
     url: &Url,
@@ -341,8 +333,13 @@ async fn fetch_counted(
         keep: 0,
         data: Vec::new(),
     };
+    fetch_into(fetcher, url, &mut body).await
+}
+
+/// Fetches `url` into `body`, failing on an error status.
+async fn fetch_into(fetcher: &mut Fetcher, url: &Url, body: &mut Body) -> Result<(), PlayError> {
     let fetched = fetcher
-        .fetch(Request::new("GET", url.clone()), &mut body)
+        .fetch(Request::new("GET", url.clone()), body)
         .await
         .map_err(|source| PlayError::Fetch {
             url: url.to_string(),

@@ -473,9 +473,12 @@ impl PeerConn {
                     self.download.record(now, data.len() as u64);
                     events.push(PeerEvent::Block(b, data));
                 } else if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
-                    // We cancelled it, but it crossed our cancel: harmless.
+                    // We cancelled it or stopped waiting for it, and it came
+                    // anyway: the engine keeps it if the piece still needs
+                    // it (on a slow link a late block is not wasted upload).
                     self.cancelled.remove(pos);
                     self.download.record(now, data.len() as u64);
+                    events.push(PeerEvent::Block(b, data));
                 } else {
                     return Err(PeerError::Unsolicited(b));
                 }
@@ -700,12 +703,16 @@ mod tests {
             c.handle_input(Instant::ZERO, &piece),
             Err(PeerError::Unsolicited(b))
         );
-        // A cancelled request's piece may still arrive once.
+        // A cancelled request's piece may still arrive once, and is handed
+        // to the engine (which keeps it if the piece still needs it).
         let mut c = conn();
         c.handle_input(Instant::ZERO, &handshake(false)).unwrap();
         c.send(Instant::ZERO, &Message::Request(b));
         c.send(Instant::ZERO, &Message::Cancel(b));
-        assert_eq!(c.handle_input(Instant::ZERO, &piece).unwrap(), vec![]);
+        assert_eq!(
+            c.handle_input(Instant::ZERO, &piece).unwrap(),
+            vec![PeerEvent::Block(b, vec![1; 4])]
+        );
         assert!(c.handle_input(Instant::ZERO, &piece).is_err());
     }
 
