@@ -77,7 +77,7 @@ CONF
 }
 
 # cpu_ticks PID — user + system clock ticks the process has used
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
 # start_static l7|nginx WORK PORT — starts the server on core 0 serving
 # WORK/www on 127.0.0.1:PORT (nginx from WORK/nginx/nginx.conf); sets $pid.

@@ -1,7 +1,8 @@
 //! The authoritative server's sockets: one UDP loop, and TCP connections
 //! carrying several length-prefixed queries each (RFC 1035 §4.2.2, RFC 7766
 //! §6.2) with an idle timeout. Zone transfers (AXFR) go out over TCP only.
-//! UDP responses may pass a rate limiter (RRL) first.
+//! UDP queries are read and answered in batches (one recvmmsg, one
+//! sendmmsg); UDP responses may pass a rate limiter (RRL) first.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,15 +14,13 @@ use l7_wire::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
+use super::batch::{Inbox, Outbox};
 use super::zones::SharedAuthority;
 use crate::Shutdown;
 use crate::tcp::{self, ConnLimits};
 
 /// Largest DNS message (the TCP length prefix is 16 bits).
 const MAX_MESSAGE: usize = 65_535;
-
-/// Datagrams answered per wake-up of the UDP loop.
-const UDP_BATCH: usize = 64;
 
 /// Answers the UDP loop keeps in wire form.
 const ANSWER_CACHE: usize = 50_000;
@@ -51,7 +50,8 @@ pub async fn serve_udp_limited(
     shutdown: Shutdown,
 ) -> u64 {
     let epoch = std::time::Instant::now();
-    let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut inbox = Inbox::new();
+    let mut outbox = Outbox::new();
     let mut out = Vec::with_capacity(4096);
     let mut answered = 0u64;
     // Answers already made, as sent: a repeated question costs a lookup and
@@ -68,7 +68,8 @@ pub async fn serve_udp_limited(
             },
         }
         // Answer what has arrived without a trip through the reactor per
-        // datagram; a batch is bounded so TCP and shutdown get their turn.
+        // datagram; a batch is bounded (batch::BATCH) so TCP and shutdown
+        // get their turn.
         let authority = current(&auth);
         if !answers_for
             .as_ref()
@@ -79,17 +80,17 @@ pub async fn serve_udp_limited(
         }
         let reuse = authority.routes().is_empty();
         let now = Instant::from_epoch(epoch.elapsed());
-        for _ in 0..UDP_BATCH {
-            let (n, from) = match socket.try_recv_from(&mut buf) {
-                Ok(got) => got,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::debug!("dns udp recv: {e}");
-                    break;
-                }
-            };
+        // One recvmmsg reads what has arrived, one sendmmsg answers it.
+        match inbox.recv(&socket) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => {
+                tracing::debug!("dns udp recv: {e}");
+                continue;
+            }
+        }
+        for (query, from) in inbox.datagrams() {
             out.clear();
-            let query = &buf[..n];
             if !(reuse && answers.answer(now, query, &mut out)) {
                 if authority.respond(query, from.ip(), Transport::Udp, &mut out) != Reply::Message {
                     continue;
@@ -104,19 +105,9 @@ pub async fn serve_udp_limited(
                 continue;
             }
             answered += 1;
-            send_datagram(&socket, &out, from).await;
+            outbox.push(from, &out);
         }
-    }
-}
-
-/// Sends one datagram, waiting for room only when the socket is full.
-pub(crate) async fn send_datagram(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) {
-    let sent = match socket.try_send_to(bytes, to) {
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(bytes, to).await,
-        other => other,
-    };
-    if let Err(e) = sent {
-        tracing::debug!("dns reply to {to}: {e}");
+        outbox.flush(&socket).await;
     }
 }
 
