@@ -147,7 +147,8 @@ fn curl_gets_whole_files_ranges_and_heads_byte_for_byte() {
 /// segment instead of two): it must still arrive whole when the client
 /// has pipelined more requests behind it that the server never reads,
 /// where closing the socket at once would reset the connection and
-/// discard what was held. Both ways out: from memory and by sendfile.
+/// discard what was held. Both ways out: from memory and by sendfile;
+/// the server runs on the one-thread runtime (`--threads 1`).
 #[test]
 fn last_response_arrives_whole_despite_unread_pipelined_requests() {
     let dir = Scratch::new(&format!("http-last-{}", free_port()));
@@ -157,7 +158,7 @@ fn last_response_arrives_whole_despite_unread_pipelined_requests() {
     for (i, (name, len)) in server_files.iter().enumerate() {
         std::fs::write(root.join(name), pattern(*len, i as u32)).unwrap();
     }
-    let server = http_serve(&root, free_port(), &[]);
+    let server = http_serve(&root, free_port(), &["--threads", "1"]);
     for (i, (name, len)) in server_files.iter().enumerate() {
         let mut s = TcpStream::connect(server.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
