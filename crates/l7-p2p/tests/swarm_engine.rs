@@ -124,7 +124,7 @@ impl Net {
                         if node.corrupt {
                             data.iter_mut().for_each(|b| *b ^= 0xff);
                         }
-                        node.engine.block_read(self.now, peer, block, data);
+                        node.engine.block_read(self.now, peer, block, &data);
                     }
                     TorrentEvent::PieceVerified { index, data } => {
                         let start = (u64::from(index) * PIECE) as usize;

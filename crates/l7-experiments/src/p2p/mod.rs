@@ -8,6 +8,7 @@
 pub mod bounds;
 mod client_server;
 pub mod content;
+mod links;
 mod peer;
 mod tracker;
 

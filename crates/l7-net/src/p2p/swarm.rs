@@ -296,7 +296,7 @@ impl Engine {
                 self.forget(key);
             }
             Input::Disk(DiskDone::Read(key, block, data)) => {
-                self.torrent.block_read(now, key, block, data)
+                self.torrent.block_read(now, key, block, &data)
             }
             Input::Disk(DiskDone::Synced(n)) => self.synced = n,
             Input::Disk(DiskDone::Failed(what)) => {
