@@ -98,6 +98,8 @@ impl PeerApp {
             peer_id,
             listen_port: Some(PEER_PORT),
             client_name: "l7-sim".into(),
+            // Half a big swarm's HAVEs go to peers that have the piece.
+            redundant_have: false,
         };
         let mut torrent = Torrent::new(&setup.metainfo, have, config, Instant::ZERO, seed);
         torrent.set_piece_hasher(memo_sha1);

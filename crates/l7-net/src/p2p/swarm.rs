@@ -214,6 +214,7 @@ impl Engine {
                 peer_id,
                 listen_port: Some(listen.port()),
                 client_name: concat!("l7 ", env!("CARGO_PKG_VERSION")).into(),
+                redundant_have: true,
             },
             Instant::ZERO,
             rand::random(),

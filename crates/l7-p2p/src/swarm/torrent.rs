@@ -60,6 +60,11 @@ pub struct TorrentConfig {
     pub listen_port: Option<u16>,
     /// Client name for the BEP 10 handshake.
     pub client_name: String,
+    /// Send HAVE for a new piece to peers that have it already (BEP 3 sends
+    /// it to every peer; libtorrent's `send_redundant_have = false` skips
+    /// those, which tell the peer nothing it needs: a simulated swarm of a
+    /// thousand peers saves half its HAVE messages that way).
+    pub redundant_have: bool,
 }
 
 /// What the driver must do.
@@ -399,6 +404,9 @@ impl Torrent {
 
     /// Files the changed sessions' next timers and pending output.
     fn settle(&mut self) {
+        // A session is often touched several times in a row (a message
+        // read, then its interest updated): file it once.
+        self.touched.dedup();
         for peer in std::mem::take(&mut self.touched) {
             let Some(s) = self.sessions.get_mut(&peer) else {
                 continue;
@@ -606,7 +614,11 @@ impl Torrent {
                 .push_back(TorrentEvent::PieceVerified { index, data });
             let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
             for k in keys {
-                if let Some(c) = self.conn(k).filter(|c| c.is_established()) {
+                let redundant = self.config.redundant_have;
+                if let Some(c) = self
+                    .conn(k)
+                    .filter(|c| c.is_established() && (redundant || !c.bitfield.get(index)))
+                {
                     c.send(now, &Message::Have(index));
                 }
                 self.update_interest(now, k);
