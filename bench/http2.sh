@@ -34,11 +34,8 @@ measure() {
     'BEGIN { printf "%.0f %.1f\n", r, t / hz * 1e6 / n }'
 }
 
-declare -A rps=() cpu=()
-for server in l7 nginx; do
-  read -r "rps[$server]" "cpu[$server]" < <(median_runs "$server" "$work" "$port" "$repeat" measure)
-done
-echo "HTTP/2 h2c, h2load -n $requests -c 16 -m 10 -t 1, 1 KiB, x $repeat, server on core 0, h2load on core 1"
-echo "  l7 http serve : ${rps[l7]} req/s, ${cpu[l7]} CPU-µs/req"
-echo "  nginx         : ${rps[nginx]} req/s, ${cpu[nginx]} CPU-µs/req"
-echo "  ratio l7/nginx: $(ratio "${rps[l7]}" "${rps[nginx]}")  (higher is better for l7; goal >= 1.0)"
+read -r l7_rps l7_cpu ng_rps ng_cpu _ < <(median_runs "$work" "$port" "$repeat" measure)
+echo "HTTP/2 h2c, h2load -n $requests -c 16 -m 10 -t 1, 1 KiB, x $repeat (interleaved), server on core 0, h2load on core 1"
+echo "  l7 http serve : $l7_rps req/s, $l7_cpu CPU-µs/req"
+echo "  nginx         : $ng_rps req/s, $ng_cpu CPU-µs/req"
+echo "  ratio l7/nginx: $(ratio "$l7_rps" "$ng_rps")  (higher is better for l7; goal >= 1.0)"

@@ -83,7 +83,7 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 # WORK/www on 127.0.0.1:PORT (nginx from WORK/nginx/nginx.conf); sets $pid.
 start_static() {
   if [ "$1" = l7 ]; then
-    taskset -c 0 env TOKIO_WORKER_THREADS=1 RUST_LOG=warn "$L7" http serve --root "$2/www" \
+    taskset -c 0 env RUST_LOG=warn "$L7" --threads 1 http serve --root "$2/www" \
       --listen "127.0.0.1:$3" --access-log off >/dev/null 2>&1 &
   else
     taskset -c 0 nginx -p "$2/nginx" -c "$2/nginx/nginx.conf" >/dev/null 2>&1 &
@@ -91,18 +91,27 @@ start_static() {
   pid=$!
 }
 
-# median_runs l7|nginx WORK PORT REPEAT FN ARGS... — REPEAT times: start the
-# server, run `FN PID ARGS...` (which prints "rate cpu"), stop it; prints the
-# medians "rate cpu".
+# median_runs WORK PORT REPEAT FN ARGS... — REPEAT rounds, each starting
+# l7 then nginx (interleaved, so a drift in the machine's speed hits both
+# alike), running `FN PID ARGS...` (which prints "rate cpu [client-cpu]")
+# and stopping the server; prints the medians
+# "l7-rate l7-cpu nginx-rate nginx-cpu l7-client-cpu nginx-client-cpu".
 median_runs() {
-  local server=$1 work=$2 port=$3 repeat=$4 fn=$5 r=() c=() a b
-  shift 5
+  local work=$1 port=$2 repeat=$3 fn=$4 server a b c
+  shift 4
+  declare -A r=() u=() g=()
   for _ in $(seq "$repeat"); do
-    start_static "$server" "$work" "$port"
-    wait_port 127.0.0.1 "$port"
-    read -r a b < <("$fn" "$pid" "$@")
-    r+=("$a"); c+=("$b")
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    for server in l7 nginx; do
+      start_static "$server" "$work" "$port"
+      wait_port 127.0.0.1 "$port"
+      read -r a b c < <("$fn" "$pid" "$@")
+      r[$server]+="$a "; u[$server]+="$b "; g[$server]+="${c:-0} "
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+    done
   done
-  echo "$(printf '%s\n' "${r[@]}" | median) $(printf '%s\n' "${c[@]}" | median)"
+  local out=() key
+  for key in "r[l7]" "u[l7]" "r[nginx]" "u[nginx]" "g[l7]" "g[nginx]"; do
+    out+=("$(tr ' ' '\n' <<<"${!key}" | grep . | median)")
+  done
+  echo "${out[*]}"
 }

@@ -67,9 +67,36 @@ pub async fn recv_datagram(
     }
 }
 
-/// Accepts connections until shutdown, running `handle` for each in its own task.
+/// When an accepted socket turns Nagle's algorithm off (TCP_NODELAY, so a
+/// small write leaves at once instead of after the previous segment's
+/// ACK: RFC 9293 §3.7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoDelay {
+    /// Right after accept: the usual choice for request/response servers.
+    OnAccept,
+    /// When the handler decides (an HTTP connection that closes after its
+    /// only response holds it for the FIN and never needs the system call).
+    ByHandler,
+}
+
+/// Accepts connections until shutdown, running `handle` for each in its
+/// own task, with TCP_NODELAY set on accept.
 pub async fn serve<F, Fut>(listener: TcpListener, limits: ConnLimits, shutdown: Shutdown, handle: F)
 where
+    F: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    serve_with(listener, limits, NoDelay::OnAccept, shutdown, handle).await
+}
+
+/// [`serve`], with the choice of when TCP_NODELAY is set.
+pub async fn serve_with<F, Fut>(
+    listener: TcpListener,
+    limits: ConnLimits,
+    nodelay: NoDelay,
+    shutdown: Shutdown,
+    handle: F,
+) where
     F: Fn(TcpStream, SocketAddr) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -95,7 +122,9 @@ where
         };
         // DEBUG, not INFO: a busy server accepts thousands a second.
         tracing::debug!("connection from ({}, {})", peer.ip(), peer.port());
-        let _ = stream.set_nodelay(true);
+        if nodelay == NoDelay::OnAccept {
+            let _ = stream.set_nodelay(true);
+        }
         let fut = handle(stream, peer);
         tracker.spawn(async move {
             fut.await;

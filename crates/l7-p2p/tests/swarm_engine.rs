@@ -58,6 +58,7 @@ fn node(m: &Metainfo, id: u8, seed: bool, data: Vec<u8>) -> Node {
         peer_id: [id; 20],
         listen_port: Some(6881),
         client_name: "l7 test".into(),
+        redundant_have: true,
     };
     Node {
         engine: Torrent::new(m, have, config, Instant::ZERO, u64::from(id)),
@@ -124,7 +125,7 @@ impl Net {
                         if node.corrupt {
                             data.iter_mut().for_each(|b| *b ^= 0xff);
                         }
-                        node.engine.block_read(self.now, peer, block, data);
+                        node.engine.block_read(self.now, peer, block, &data);
                     }
                     TorrentEvent::PieceVerified { index, data } => {
                         let start = (u64::from(index) * PIECE) as usize;

@@ -18,10 +18,7 @@ fn main() {
         _ => cli.global.verbose,
     };
     init_logging(log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(cli.global.threads) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("l7: cannot start the async runtime: {e}");
@@ -37,6 +34,19 @@ fn main() {
     };
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     std::process::exit(code);
+}
+
+/// The async runtime: one thread with `--threads 1` (no hand-offs between
+/// threads at all), else a pool of `--threads` (default: one per core).
+fn runtime(threads: Option<u16>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    if let Some(n) = threads.filter(|&n| n > 1) {
+        builder.worker_threads(n.into());
+    }
+    builder.enable_all().build()
 }
 
 /// Logs go to stderr; `RUST_LOG` wins, else `-v` raises the level from info.

@@ -142,3 +142,53 @@ fn curl_gets_whole_files_ranges_and_heads_byte_for_byte() {
         );
     }
 }
+
+/// A connection's last response is held back to leave with the FIN (one
+/// segment instead of two): it must still arrive whole when the client
+/// has pipelined more requests behind it that the server never reads,
+/// where closing the socket at once would reset the connection and
+/// discard what was held. Both ways out: from memory and by sendfile;
+/// the server runs on the one-thread runtime (`--threads 1`).
+#[test]
+fn last_response_arrives_whole_despite_unread_pipelined_requests() {
+    let dir = Scratch::new(&format!("http-last-{}", free_port()));
+    let root = dir.join("www");
+    std::fs::create_dir_all(&root).unwrap();
+    let server_files = [("small.bin", 1000), ("100k.bin", 100 * 1024)];
+    for (i, (name, len)) in server_files.iter().enumerate() {
+        std::fs::write(root.join(name), pattern(*len, i as u32)).unwrap();
+    }
+    let server = http_serve(&root, free_port(), &["--threads", "1"]);
+    for (i, (name, len)) in server_files.iter().enumerate() {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!("GET /{name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        // 64 KiB of requests the server will not read after the first.
+        while req.len() < 64 * 1024 {
+            req.push_str(&format!("GET /{name} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        }
+        s.write_all(req.as_bytes()).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 16 * 1024];
+        // Read until EOF, or until the reset that follows the FIN.
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        let end = got
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| i + 4)
+            .unwrap_or_else(|| panic!("{name}: no response head in {} bytes", got.len()));
+        let head = std::str::from_utf8(&got[..end]).unwrap();
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert!(head.contains("Connection: close\r\n"), "{head}");
+        assert_eq!(got.len() - end, *len, "{name}: body length");
+        assert!(
+            got[end..] == pattern(*len, i as u32)[..],
+            "{name}: body bytes"
+        );
+    }
+}

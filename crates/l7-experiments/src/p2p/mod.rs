@@ -8,6 +8,7 @@
 pub mod bounds;
 mod client_server;
 pub mod content;
+mod links;
 mod peer;
 mod tracker;
 
@@ -23,6 +24,10 @@ use crate::plot::{Chart, Mark, Series};
 pub use peer::Role;
 use peer::{PeerApp, PeerSetup};
 use tracker::{TRACKER_PORT, TrackerApp};
+
+/// Longest a freed share of capacity waits to be shared again (see
+/// [`SimConfig::rate_quantum`]).
+const RATE_QUANTUM: Duration = Duration::from_millis(20);
 
 /// One distribution experiment's parameters; rates in bits/s.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +95,10 @@ impl Params {
         Sim::new(SimConfig {
             seed: self.seed,
             default_link: LinkParams::with_latency(self.latency),
+            // Fair shares are recomputed at most every RATE_QUANTUM: a
+            // thousand peers' flows start and stop at a million distinct
+            // instants, and a block takes seconds at the course's rates.
+            rate_quantum: RATE_QUANTUM,
             ..SimConfig::default()
         })
     }

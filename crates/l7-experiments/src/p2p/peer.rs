@@ -19,7 +19,8 @@ use l7_p2p::tracker::{AnnounceRequest, Event, UdpTrackerClient, UdpTrackerOutcom
 use l7_sim::{Ctx, Endpoint, HostId, StreamId, StreamInfo, TimerId};
 use l7_wire::Instant;
 
-use super::content::{memo_sha1, piece_byte};
+use super::content::{fill_block, memo_sha1};
+use super::links::Links;
 
 /// Where peers accept connections (and send tracker datagrams from).
 pub const PEER_PORT: u16 = 6881;
@@ -69,13 +70,14 @@ pub struct PeerApp {
     setup: PeerSetup,
     torrent: Torrent,
     tracker: UdpTrackerClient,
-    key_of: BTreeMap<StreamId, (PeerKey, HostId)>,
-    stream_of: BTreeMap<PeerKey, StreamId>,
+    links: Links,
     /// Hosts connected or being dialed (one session per pair of hosts).
     hosts: BTreeSet<HostId>,
     /// Requested blocks not read yet, per connection.
     to_upload: BTreeMap<PeerKey, VecDeque<BlockRef>>,
     timer: Option<(TimerId, Instant)>,
+    /// The block being uploaded (see [`fill_block`]).
+    block: Vec<u8>,
     done_at: Option<Instant>,
     /// When we last asked the tracker for peers.
     announced_at: Option<Instant>,
@@ -96,6 +98,8 @@ impl PeerApp {
             peer_id,
             listen_port: Some(PEER_PORT),
             client_name: "l7-sim".into(),
+            // Half a big swarm's HAVEs go to peers that have the piece.
+            redundant_have: false,
         };
         let mut torrent = Torrent::new(&setup.metainfo, have, config, Instant::ZERO, seed);
         torrent.set_piece_hasher(memo_sha1);
@@ -106,11 +110,11 @@ impl PeerApp {
             tracker: UdpTrackerClient::new(setup.tracker.socket_addr(), seed ^ 0x7472),
             setup,
             torrent,
-            key_of: BTreeMap::new(),
-            stream_of: BTreeMap::new(),
+            links: Links::default(),
             hosts: BTreeSet::new(),
             to_upload: BTreeMap::new(),
             timer: None,
+            block: Vec::new(),
             done_at: None,
             announced_at: None,
         }
@@ -181,8 +185,7 @@ impl PeerApp {
             .filter(|_| fresh)
         {
             Some(key) => {
-                self.key_of.insert(stream, (key, info.peer.host));
-                self.stream_of.insert(key, stream);
+                self.links.insert(stream, key, info.peer.host);
             }
             None => {
                 // A refused connection frees its host's place (an inbound
@@ -200,7 +203,7 @@ impl PeerApp {
 
     /// Bytes from a peer.
     pub fn on_stream_data(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, data: &[u8]) {
-        if let Some(&(key, _)) = self.key_of.get(&stream) {
+        if let Some((key, _)) = self.links.session(stream) {
             self.torrent.handle_input(ctx.now(), key, data);
             self.pump(ctx);
         }
@@ -208,8 +211,7 @@ impl PeerApp {
 
     /// The peer hung up.
     pub fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
-        if let Some((key, host)) = self.key_of.remove(&stream) {
-            self.stream_of.remove(&key);
+        if let Some((key, host)) = self.links.remove_stream(stream) {
             self.to_upload.remove(&key);
             self.torrent.peer_disconnected(key);
             self.hosts.remove(&host);
@@ -220,7 +222,7 @@ impl PeerApp {
 
     /// A connection's send buffer has room again.
     pub fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
-        if let Some(&(key, _)) = self.key_of.get(&stream) {
+        if let Some((key, _)) = self.links.session(stream) {
             self.upload(ctx, key);
             self.pump(ctx);
         }
@@ -229,7 +231,7 @@ impl PeerApp {
     /// Reads requested blocks for `peer` while its connection's send
     /// buffer has room; asks to hear when it drains if some remain.
     fn upload(&mut self, ctx: &mut Ctx<'_>, peer: PeerKey) {
-        let Some(&stream) = self.stream_of.get(&peer) else {
+        let Some(stream) = self.links.stream(peer) else {
             return;
         };
         let now = ctx.now();
@@ -245,8 +247,8 @@ impl PeerApp {
                 self.to_upload.remove(&peer);
                 return;
             };
-            let data = vec![piece_byte(block.index); block.length as usize];
-            self.torrent.block_read(now, peer, block, data);
+            fill_block(&mut self.block, block);
+            self.torrent.block_read(now, peer, block, &self.block);
             self.transmit(ctx);
         }
     }
@@ -254,7 +256,7 @@ impl PeerApp {
     /// Writes what the engine has for each peer.
     fn transmit(&mut self, ctx: &mut Ctx<'_>) {
         while let Some((peer, bytes)) = self.torrent.poll_transmit() {
-            if let Some(&stream) = self.stream_of.get(&peer) {
+            if let Some(stream) = self.links.stream(peer) {
                 let _ = ctx.write(stream, bytes);
             }
         }
@@ -305,10 +307,8 @@ impl PeerApp {
                 }
                 TorrentEvent::Disconnect { peer, .. } => {
                     self.to_upload.remove(&peer);
-                    if let Some(stream) = self.stream_of.remove(&peer) {
-                        if let Some((_, host)) = self.key_of.remove(&stream) {
-                            self.hosts.remove(&host);
-                        }
+                    if let Some((stream, host)) = self.links.remove_session(peer) {
+                        self.hosts.remove(&host);
                         let _ = ctx.close(stream);
                     }
                 }

@@ -28,10 +28,10 @@ use super::access_log::{AccessLog, FLUSH_EVERY};
 use super::h2::PREFACE;
 use super::prefixed::Prefixed;
 use super::read_buffer::ReadBuffer;
-use super::zero_copy::{Transport, send_head_and_file};
+use super::zero_copy::{Ending, Transport, finish, send_head_and_file, send_last};
 use crate::Shutdown;
 use crate::shape::{Link, Shaped};
-use crate::tcp::{self, ConnLimits};
+use crate::tcp::{self, ConnLimits, NoDelay};
 
 /// File bytes read and sent per step: the most a connection buffers.
 const CHUNK: u64 = 256 * 1024;
@@ -99,26 +99,34 @@ pub async fn serve<H: Handler>(
     shutdown: Shutdown,
 ) {
     let log = origin.log.clone();
-    let accept = tcp::serve(listener, limits, shutdown, move |stream, peer| {
-        let (origin, tls) = (origin.clone(), tls.clone());
-        // Boxed: the task then holds a pointer, not the whole connection
-        // state, so spawning and finishing it copy a few bytes.
-        Box::pin(async move {
-            match tls {
-                None => cleartext(stream, peer, origin).await,
-                Some(acceptor) => {
-                    if let Some(s) = crate::tls::accept(&acceptor, stream).await {
-                        // RFC 9113 §3.2: "h2" chosen by ALPN means HTTP/2.
-                        if s.get_ref().1.alpn_protocol() == Some(b"h2") {
-                            super::h2::connection(s, peer, origin).await
-                        } else {
-                            connection(s, peer, origin, ReadBuffer::take()).await
+    let accept = tcp::serve_with(
+        listener,
+        limits,
+        NoDelay::ByHandler,
+        shutdown,
+        move |stream, peer| {
+            let (origin, tls) = (origin.clone(), tls.clone());
+            // Boxed: the task then holds a pointer, not the whole connection
+            // state, so spawning and finishing it copy a few bytes.
+            Box::pin(async move {
+                match tls {
+                    None => cleartext(stream, peer, origin).await,
+                    Some(acceptor) => {
+                        // TLS handshakes and records are small writes in a row.
+                        let _ = stream.set_nodelay(true);
+                        if let Some(s) = crate::tls::accept(&acceptor, stream).await {
+                            // RFC 9113 §3.2: "h2" chosen by ALPN means HTTP/2.
+                            if s.get_ref().1.alpn_protocol() == Some(b"h2") {
+                                super::h2::connection(s, peer, origin).await
+                            } else {
+                                connection(s, peer, origin, ReadBuffer::take()).await
+                            }
                         }
                     }
                 }
-            }
-        })
-    });
+            })
+        },
+    );
     on_worker(accept, &log).await
 }
 
@@ -182,6 +190,10 @@ where
     if buf.starts_with(PREFACE) {
         let start = buf.to_vec();
         drop(buf);
+        if let Some(socket) = stream.socket() {
+            // HTTP/2 writes frames of many sizes, interleaved.
+            let _ = socket.set_nodelay(true);
+        }
         super::h2::connection(Prefixed::new(start, stream), peer, origin).await
     } else {
         connection(stream, peer, origin, buf).await
@@ -194,6 +206,9 @@ struct Conn<S> {
     epoch: std::time::Instant,
     /// Output on its way to the socket, reused across responses.
     out: Vec<u8>,
+    /// Whether Nagle's algorithm is off: it is turned off before the first
+    /// write that is not a last response held for the FIN.
+    nodelay: bool,
 }
 
 impl<S: Transport> Conn<S> {
@@ -201,11 +216,32 @@ impl<S: Transport> Conn<S> {
         Instant::from_epoch(self.epoch.elapsed())
     }
 
+    /// Turns Nagle's algorithm off, once, before a write that leaves at
+    /// once (a response's tail must not wait for the ACK of its start).
+    fn push_writes(&mut self) {
+        if !self.nodelay {
+            self.nodelay = true;
+            if let Some(socket) = self.stream.socket() {
+                let _ = socket.set_nodelay(true);
+            }
+        }
+    }
+
+    /// Whether the response just passed to the connection is its last.
+    fn ending(&self) -> Ending {
+        if self.http.is_closing() {
+            Ending::Last
+        } else {
+            Ending::KeepOpen
+        }
+    }
+
     /// Writes what the connection produced, from one buffer the connection
     /// keeps (no allocation per response); a client that stops reading for
     /// [`WRITE_TIMEOUT`] is dropped.
     async fn flush(&mut self) -> std::io::Result<()> {
         while self.http.transmit_into(&mut self.out) {
+            self.push_writes();
             tokio::time::timeout(WRITE_TIMEOUT, self.stream.write_all(&self.out))
                 .await
                 .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
@@ -232,6 +268,8 @@ async fn connection<S: Transport, H: Handler>(
         stream,
         epoch,
         out: Vec::new(),
+        // Only plain sockets start with Nagle on (see `tcp::NoDelay`).
+        nodelay: false,
     };
     let mut upload: Option<(RequestHead<'static>, Option<Upload>)> = None;
     loop {
@@ -381,13 +419,24 @@ async fn respond<S: Transport>(
     if !wants_body {
         return Ok(());
     }
-    if let (Some(socket), Some((file, offset, len))) =
-        (c.stream.socket(), response.body.zero_copy())
+    if let (true, Some((file, offset, len))) =
+        (c.stream.socket().is_some(), response.body.zero_copy())
     {
         c.http.transmit_into(&mut c.out);
         let now = c.now();
         c.http.send_body_direct(now, len).map_err(|_| ())?;
-        let sent = send_head_and_file(socket, &c.out, file, offset, len);
+        let ending = c.ending();
+        if ending == Ending::KeepOpen {
+            c.push_writes();
+        }
+        let socket = c.stream.socket().ok_or(())?;
+        let sent = async {
+            send_head_and_file(socket, &c.out, file, offset, len, ending).await?;
+            if ending == Ending::Last {
+                finish(socket)?;
+            }
+            Ok::<_, std::io::Error>(())
+        };
         return match tokio::time::timeout(WRITE_TIMEOUT, sent).await {
             Ok(Ok(())) => c.flush().await.map_err(|_| ()),
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -425,7 +474,20 @@ async fn send_direct<S: Transport>(c: &mut Conn<S>, data: &Bytes) -> Result<(), 
     // A chunked body is framed by the connection: send it the usual way.
     let direct = c.http.send_body_direct(now, data.len() as u64).is_ok();
     let body: &[u8] = if direct { data } else { &[] };
-    tokio::time::timeout(WRITE_TIMEOUT, write_both(&mut c.stream, &c.out, body))
+    let written = async {
+        match (c.stream.socket(), c.ending()) {
+            // The last response: head, body and FIN in one segment.
+            (Some(socket), Ending::Last) => {
+                send_last(socket, &c.out, body).await?;
+                finish(socket)
+            }
+            _ => {
+                c.push_writes();
+                write_both(&mut c.stream, &c.out, body).await
+            }
+        }
+    };
+    tokio::time::timeout(WRITE_TIMEOUT, written)
         .await
         .map_err(|_| ())?
         .map_err(|_| ())?;

@@ -214,6 +214,7 @@ impl Engine {
                 peer_id,
                 listen_port: Some(listen.port()),
                 client_name: concat!("l7 ", env!("CARGO_PKG_VERSION")).into(),
+                redundant_have: true,
             },
             Instant::ZERO,
             rand::random(),
@@ -296,7 +297,7 @@ impl Engine {
                 self.forget(key);
             }
             Input::Disk(DiskDone::Read(key, block, data)) => {
-                self.torrent.block_read(now, key, block, data)
+                self.torrent.block_read(now, key, block, &data)
             }
             Input::Disk(DiskDone::Synced(n)) => self.synced = n,
             Input::Disk(DiskDone::Failed(what)) => {

@@ -224,6 +224,14 @@ impl Message {
 
     /// Appends the length-prefixed message.
     pub fn emit(&self, out: &mut Vec<u8>) {
+        // Room for the whole message at once: a block is copied only once.
+        let body = match self {
+            Message::Bitfield(b) => b.len(),
+            Message::Piece { data, .. } => data.len(),
+            Message::Extended { payload, .. } => payload.len(),
+            _ => 0,
+        };
+        out.reserve(4 + 1 + 12 + body);
         let start = out.len();
         out.put_u32(0);
         let put_block = |out: &mut Vec<u8>, message_id: u8, b: &BlockRef| {
@@ -255,12 +263,7 @@ impl Message {
             Message::Request(b) => put_block(out, id::REQUEST, b),
             Message::Cancel(b) => put_block(out, id::CANCEL, b),
             Message::RejectRequest(b) => put_block(out, id::REJECT_REQUEST, b),
-            Message::Piece { index, begin, data } => {
-                out.put_u8(id::PIECE);
-                out.put_u32(*index);
-                out.put_u32(*begin);
-                out.extend_from_slice(data);
-            }
+            Message::Piece { index, begin, data } => put_piece_body(out, *index, *begin, data),
             Message::Port(p) => {
                 out.put_u8(id::PORT);
                 out.put_u16(*p);
@@ -275,12 +278,29 @@ impl Message {
         out[start..start + 4].copy_from_slice(&len.to_be_bytes());
     }
 
+    /// Appends a PIECE message carrying `data`, as `emit` would, without
+    /// the caller owning the block (an uploader reading from a shared buffer).
+    pub fn emit_piece(index: u32, begin: u32, data: &[u8], out: &mut Vec<u8>) {
+        let len = u32::try_from(1 + 8 + data.len()).unwrap_or(u32::MAX);
+        out.reserve(4 + 1 + 8 + data.len());
+        out.put_u32(len);
+        put_piece_body(out, index, begin, data);
+    }
+
     /// The encoded message.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         self.emit(&mut out);
         out
     }
+}
+
+/// A PIECE message after its length: id, index, begin, block.
+fn put_piece_body(out: &mut Vec<u8>, index: u32, begin: u32, data: &[u8]) {
+    out.put_u8(id::PIECE);
+    out.put_u32(index);
+    out.put_u32(begin);
+    out.extend_from_slice(data);
 }
 
 /// One line per message, for `--trace` (e.g. `request 3:16384+16384`).

@@ -223,6 +223,14 @@ impl PeerConn {
         }
     }
 
+    /// Queues a PIECE message with a block the caller keeps (no copy
+    /// beyond the one into the output).
+    pub fn send_piece(&mut self, now: Instant, block: BlockRef, data: &[u8]) {
+        Message::emit_piece(block.index, block.begin, data, &mut self.outbuf);
+        self.last_sent = now;
+        self.upload.record(now, data.len() as u64);
+    }
+
     fn remember_cancelled(&mut self, b: BlockRef) {
         if self.cancelled.len() == MAX_CANCELLED {
             self.cancelled.pop_front();

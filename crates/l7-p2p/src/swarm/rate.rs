@@ -17,6 +17,8 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(20);
 pub struct RateEstimator {
     /// (second since epoch, bytes in that second), oldest first; at most 20 entries.
     buckets: VecDeque<(u64, u64)>,
+    /// Sum of the buckets' bytes, so a rate costs only the stale buckets.
+    in_buckets: u64,
     total: u64,
     first_second: Option<u64>,
     last_activity: Option<Instant>,
@@ -27,9 +29,13 @@ impl RateEstimator {
     pub fn record(&mut self, now: Instant, bytes: u64) {
         let second = now.since_epoch().as_secs();
         let oldest = second.saturating_sub(RATE_WINDOW.as_secs() - 1);
-        while self.buckets.front().is_some_and(|(s, _)| *s < oldest) {
+        while let Some(&(s, b)) = self.buckets.front()
+            && s < oldest
+        {
+            self.in_buckets -= b;
             self.buckets.pop_front();
         }
+        self.in_buckets += bytes;
         match self.buckets.back_mut() {
             Some((s, b)) if *s == second => *b += bytes,
             _ => self.buckets.push_back((second, bytes)),
@@ -47,12 +53,13 @@ impl RateEstimator {
         };
         let second = now.since_epoch().as_secs();
         let oldest = second.saturating_sub(RATE_WINDOW.as_secs() - 1);
-        let sum: u64 = self
+        let stale: u64 = self
             .buckets
             .iter()
-            .filter(|(s, _)| *s >= oldest)
+            .take_while(|(s, _)| *s < oldest)
             .map(|(_, b)| b)
             .sum();
+        let sum = self.in_buckets - stale;
         let span = (second.saturating_sub(first) + 1).min(RATE_WINDOW.as_secs());
         sum as f64 / span as f64
     }

@@ -60,6 +60,11 @@ pub struct TorrentConfig {
     pub listen_port: Option<u16>,
     /// Client name for the BEP 10 handshake.
     pub client_name: String,
+    /// Send HAVE for a new piece to peers that have it already (BEP 3 sends
+    /// it to every peer; libtorrent's `send_redundant_have = false` skips
+    /// those, which tell the peer nothing it needs: a simulated swarm of a
+    /// thousand peers saves half its HAVE messages that way).
+    pub redundant_have: bool,
 }
 
 /// What the driver must do.
@@ -130,8 +135,8 @@ struct Session {
     /// `p` from the peer's BEP 10 handshake.
     listen_port: Option<u16>,
     last_block_at: Option<Instant>,
-    /// Addresses this peer has been told about through PEX.
-    pex_sent: BTreeSet<SocketAddr>,
+    /// Addresses this peer has been told about through PEX, sorted.
+    pex_sent: Vec<SocketAddr>,
     /// The session's next timer, as filed in [`Torrent::deadlines`].
     deadline: Instant,
 }
@@ -329,7 +334,7 @@ impl Torrent {
             direction,
             listen_port: None,
             last_block_at: None,
-            pex_sent: BTreeSet::new(),
+            pex_sent: Vec::new(),
             deadline,
         };
         self.sessions.insert(key, session);
@@ -399,6 +404,9 @@ impl Torrent {
 
     /// Files the changed sessions' next timers and pending output.
     fn settle(&mut self) {
+        // A session is often touched several times in a row (a message
+        // read, then its interest updated): file it once.
+        self.touched.dedup();
         for peer in std::mem::take(&mut self.touched) {
             let Some(s) = self.sessions.get_mut(&peer) else {
                 continue;
@@ -543,8 +551,7 @@ impl Torrent {
         if slots == 0 {
             return;
         }
-        let bits = s.conn.bitfield.clone();
-        let blocks = self.picker.pick(peer, &bits, slots);
+        let blocks = self.picker.pick(peer, &s.conn.bitfield, slots);
         if let Some(c) = self.conn(peer) {
             blocks
                 .iter()
@@ -607,7 +614,11 @@ impl Torrent {
                 .push_back(TorrentEvent::PieceVerified { index, data });
             let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
             for k in keys {
-                if let Some(c) = self.conn(k).filter(|c| c.is_established()) {
+                let redundant = self.config.redundant_have;
+                if let Some(c) = self
+                    .conn(k)
+                    .filter(|c| c.is_established() && (redundant || !c.bitfield.get(index)))
+                {
                     c.send(now, &Message::Have(index));
                 }
                 self.update_interest(now, k);
@@ -670,7 +681,7 @@ impl Torrent {
     }
 
     /// The driver read a block that [`TorrentEvent::ReadBlock`] asked for.
-    pub fn block_read(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Vec<u8>) {
+    pub fn block_read(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: &[u8]) {
         self.touched.push(peer);
         let Some(c) = self.sessions.get_mut(&peer).map(|s| &mut s.conn) else {
             return;
@@ -678,14 +689,7 @@ impl Torrent {
         // Sent only if still wanted: not cancelled, and the peer not choked since.
         if data.len() == block.length as usize && c.take_incoming(&block) && !c.am_choking {
             self.uploaded += u64::from(block.length);
-            c.send(
-                now,
-                &Message::Piece {
-                    index: block.index,
-                    begin: block.begin,
-                    data,
-                },
-            );
+            c.send_piece(now, block, data);
         }
         self.settle();
     }
@@ -769,39 +773,33 @@ impl Torrent {
         if self.private {
             return;
         }
-        let connected: BTreeSet<SocketAddr> = self
+        let mut connected: Vec<SocketAddr> = self
             .sessions
             .values()
             .filter(|s| s.conn.is_established())
             .filter_map(Session::listen_addr)
             .collect();
+        connected.sort_unstable();
+        connected.dedup();
         for (key, s) in self.sessions.iter_mut() {
             let Some(id) = s.conn.ut_pex_id() else {
                 continue;
             };
             self.touched.push(*key);
             let own = s.listen_addr();
-            let added: Vec<SocketAddr> = connected
-                .difference(&s.pex_sent)
-                .filter(|a| Some(**a) != own)
+            let added: Vec<SocketAddr> = sorted_difference(&connected, &s.pex_sent)
+                .filter(|a| Some(*a) != own)
                 .take(MAX_PEX_PEERS)
-                .copied()
                 .collect();
-            let dropped: Vec<SocketAddr> = s
-                .pex_sent
-                .difference(&connected)
+            let dropped: Vec<SocketAddr> = sorted_difference(&s.pex_sent, &connected)
                 .take(MAX_PEX_PEERS)
-                .copied()
                 .collect();
             if added.is_empty() && dropped.is_empty() {
                 continue;
             }
-            added.iter().for_each(|a| {
-                s.pex_sent.insert(*a);
-            });
-            dropped.iter().for_each(|a| {
-                s.pex_sent.remove(a);
-            });
+            s.pex_sent.retain(|a| dropped.binary_search(a).is_err());
+            s.pex_sent.extend_from_slice(&added);
+            s.pex_sent.sort_unstable();
             let (added4, added6) = crate::compact::split(added);
             let (dropped4, dropped6) = crate::compact::split(dropped);
             let msg = PexMessage {
@@ -845,6 +843,18 @@ impl Torrent {
     pub fn poll_event(&mut self) -> Option<TorrentEvent> {
         self.events.pop_front()
     }
+}
+
+/// The elements of sorted `a` missing from sorted `b`, in order (a merge:
+/// PEX compares every session's list with the connected set each minute).
+fn sorted_difference<'a, T: Ord + Copy>(a: &'a [T], b: &'a [T]) -> impl Iterator<Item = T> + 'a {
+    let mut j = 0;
+    a.iter().copied().filter(move |x| {
+        while j < b.len() && b[j] < *x {
+            j += 1;
+        }
+        b.get(j) != Some(x)
+    })
 }
 
 /// The bytes of block `b` inside its piece's `data`.
