@@ -82,10 +82,17 @@ pub async fn run(a: &GetArgs, page: Request, mut fetcher: Fetcher) -> anyhow::Re
     for mut f in fetchers {
         let queue = queue.clone();
         let template = page.clone();
+        // Each worker starts with an object of its own, so all `--parallel`
+        // connections open at once, as a browser's do (taking only from the
+        // shared queue, a worker spawned late could find it empty); after
+        // that, whichever is free takes the next.
+        let mut first = queue.lock().ok().and_then(|mut q| q.pop_front());
         workers.spawn(async move {
             let mut rows = Vec::new();
             loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                let next = first
+                    .take()
+                    .or_else(|| queue.lock().ok().and_then(|mut q| q.pop_front()));
                 let Some((i, url)) = next else { break };
                 let mut request = template.clone();
                 request.method = "GET".into();
