@@ -390,6 +390,27 @@ pub fn dash_serve(root: &Path, port: u16, extra: &[&str]) -> Server {
     Server::l7(&args, SocketAddr::from(([127, 0, 0, 1], port)), false)
 }
 
+/// The status code curl reports for a GET of `url` (with `extra` curl
+/// flags, which win over the defaults), as text: "000" when curl got no
+/// response at all.
+pub fn http_code(url: &str, extra: &[&str]) -> String {
+    let o = tool("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "30",
+        ])
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    stdout(&o)
+}
+
 /// The X-Cache field of a caching proxy's answer to curl's GET of `url`
 /// (with `extra` curl flags, e.g. a Host header); empty when absent.
 pub fn x_cache(url: &str, extra: &[&str]) -> String {

@@ -138,16 +138,5 @@ fn scrape_counts_seeders_and_announces_trust_the_source_address() {
         text.contains("8:completei1e") && text.contains("10:incompletei1e"),
         "{text}"
     );
-    let not_found = tool("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            &format!("http://{listen}/"),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(stdout(&not_found), "404");
+    assert_eq!(http_code(&format!("http://{listen}/"), &[]), "404");
 }

@@ -117,20 +117,7 @@ fn l7_play_streams_the_world_video_through_the_edge_dns_picks() {
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
     loop {
-        let o = tool("curl")
-            .args([
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "--max-time",
-                "10",
-            ])
-            .arg(&origin)
-            .output()
-            .unwrap();
-        if stdout(&o) == "200" {
+        if http_code(&origin, &["--max-time", "10"]) == "200" {
             break;
         }
         assert!(

@@ -28,7 +28,7 @@ use super::access_log::{AccessLog, FLUSH_EVERY};
 use super::h2::PREFACE;
 use super::prefixed::Prefixed;
 use super::read_buffer::ReadBuffer;
-use super::zero_copy::{Ending, Transport, finish, send_head_and_file, send_last};
+use super::zero_copy::{Ending, Transport, advance, finish, send_head_and_file, send_last};
 use crate::Shutdown;
 use crate::shape::{Link, Shaped};
 use crate::tcp::{self, ConnLimits, NoDelay};
@@ -510,9 +510,7 @@ async fn write_both<S: AsyncWrite + Unpin>(
         if n == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
-        let from_head = n.min(head.len());
-        head = &head[from_head..];
-        body = &body[n - from_head..];
+        advance(&mut head, &mut body, n);
     }
     Ok(())
 }

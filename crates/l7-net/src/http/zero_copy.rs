@@ -125,11 +125,17 @@ pub async fn send_last(socket: &TcpStream, mut head: &[u8], mut body: &[u8]) -> 
             Ok(sendmsg::<()>(fd, &iov, &[], more(), None)?)
         })
         .await?;
-        let from_head = n.min(head.len());
-        head = &head[from_head..];
-        body = &body[n - from_head..];
+        advance(&mut head, &mut body, n);
     }
     Ok(())
+}
+
+/// Drops the first `n` bytes written of `head` then `body` (a vectored
+/// write may stop anywhere in either).
+pub(super) fn advance(head: &mut &[u8], body: &mut &[u8], n: usize) {
+    let from_head = n.min(head.len());
+    *head = &head[from_head..];
+    *body = &body[n - from_head..];
 }
 
 /// Ends the connection's sending: the held bytes leave with the FIN.
