@@ -126,9 +126,10 @@ fn compare(bytes: &[u8]) -> Result<(), String> {
 const KNOWN_DIFFERENCES: &[&str] = &[
     // RFC 7871 §7.1.1: a malformed Client Subnet option is FORMERR; hickory keeps it.
     "hickory accepts, we reject: invalid message: client subnet",
-    // RFC 6891 §6.1.2: each option lies within the OPT RDATA (its
-    // OPTION-LENGTH counts within RDLEN); hickory reads an option past it.
+    // RFC 6891 §6.1.2: the OPT RDATA is a whole number of options, each
+    // within RDLEN; hickory skips a partial option or reads one past it.
     "hickory accepts, we reject: invalid message: EDNS option overruns the OPT record",
+    "hickory accepts, we reject: invalid message: truncated EDNS option",
     // RFC 6891 §5: extended label types (0x40, 0x80) are not used; hickory reads them.
     "hickory accepts, we reject: invalid message: unknown label type",
     // We require a pointer to precede the label run holding it (RFC 1035
