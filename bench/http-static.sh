@@ -7,7 +7,10 @@
 # non-persistent HTTP). Prints requests/s (median of REPEAT runs), the
 # server's CPU-µs per request, and the ratio l7 / nginx (higher is better
 # for l7). Goals (issue 7): >= 1.2 on 1 KiB keep-alive, >= 1.0 otherwise.
-#   usage: bench/http-static.sh [SECONDS=10] [REPEAT=3]
+# l7 listens with TCP_DEFER_ACCEPT (a connection is accepted with its
+# request); nginx does with `listen ... deferred`, off by default: set
+# NGINX_DEFERRED=1 to turn it on for nginx too.
+#   usage: [NGINX_DEFERRED=1] bench/http-static.sh [SECONDS=10] [REPEAT=3]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 secs=${1:-10}
@@ -21,7 +24,7 @@ mkdir -p "$work/www" "$work/nginx/logs"
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 head -c 102400 /dev/urandom > "$work/www/100k.bin"
 port=28080
-nginx_static_conf "$work" "127.0.0.1:$port" > "$work/nginx/nginx.conf"
+nginx_static_conf "$work" "127.0.0.1:$port${NGINX_DEFERRED:+ deferred}" > "$work/nginx/nginx.conf"
 
 # measure PID PATH [wrk args...] — prints "requests/s cpu-µs/request
 # wrk-cpu-µs/request"
@@ -43,6 +46,11 @@ measure() {
 }
 
 echo "static files, wrk -t1 -c64, ${secs}s x $repeat (l7 and nginx runs interleaved), server on core 0, wrk on core 1"
+if [ -n "${NGINX_DEFERRED:-}" ]; then
+  echo "nginx listens deferred (TCP_DEFER_ACCEPT), as l7 does"
+else
+  echo "nginx listens without deferred accept (its default); l7 defers accept (NGINX_DEFERRED=1 evens it)"
+fi
 printf '%-20s %10s %9s %11s %9s %8s %12s\n' case "l7 req/s" "l7 µs/req" "nginx req/s" "ng µs/req" \
   "l7/nginx" "wrk µs/req"
 for mode in keep-alive close; do

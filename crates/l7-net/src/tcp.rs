@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
 use crate::{NetError, Shutdown, shutdown::GRACE};
+use nix::{libc, setsockopt_impl, sockopt_impl};
 
 /// Limits applied to every connection of a TCP server.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,36 @@ pub async fn bind_tcp(addr: SocketAddr) -> Result<TcpListener, NetError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| NetError::Bind { addr, source })
+}
+
+sockopt_impl!(
+    /// TCP_DEFER_ACCEPT (tcp(7)), an int of seconds, which neither socket2
+    /// nor nix names: nix's helper defines it for its safe `setsockopt`.
+    DeferAccept,
+    SetOnly,
+    libc::IPPROTO_TCP,
+    libc::TCP_DEFER_ACCEPT,
+    libc::c_int
+);
+
+/// How long a connection that has sent nothing waits before it is
+/// accepted anyway under [`defer_accept`] (nginx's `deferred` waits one
+/// second too).
+pub const DEFER_ACCEPT_WAIT: Duration = Duration::from_secs(1);
+
+/// Has the kernel hand `listener` a connection only once its client has
+/// sent something (nginx's `listen ... deferred`), for protocols where the
+/// client speaks first (HTTP, TLS): accepting and reading the request then
+/// take one wake-up instead of two. A client silent for
+/// [`DEFER_ACCEPT_WAIT`] is accepted anyway (on its next ACK), so read
+/// timeouts still apply to it. Never for protocols where the server
+/// speaks first (SMTP, POP3, IMAP): their clients wait for a greeting.
+pub fn defer_accept(listener: &TcpListener) {
+    let secs = libc::c_int::try_from(DEFER_ACCEPT_WAIT.as_secs()).unwrap_or(1);
+    if let Err(e) = nix::sys::socket::setsockopt(listener, DeferAccept, &secs) {
+        let at = listener.local_addr();
+        tracing::debug!("TCP_DEFER_ACCEPT not set on {at:?}: {e}");
+    }
 }
 
 /// Binds a UDP socket, explaining failures.
@@ -163,5 +194,37 @@ pub async fn read_idle<R: AsyncRead + Unpin>(
             );
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// Under `defer_accept` a connection reaches `accept` once its client
+    /// has sent something, and a silent one still arrives after the wait.
+    #[tokio::test]
+    async fn deferred_accept_waits_for_the_first_bytes() {
+        let listener = bind_tcp("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        defer_accept(&listener);
+        let at = listener.local_addr().unwrap();
+        let mut talker = TcpStream::connect(at).await.unwrap();
+        let silent = TcpStream::connect(at).await.unwrap();
+        // Both handshakes are complete, yet neither is offered yet.
+        let early = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
+        assert!(early.is_err(), "accepted before the client sent anything");
+        talker.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        let (_, from) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+            .await
+            .expect("the client that spoke is accepted")
+            .unwrap();
+        assert_eq!(from, talker.local_addr().unwrap());
+        // The silent one comes once the wait (and a SYN-ACK retransmission) is over.
+        let (_, from) = tokio::time::timeout(Duration::from_secs(30), listener.accept())
+            .await
+            .expect("a silent client is accepted after the wait")
+            .unwrap();
+        assert_eq!(from, silent.local_addr().unwrap());
     }
 }

@@ -137,6 +137,8 @@ pub async fn serve_with(
     if let Ok(at) = listener.local_addr() {
         let _ = proxy.listen.set(at);
     }
+    // Clients speak first (a request, or a TLS ClientHello).
+    tcp::defer_accept(&listener);
     tcp::serve(listener, limits, shutdown, move |stream, peer| {
         let (proxy, tls, link) = (proxy.clone(), tls.clone(), link.clone());
         async move {

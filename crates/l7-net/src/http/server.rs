@@ -99,6 +99,8 @@ pub async fn serve<H: Handler>(
     shutdown: Shutdown,
 ) {
     let log = origin.log.clone();
+    // Clients speak first (a request, or a TLS ClientHello).
+    tcp::defer_accept(&listener);
     let accept = tcp::serve_with(
         listener,
         limits,
