@@ -43,8 +43,13 @@ pub(crate) enum Event {
     /// The flow's writer asked to hear when its queue is short enough,
     /// and it is.
     Writable(FlowKey),
-    /// Stream bytes reach the flow's receiver.
-    Data { flow: FlowKey, bytes: Vec<u8> },
+    /// Stream bytes reach the flow's receiver: a unit, then the small
+    /// unit that rode behind it (empty if none).
+    Data {
+        flow: FlowKey,
+        bytes: Vec<u8>,
+        tail: Vec<u8>,
+    },
     /// The flow's sender closed, and everything it wrote has arrived.
     Fin(FlowKey),
     /// Recompute the fair shares of the active flows (stale unless due

@@ -224,10 +224,13 @@ impl<A: App> Sim<A> {
                     self.writable(host, flow);
                 }
             }
-            Event::Data { flow, bytes } => {
-                if let Some(host) = self.core.data_arrived(flow, bytes.len()) {
+            Event::Data { flow, bytes, tail } => {
+                if let Some(host) = self.core.data_arrived(flow, bytes.len() + tail.len()) {
                     let (app, mut ctx) = self.ctx(host);
                     app.on_stream_data(&mut ctx, flow.stream, &bytes);
+                    if !tail.is_empty() {
+                        app.on_stream_data(&mut ctx, flow.stream, &tail);
+                    }
                 }
             }
             Event::Fin(flow) => self.fin(flow),
