@@ -145,58 +145,37 @@ impl PiecePicker {
     }
 
     fn block_ref(&self, piece: u32, block: usize) -> BlockRef {
-        let begin = block as u64 * u64::from(BLOCK_SIZE);
-        let length = (self.layout.piece_size(piece) - begin).min(u64::from(BLOCK_SIZE));
-        BlockRef {
-            index: piece,
-            begin: begin as u32,
-            length: length as u32,
-        }
+        block_ref(&self.layout, piece, block)
     }
 
     /// Up to `max` blocks to request from `peer`, which has `peer_has`.
     pub fn pick(&mut self, peer: PeerKey, peer_has: &Bitfield, max: usize) -> Vec<BlockRef> {
         let mut out = Vec::new();
-        // Strict priority: finish started pieces before starting new ones.
-        let started: Vec<u32> = self
-            .partial
-            .keys()
-            .copied()
-            .filter(|&i| peer_has.get(i))
-            .collect();
-        for piece in started {
-            self.request_missing(peer, piece, max, &mut out);
+        // Strict priority: finish started pieces before starting new ones
+        // (walked in place: this runs for every block received).
+        for (&piece, blocks) in &mut self.partial {
+            if out.len() >= max {
+                break;
+            }
+            if peer_has.get(piece) {
+                request_missing(&self.layout, peer, piece, blocks, max, &mut out);
+            }
         }
         while out.len() < max {
             let Some(piece) = self.choose_new_piece(peer_has) else {
                 break;
             };
-            let blocks = vec![BlockState::Missing; self.block_count(piece)];
-            self.partial.insert(piece, blocks);
-            self.request_missing(peer, piece, max, &mut out);
+            let n = self.block_count(piece);
+            let blocks = self
+                .partial
+                .entry(piece)
+                .or_insert(vec![BlockState::Missing; n]);
+            request_missing(&self.layout, peer, piece, blocks, max, &mut out);
         }
         if out.len() < max && self.in_endgame() {
             self.request_endgame(peer, peer_has, max, &mut out);
         }
         out
-    }
-
-    fn request_missing(&mut self, peer: PeerKey, piece: u32, max: usize, out: &mut Vec<BlockRef>) {
-        let Some(blocks) = self.partial.get(&piece) else {
-            return;
-        };
-        let missing: Vec<usize> = (0..blocks.len())
-            .filter(|&b| blocks[b] == BlockState::Missing)
-            .collect();
-        for b in missing {
-            if out.len() >= max {
-                return;
-            }
-            out.push(self.block_ref(piece, b));
-            if let Some(blocks) = self.partial.get_mut(&piece) {
-                blocks[b] = BlockState::Requested(vec![peer]);
-            }
-        }
     }
 
     /// Endgame (reference client): ask this peer too for blocks already requested elsewhere.
@@ -313,6 +292,38 @@ impl PiecePicker {
         senders.dedup();
         blocks.iter_mut().for_each(|s| *s = BlockState::Missing);
         senders
+    }
+}
+
+/// Block `block` of `piece`.
+fn block_ref(layout: &Layout, piece: u32, block: usize) -> BlockRef {
+    let begin = block as u64 * u64::from(BLOCK_SIZE);
+    let length = (layout.piece_size(piece) - begin).min(u64::from(BLOCK_SIZE));
+    BlockRef {
+        index: piece,
+        begin: begin as u32,
+        length: length as u32,
+    }
+}
+
+/// Requests `piece`'s missing blocks from `peer`, in order, until `out`
+/// holds `max`.
+fn request_missing(
+    layout: &Layout,
+    peer: PeerKey,
+    piece: u32,
+    blocks: &mut [BlockState],
+    max: usize,
+    out: &mut Vec<BlockRef>,
+) {
+    for (b, state) in blocks.iter_mut().enumerate() {
+        if out.len() >= max {
+            return;
+        }
+        if *state == BlockState::Missing {
+            out.push(block_ref(layout, piece, b));
+            *state = BlockState::Requested(vec![peer]);
+        }
     }
 }
 
