@@ -44,11 +44,15 @@ pub(crate) enum Event {
     /// and it is.
     Writable(FlowKey),
     /// Stream bytes reach the flow's receiver: a unit, then the small
-    /// unit that rode behind it (empty if none).
+    /// unit that rode behind it, if any.
+    #[expect(
+        clippy::box_collection,
+        reason = "one pointer, not three words: every queued event is as big as the largest"
+    )]
     Data {
         flow: FlowKey,
         bytes: Vec<u8>,
-        tail: Vec<u8>,
+        tail: Option<Box<Vec<u8>>>,
     },
     /// The flow's sender closed, and everything it wrote has arrived.
     Fin(FlowKey),

@@ -225,10 +225,11 @@ impl<A: App> Sim<A> {
                 }
             }
             Event::Data { flow, bytes, tail } => {
-                if let Some(host) = self.core.data_arrived(flow, bytes.len() + tail.len()) {
+                let len = bytes.len() + tail.as_ref().map_or(0, |t| t.len());
+                if let Some(host) = self.core.data_arrived(flow, len) {
                     let (app, mut ctx) = self.ctx(host);
                     app.on_stream_data(&mut ctx, flow.stream, &bytes);
-                    if !tail.is_empty() {
+                    if let Some(tail) = tail {
                         app.on_stream_data(&mut ctx, flow.stream, &tail);
                     }
                 }

@@ -355,7 +355,7 @@ impl Core {
                 Event::Data {
                     flow: key,
                     bytes: unit,
-                    tail: Vec::new(),
+                    tail: None,
                 },
             );
         }
@@ -441,10 +441,10 @@ impl Core {
         let unit = std::mem::take(&mut flow.unit);
         // A small unit waiting behind rides in the same delivery; its bits
         // are charged to the next unit (or to the small-write line).
-        let tail = flow.buffer.take_small(piece, small).unwrap_or_default();
-        self.hosts[flow.src.index()].counters.stream_bytes_sent += (unit.len() + tail.len()) as u64;
+        let tail = flow.buffer.take_small(piece, small).map(Box::new);
+        let carried = tail.as_ref().map_or(0, |t| t.len());
+        self.hosts[flow.src.index()].counters.stream_bytes_sent += (unit.len() + carried) as u64;
         let at = flow.arrival_after(now);
-        let carried = tail.len();
         self.queue.push(
             at,
             Event::Data {

@@ -554,15 +554,16 @@ impl PeerConn {
         if now - self.last_sent >= KEEPALIVE_INTERVAL {
             self.send(now, &Message::KeepAlive);
         }
-        let expired: Vec<BlockRef> = self
-            .outstanding
-            .iter()
-            .filter(|(_, at)| now - **at >= REQUEST_TIMEOUT)
-            .map(|(b, _)| *b)
-            .collect();
-        for b in &expired {
-            self.forget_request(b);
-            self.remember_cancelled(*b);
+        // The oldest requests are at the front of `sent_order` (pruned, so
+        // its front is always still outstanding).
+        let mut expired = Vec::new();
+        while let Some(&(at, b)) = self.sent_order.front() {
+            if now - at < REQUEST_TIMEOUT {
+                break;
+            }
+            self.forget_request(&b);
+            self.remember_cancelled(b);
+            expired.push(b);
         }
         Ok(expired)
     }

@@ -50,6 +50,11 @@ pub struct PiecePicker {
     availability: Vec<u32>,
     /// Started pieces: block states.
     partial: BTreeMap<u32, Vec<BlockState>>,
+    /// Pieces had or started (`have` and `partial`'s keys), so a new piece
+    /// is chosen from a peer's bitfield a byte at a time.
+    taken: Bitfield,
+    /// Scratch for the candidates of a new piece.
+    candidates: Vec<u32>,
     rng: ChaCha8Rng,
     /// False: every new piece is a random one (for comparing with rarest first).
     rarest_first: bool,
@@ -62,6 +67,8 @@ impl PiecePicker {
         PiecePicker {
             availability: vec![0; n as usize],
             layout,
+            taken: have.clone(),
+            candidates: Vec::new(),
             have,
             partial: BTreeMap::new(),
             rng,
@@ -166,6 +173,7 @@ impl PiecePicker {
                 break;
             };
             let n = self.block_count(piece);
+            self.taken.set(piece);
             let blocks = self
                 .partial
                 .entry(piece)
@@ -213,22 +221,20 @@ impl PiecePicker {
     /// A piece the peer has, we lack and have not started: random while we
     /// have fewer than [`RANDOM_FIRST_PIECES`], else the rarest (random among ties).
     fn choose_new_piece(&mut self, peer_has: &Bitfield) -> Option<u32> {
-        let candidates: Vec<u32> = peer_has
-            .ones()
-            .filter(|&i| !self.have.get(i) && !self.partial.contains_key(&i))
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        if !self.rarest_first || self.have.count() < RANDOM_FIRST_PIECES {
-            return Some(candidates[self.rng.random_range(0..candidates.len())]);
-        }
-        let rarest = candidates.iter().map(|&i| self.availability(i)).min()?;
-        let ties: Vec<u32> = candidates
-            .into_iter()
-            .filter(|&i| self.availability(i) == rarest)
-            .collect();
-        ties.choose(&mut self.rng).copied()
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        candidates.extend(peer_has.ones_missing_from(Some(&self.taken)));
+        let chosen = if candidates.is_empty() {
+            None
+        } else if !self.rarest_first || self.have.count() < RANDOM_FIRST_PIECES {
+            Some(candidates[self.rng.random_range(0..candidates.len())])
+        } else {
+            let rarest = candidates.iter().map(|&i| self.availability(i)).min();
+            candidates.retain(|&i| Some(self.availability(i)) == rarest);
+            candidates.choose(&mut self.rng).copied()
+        };
+        self.candidates = candidates;
+        chosen
     }
 
     /// A request to `peer` will not be answered (rejected, choked, cancelled, timed out).
@@ -273,6 +279,7 @@ impl PiecePicker {
     pub fn piece_passed(&mut self, piece: u32) {
         self.partial.remove(&piece);
         self.have.set(piece);
+        self.taken.set(piece);
     }
 
     /// The piece's hash did not match: every block is fetched again. Returns
