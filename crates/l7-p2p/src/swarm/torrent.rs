@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use super::peer_conn::OUR_UT_PEX_ID;
 use super::picker::BlockReceipt;
 use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker};
-use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
+use crate::metainfo::{InfoHash, Layout, Metainfo, hash_blocks, hash_piece};
 use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
 
 /// Strikes that ban an address: given at once to a peer proven to have sent
@@ -74,7 +74,7 @@ pub enum TorrentEvent {
     PieceVerified {
         /// Piece index.
         index: u32,
-        /// The piece's bytes.
+        /// The piece's bytes (none after [`Torrent::discard_verified_data`]).
         data: Vec<u8>,
     },
     /// A piece failed its hash check and will be fetched again.
@@ -186,8 +186,11 @@ pub struct Torrent {
     next_pex: Instant,
     downloaded: u64,
     uploaded: u64,
-    /// SHA-1 of a piece's bytes (a simulator may memoise it).
-    hash: fn(&[u8]) -> [u8; 20],
+    /// SHA-1 of a piece given as its blocks (a simulator may memoise it).
+    hash: fn(&[&[u8]]) -> [u8; 20],
+    /// Verified pieces' bytes go out in [`TorrentEvent::PieceVerified`]
+    /// (false: a driver that stores nothing, the simulator).
+    keep_verified: bool,
 }
 
 impl Torrent {
@@ -226,7 +229,8 @@ impl Torrent {
             next_pex: now + PEX_INTERVAL,
             downloaded: 0,
             uploaded: 0,
-            hash: hash_piece,
+            hash: hash_blocks,
+            keep_verified: true,
         }
     }
 
@@ -238,8 +242,15 @@ impl Torrent {
     /// Replaces the SHA-1 function pieces are verified with; it must return
     /// the true SHA-1 (the simulator passes one memoised over its synthetic
     /// content so a thousand peers do not hash the same bytes again).
-    pub fn set_piece_hasher(&mut self, hash: fn(&[u8]) -> [u8; 20]) {
+    pub fn set_piece_hasher(&mut self, hash: fn(&[&[u8]]) -> [u8; 20]) {
         self.hash = hash;
+    }
+
+    /// For a driver that stores nothing (the simulator): pieces are still
+    /// verified, but [`TorrentEvent::PieceVerified`] carries no bytes, so
+    /// a piece's blocks are never joined into one buffer.
+    pub fn discard_verified_data(&mut self) {
+        self.keep_verified = false;
     }
 
     /// The piece picker, to change its policy.
@@ -591,25 +602,25 @@ impl Torrent {
 
     /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
     fn verify(&mut self, now: Instant, index: u32) {
-        let mut data = Vec::with_capacity(self.layout.piece_size(index) as usize);
-        for block in self
-            .buffers
-            .remove(&index)
-            .unwrap_or_default()
-            .into_values()
-        {
-            data.extend_from_slice(&block);
-        }
+        // Blocks by offset: the picker accepts only whole blocks at block
+        // boundaries, so in order they are the piece.
+        let blocks = self.buffers.remove(&index).unwrap_or_default();
+        let parts: Vec<&[u8]> = blocks.values().map(Vec::as_slice).collect();
         let senders = self.senders.remove(&index).unwrap_or_default();
-        if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&data)) {
+        if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&parts)) {
             self.picker.piece_passed(index);
             // Smart ban: whoever sent a block that differs from the good data lied.
             for (b, ip, h) in self.suspects.remove(&index).unwrap_or_default() {
-                if block_of(&data, b).map(hash_piece) != Some(h) {
+                if block_of(&blocks, b).map(hash_piece) != Some(h) {
                     self.strikes.insert(ip, MAX_STRIKES);
                     self.ban(ip);
                 }
             }
+            let data = if self.keep_verified {
+                parts.concat()
+            } else {
+                Vec::new()
+            };
             self.events
                 .push_back(TorrentEvent::PieceVerified { index, data });
             let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
@@ -646,7 +657,7 @@ impl Torrent {
                     .into_iter()
                     .filter_map(|(b, p)| {
                         let ip = self.ip_of(p)?;
-                        Some((b, ip, hash_piece(block_of(&data, b)?)))
+                        Some((b, ip, hash_piece(block_of(&blocks, b)?)))
                     })
                     .collect();
                 self.suspects.insert(index, kept);
@@ -857,7 +868,10 @@ fn sorted_difference<'a, T: Ord + Copy>(a: &'a [T], b: &'a [T]) -> impl Iterator
     })
 }
 
-/// The bytes of block `b` inside its piece's `data`.
-fn block_of(data: &[u8], b: BlockRef) -> Option<&[u8]> {
-    data.get(b.begin as usize..b.begin as usize + b.length as usize)
+/// The bytes of block `b` among its piece's blocks (by offset).
+fn block_of(blocks: &BTreeMap<u32, Vec<u8>>, b: BlockRef) -> Option<&[u8]> {
+    blocks
+        .get(&b.begin)
+        .filter(|d| d.len() == b.length as usize)
+        .map(Vec::as_slice)
 }
