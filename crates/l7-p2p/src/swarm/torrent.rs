@@ -537,20 +537,8 @@ impl Torrent {
         let Some(s) = self.sessions.get_mut(&peer) else {
             return;
         };
-        if complete && s.conn.bitfield.is_full() {
+        if !refresh_interest(&self.picker, complete, &mut s.conn, now) {
             self.drop_peer(peer, "both seeds".into());
-            return;
-        }
-        let wants = self.picker.wants_any(&s.conn.bitfield);
-        if wants != s.conn.am_interested {
-            s.conn.send(
-                now,
-                if wants {
-                    &Message::Interested
-                } else {
-                    &Message::NotInterested
-                },
-            );
         }
     }
 
@@ -623,16 +611,23 @@ impl Torrent {
             };
             self.events
                 .push_back(TorrentEvent::PieceVerified { index, data });
-            let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
-            for k in keys {
-                let redundant = self.config.redundant_have;
-                if let Some(c) = self
-                    .conn(k)
-                    .filter(|c| c.is_established() && (redundant || !c.bitfield.get(index)))
-                {
+            // HAVE and interest to every session in one walk; the seeds
+            // we now have nothing to trade with part after it.
+            let complete = self.picker.is_complete();
+            let redundant = self.config.redundant_have;
+            let mut parting = Vec::new();
+            for (k, s) in self.sessions.iter_mut() {
+                self.touched.push(*k);
+                let c = &mut s.conn;
+                if c.is_established() && (redundant || !c.bitfield.get(index)) {
                     c.send(now, &Message::Have(index));
                 }
-                self.update_interest(now, k);
+                if !refresh_interest(&self.picker, complete, c, now) {
+                    parting.push(*k);
+                }
+            }
+            for k in parting {
+                self.drop_peer(k, "both seeds".into());
             }
             if self.picker.is_complete() {
                 self.events.push_back(TorrentEvent::Complete);
@@ -798,13 +793,7 @@ impl Torrent {
             };
             self.touched.push(*key);
             let own = s.listen_addr();
-            let added: Vec<SocketAddr> = sorted_difference(&connected, &s.pex_sent)
-                .filter(|a| Some(*a) != own)
-                .take(MAX_PEX_PEERS)
-                .collect();
-            let dropped: Vec<SocketAddr> = sorted_difference(&s.pex_sent, &connected)
-                .take(MAX_PEX_PEERS)
-                .collect();
+            let (added, dropped) = pex_delta(&connected, &s.pex_sent, own);
             if added.is_empty() && dropped.is_empty() {
                 continue;
             }
@@ -856,16 +845,66 @@ impl Torrent {
     }
 }
 
-/// The elements of sorted `a` missing from sorted `b`, in order (a merge:
-/// PEX compares every session's list with the connected set each minute).
-fn sorted_difference<'a, T: Ord + Copy>(a: &'a [T], b: &'a [T]) -> impl Iterator<Item = T> + 'a {
-    let mut j = 0;
-    a.iter().copied().filter(move |x| {
-        while j < b.len() && b[j] < *x {
-            j += 1;
+/// Sends INTERESTED / NOT INTERESTED to `conn` if its pieces and ours
+/// (`complete`: all of them) changed what we want; false if both sides
+/// are seeds, which have nothing to trade and should part.
+fn refresh_interest(
+    picker: &PiecePicker,
+    complete: bool,
+    conn: &mut PeerConn,
+    now: Instant,
+) -> bool {
+    if complete && conn.bitfield.is_full() {
+        return false;
+    }
+    let wants = picker.wants_any(&conn.bitfield);
+    if wants != conn.am_interested {
+        conn.send(
+            now,
+            if wants {
+                &Message::Interested
+            } else {
+                &Message::NotInterested
+            },
+        );
+    }
+    true
+}
+
+/// What peer exchange tells a session (BEP 11): the addresses of sorted
+/// `connected` missing from sorted `sent`, except `own`, and those of
+/// `sent` no longer connected, in order and at most [`MAX_PEX_PEERS`]
+/// each; one merge of the two lists (PEX compares every session's list
+/// with the connected set each minute).
+fn pex_delta(
+    connected: &[SocketAddr],
+    sent: &[SocketAddr],
+    own: Option<SocketAddr>,
+) -> (Vec<SocketAddr>, Vec<SocketAddr>) {
+    let (mut added, mut dropped) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (connected.get(i), sent.get(j)) {
+            (Some(c), Some(s)) if c == s => {
+                i += 1;
+                j += 1;
+            }
+            (Some(c), s) if s.is_none_or(|s| c < s) => {
+                if Some(*c) != own && added.len() < MAX_PEX_PEERS {
+                    added.push(*c);
+                }
+                i += 1;
+            }
+            (_, Some(s)) => {
+                if dropped.len() < MAX_PEX_PEERS {
+                    dropped.push(*s);
+                }
+                j += 1;
+            }
+            _ => break,
         }
-        b.get(j) != Some(x)
-    })
+    }
+    (added, dropped)
 }
 
 /// The bytes of block `b` among its piece's blocks (by offset).
@@ -874,4 +913,26 @@ fn block_of(blocks: &BTreeMap<u32, Vec<u8>>, b: BlockRef) -> Option<&[u8]> {
         .get(&b.begin)
         .filter(|d| d.len() == b.length as usize)
         .map(Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pex_delta_merges_both_ways_with_caps() {
+        let a = |i: u16| SocketAddr::from(([10, 0, 0, 1], i));
+        let connected = [a(1), a(2), a(4), a(5)];
+        let sent = [a(2), a(3), a(5), a(6)];
+        assert_eq!(
+            pex_delta(&connected, &sent, Some(a(4))),
+            (vec![a(1)], vec![a(3), a(6)])
+        );
+        assert_eq!(pex_delta(&connected, &[], None).0, connected.to_vec());
+        let many: Vec<SocketAddr> = (0..120).map(a).collect();
+        let (added, dropped) = pex_delta(&many, &[], None);
+        assert_eq!((added.len(), dropped.len()), (MAX_PEX_PEERS, 0));
+        let (added, dropped) = pex_delta(&[], &many, None);
+        assert_eq!((added.len(), dropped), (0, many[..MAX_PEX_PEERS].to_vec()));
+    }
 }
