@@ -43,8 +43,17 @@ pub(crate) enum Event {
     /// The flow's writer asked to hear when its queue is short enough,
     /// and it is.
     Writable(FlowKey),
-    /// Stream bytes reach the flow's receiver.
-    Data { flow: FlowKey, bytes: Vec<u8> },
+    /// Stream bytes reach the flow's receiver: a unit, then the small
+    /// unit that rode behind it, if any.
+    #[expect(
+        clippy::box_collection,
+        reason = "one pointer, not three words: every queued event is as big as the largest"
+    )]
+    Data {
+        flow: FlowKey,
+        bytes: Vec<u8>,
+        tail: Option<Box<Vec<u8>>>,
+    },
     /// The flow's sender closed, and everything it wrote has arrived.
     Fin(FlowKey),
     /// Recompute the fair shares of the active flows (stale unless due

@@ -78,11 +78,15 @@
 //!   and then only over the region of the network the change can affect
 //!   (exactly; see `sharing.rs`); bytes arrive in order, one latency after
 //!   the fluid model puts them on the wire, in units of at most
-//!   `stream_piece_bytes` that never span two writes.
+//!   `stream_piece_bytes` that never span two writes; a small unit
+//!   waiting behind one rides with it, delivered together (early by at
+//!   most its own serialisation time, which the next unit pays instead).
 //!
 //! # Cost
 //! Events: about three per 16 KiB block exchanged BitTorrent-style (block
-//! sent, block delivered, request delivered), plus one per rate change.
+//! sent, block delivered, request delivered), plus one per rate change;
+//! the messages written while a block is on the wire (HAVEs, requests
+//! the other way) ride with it rather than costing two events more.
 //! A recomputation costs O(F′·log R′) over the F′ flows and R′ resources of
 //! the affected region: a handful of hosts when downloads have slack, the
 //! whole network (at most once per event time) when everything is

@@ -29,6 +29,16 @@ impl SendBuffer {
         }
     }
 
+    /// The next unit if it is small (at most `coalesce` bytes): what rides
+    /// behind a unit that just left (see `stream.rs`).
+    pub fn take_small(&mut self, piece: usize, coalesce: usize) -> Option<Vec<u8>> {
+        let head = self.writes.front()?;
+        if head.len() - self.head_offset > coalesce {
+            return None;
+        }
+        self.take_unit(piece, coalesce)
+    }
+
     /// The next unit to put on the wire, if anything waits.
     pub fn take_unit(&mut self, piece: usize, coalesce: usize) -> Option<Vec<u8>> {
         let head = self.writes.front()?;
@@ -70,6 +80,8 @@ mod tests {
         assert_eq!(b.len(), 17);
         // Large write cut into pieces of 4; its tail ends the unit.
         assert_eq!(b.take_unit(4, 8), Some(vec![1; 4]));
+        // A head of 6 bytes left: too big to ride as a small unit.
+        assert_eq!(b.take_small(4, 3), None);
         assert_eq!(b.take_unit(4, 8), Some(vec![1; 4]));
         // Tail (2 bytes) coalesces with the 3-byte write (5 ≤ 8), not with the next 4.
         assert_eq!(b.take_unit(4, 8), Some(vec![1, 1, 2, 2, 2]));

@@ -224,10 +224,14 @@ impl<A: App> Sim<A> {
                     self.writable(host, flow);
                 }
             }
-            Event::Data { flow, bytes } => {
-                if let Some(host) = self.core.data_arrived(flow, bytes.len()) {
+            Event::Data { flow, bytes, tail } => {
+                let len = bytes.len() + tail.as_ref().map_or(0, |t| t.len());
+                if let Some(host) = self.core.data_arrived(flow, len) {
                     let (app, mut ctx) = self.ctx(host);
                     app.on_stream_data(&mut ctx, flow.stream, &bytes);
+                    if let Some(tail) = tail {
+                        app.on_stream_data(&mut ctx, flow.stream, &tail);
+                    }
                 }
             }
             Event::Fin(flow) => self.fin(flow),

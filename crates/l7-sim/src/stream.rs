@@ -13,7 +13,11 @@
 //! buffer drains as a fluid at the flow's rate, cut into units of at most
 //! `stream_piece_bytes` that never span two writes (small writes queued
 //! together travel together); each unit arrives one path latency after its
-//! last byte is sent. A few bytes written to an idle flow (requests,
+//! last byte is sent. A small unit (at most `small_write_bytes`: HAVEs,
+//! requests) waiting when a unit leaves rides with it, in the same
+//! delivery, and its bits are charged to the next unit (or, if none, to
+//! the small-write line below): it arrives early by at most its own
+//! serialisation time, and costs no event of its own. A few bytes written to an idle flow (requests,
 //! acknowledgements) are sent at the path's full rate without disturbing
 //! anyone's share. Writes made in one callback leave together. `close`
 //! half-closes: the peer learns of it after the last byte.
@@ -23,6 +27,7 @@ use crate::core::{Core, Event};
 use crate::fairness::ResourceSet;
 use crate::ids::{Endpoint, HostId, StreamId};
 use crate::send_buffer::SendBuffer;
+use crate::sharing::Sharing;
 use crate::trace::TraceEvent;
 use l7_wire::Instant;
 use std::time::Duration;
@@ -129,10 +134,11 @@ impl Flow {
         self.last_arrival
     }
 
-    /// Starts sending `unit` at `now` at the current rate; returns when it
-    /// will be on the wire.
-    fn begin_unit(&mut self, unit: Vec<u8>, now: Instant) -> Option<Instant> {
-        self.unit_bits_left = unit.len() as f64 * 8.0;
+    /// Starts sending `unit` at `now` at the current rate, with the bits of
+    /// `carried` bytes that already left ahead of it; returns when it will
+    /// be on the wire.
+    fn begin_unit(&mut self, unit: Vec<u8>, carried: usize, now: Instant) -> Option<Instant> {
+        self.unit_bits_left = (unit.len() + carried) as f64 * 8.0;
         self.unit = unit;
         self.anchor = now;
         self.sent_at(now)
@@ -153,10 +159,25 @@ impl Flow {
         self.buffer.len() + self.unit.len()
     }
 
+    /// Puts `bytes` on the idle flow's small-write line at `rate`.
+    fn send_small(&mut self, bytes: usize, rate: f64, now: Instant) {
+        let start = now.max(self.small_free_at);
+        self.small_free_at = start + fluid_time(bytes as f64 * 8.0, rate);
+    }
+
     fn sent_at(&mut self, now: Instant) -> Option<Instant> {
         self.generation += 1;
         (self.rate > 0.0).then(|| now + fluid_time(self.unit_bits_left, self.rate))
     }
+}
+
+/// The rate of a flow alone on `resources`: the smallest capacity.
+fn full_rate(sharing: &Sharing, resources: &ResourceSet) -> f64 {
+    resources
+        .as_slice()
+        .iter()
+        .map(|&r| sharing.capacity(r))
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Below this many bits/s, capacity left over is treated as none (it is
@@ -309,7 +330,7 @@ impl Core {
             flow.active_slot = Some(self.sharing.insert(key, flow.resources));
             self.sharing.add_load(&flow.resources, spare);
             let first = flow.buffer.take_unit(piece, small).unwrap_or_default();
-            flow.begin_unit(first, now);
+            flow.begin_unit(first, 0, now);
             if let Some(done) = flow.retune(spare, now) {
                 let generation = flow.generation;
                 self.queue.push(
@@ -326,14 +347,7 @@ impl Core {
             return;
         }
         if let Some(unit) = flow.buffer.take_unit(piece, small) {
-            let full_rate = flow
-                .resources
-                .as_slice()
-                .iter()
-                .map(|&r| self.sharing.capacity(r))
-                .fold(f64::INFINITY, f64::min);
-            let start = now.max(flow.small_free_at);
-            flow.small_free_at = start + fluid_time(unit.len() as f64 * 8.0, full_rate);
+            flow.send_small(unit.len(), full_rate(&self.sharing, &flow.resources), now);
             let at = flow.arrival_after(flow.small_free_at);
             self.hosts[flow.src.index()].counters.stream_bytes_sent += unit.len() as u64;
             self.queue.push(
@@ -341,6 +355,7 @@ impl Core {
                 Event::Data {
                     flow: key,
                     bytes: unit,
+                    tail: None,
                 },
             );
         }
@@ -424,13 +439,18 @@ impl Core {
             return None;
         }
         let unit = std::mem::take(&mut flow.unit);
-        self.hosts[flow.src.index()].counters.stream_bytes_sent += unit.len() as u64;
+        // A small unit waiting behind rides in the same delivery; its bits
+        // are charged to the next unit (or to the small-write line).
+        let tail = flow.buffer.take_small(piece, small).map(Box::new);
+        let carried = tail.as_ref().map_or(0, |t| t.len());
+        self.hosts[flow.src.index()].counters.stream_bytes_sent += (unit.len() + carried) as u64;
         let at = flow.arrival_after(now);
         self.queue.push(
             at,
             Event::Data {
                 flow: key,
                 bytes: unit,
+                tail,
             },
         );
         let notify = flow
@@ -441,7 +461,7 @@ impl Core {
             flow.notify_below = None;
         }
         if let Some(next) = flow.buffer.take_unit(piece, small) {
-            if let Some(done) = flow.begin_unit(next, now) {
+            if let Some(done) = flow.begin_unit(next, carried, now) {
                 let generation = flow.generation;
                 self.queue.push(
                     done,
@@ -454,6 +474,9 @@ impl Core {
             return notify;
         }
         // Drained: leave the active set and free the share for the others.
+        if carried > 0 {
+            flow.send_small(carried, full_rate(&self.sharing, &flow.resources), now);
+        }
         self.sharing.add_load(&flow.resources, -flow.rate);
         flow.retune(0.0, now);
         if let Some(slot) = flow.active_slot.take() {

@@ -2,12 +2,13 @@
 //! derived from `i`, so a peer can produce any block without storage. Each
 //! distinct piece is SHA-1 hashed once ([`memo_sha1`]); the engines still
 //! verify every piece they complete against the metainfo, through that
-//! memo, which computes the real SHA-1 of anything it has not seen.
+//! memo, which computes the real SHA-1 of anything it has not seen (a
+//! piece is given as its blocks: the engines never join them).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use l7_p2p::metainfo::{Metainfo, MetainfoError, TorrentBuilder, hash_piece};
+use l7_p2p::metainfo::{Metainfo, MetainfoError, TorrentBuilder, hash_blocks};
 use l7_p2p::peer_wire::BlockRef;
 
 /// The byte piece `index` is made of.
@@ -26,21 +27,27 @@ pub fn fill_block(buf: &mut Vec<u8>, block: BlockRef) {
     }
 }
 
-/// The SHA-1 of `data`, looked up in a table when `data` is one byte
-/// repeated (every piece of the simulated file), computed otherwise.
-pub fn memo_sha1(data: &[u8]) -> [u8; 20] {
+/// The SHA-1 of the piece made of `blocks`, looked up in a table when it
+/// is one byte repeated (every piece of the simulated file), computed
+/// otherwise.
+pub fn memo_sha1(blocks: &[&[u8]]) -> [u8; 20] {
     static TABLE: Mutex<BTreeMap<(u8, usize), [u8; 20]>> = Mutex::new(BTreeMap::new());
-    let Some(&first) = data.first() else {
-        return hash_piece(data);
+    let Some(&first) = blocks.first().and_then(|b| b.first()) else {
+        return hash_blocks(blocks);
     };
-    // Every byte equals its neighbour: one memcmp, not a byte loop.
-    if data[1..] != data[..data.len() - 1] {
-        return hash_piece(data);
+    // Every block starts with that byte and every byte equals its
+    // neighbour: one memcmp per block, not a byte loop.
+    let uniform = blocks
+        .iter()
+        .all(|b| b.first() == Some(&first) && b[1..] == b[..b.len() - 1]);
+    if !uniform {
+        return hash_blocks(blocks);
     }
+    let len = blocks.iter().map(|b| b.len()).sum();
     let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
     *table
-        .entry((first, data.len()))
-        .or_insert_with(|| hash_piece(data))
+        .entry((first, len))
+        .or_insert_with(|| hash_blocks(blocks))
 }
 
 /// The metainfo of a `length`-byte simulated file in `piece_length` pieces.
@@ -48,7 +55,7 @@ pub fn metainfo(length: u64, piece_length: u64) -> Result<Metainfo, MetainfoErro
     let builder = TorrentBuilder::single_file("sim.bin", length)?.piece_length(piece_length)?;
     let layout = builder.layout();
     let hashes = (0..layout.piece_count())
-        .map(|i| memo_sha1(&vec![piece_byte(i); layout.piece_size(i) as usize]))
+        .map(|i| memo_sha1(&[&vec![piece_byte(i); layout.piece_size(i) as usize]]))
         .collect();
     builder.tracker("udp://10.0.0.1:6969").build(hashes)
 }
@@ -56,16 +63,24 @@ pub fn metainfo(length: u64, piece_length: u64) -> Result<Metainfo, MetainfoErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use l7_p2p::metainfo::hash_piece;
 
     #[test]
     fn memo_returns_the_true_sha1() {
         let piece = vec![7u8; 1000];
-        assert_eq!(memo_sha1(&piece), hash_piece(&piece));
-        assert_eq!(memo_sha1(&piece), hash_piece(&piece));
+        let halves = [&piece[..600], &piece[600..]];
+        assert_eq!(memo_sha1(&halves), hash_piece(&piece));
+        assert_eq!(memo_sha1(&halves), hash_piece(&piece));
         let mut bad = piece.clone();
         bad[500] = 8;
-        assert_eq!(memo_sha1(&bad), hash_piece(&bad));
-        assert_ne!(memo_sha1(&bad), memo_sha1(&piece));
+        assert_eq!(memo_sha1(&[&bad[..600], &bad[600..]]), hash_piece(&bad));
+        assert_ne!(memo_sha1(&[&bad]), memo_sha1(&[&piece]));
+        // Each block uniform, but not the same byte: hashed for real.
+        let mixed = [vec![7u8; 500], vec![8u8; 500]];
+        assert_eq!(
+            memo_sha1(&[&mixed[0], &mixed[1]]),
+            hash_piece(&mixed.concat())
+        );
     }
 
     #[test]

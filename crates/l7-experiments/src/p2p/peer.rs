@@ -5,8 +5,8 @@
 //! has room for them, as a real client reads from disk when its socket is
 //! writable, so a connection never queues more than [`SEND_BUFFER`] bytes
 //! and a choke or cancel still stops what has not left; verified pieces
-//! are dropped (nothing is stored). A free rider runs the same engine but
-//! never answers a request.
+//! are dropped (nothing is stored, and the engine never joins their
+//! blocks). A free rider runs the same engine but never answers a request.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -103,6 +103,7 @@ impl PeerApp {
         };
         let mut torrent = Torrent::new(&setup.metainfo, have, config, Instant::ZERO, seed);
         torrent.set_piece_hasher(memo_sha1);
+        torrent.discard_verified_data();
         torrent.picker_mut().set_rarest_first(setup.rarest_first);
         PeerApp {
             role,

@@ -103,7 +103,24 @@ impl Bitfield {
 
     /// Indices of set pieces, ascending.
     pub fn ones(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.len).filter(|&i| self.get(i))
+        self.ones_missing_from(None)
+    }
+
+    /// Indices of pieces set here and clear in `other` (all set ones if
+    /// `None`), ascending; a byte at a time, skipping empty bytes (spare
+    /// bits are always clear). Lengths must match, else nothing.
+    pub fn ones_missing_from<'a>(
+        &'a self,
+        other: Option<&'a Bitfield>,
+    ) -> impl Iterator<Item = u32> + 'a {
+        let matching = other.is_none_or(|o| o.len == self.len);
+        let bytes = if matching { &self.bytes[..] } else { &[] };
+        bytes.iter().enumerate().flat_map(move |(j, &b)| {
+            let bits = b & !other.map_or(0, |o| o.bytes[j]);
+            (0..8u32)
+                .filter(move |k| bits & (0x80 >> k) != 0)
+                .map(move |k| j as u32 * 8 + k)
+        })
     }
 }
 

@@ -123,6 +123,10 @@ pub struct PeerConn {
     /// The peer is interested in us.
     pub peer_interested: bool,
     outstanding: BTreeMap<BlockRef, Instant>,
+    /// Our requests in the order sent, so the oldest is at the front
+    /// without a scan; entries no longer outstanding leave once they
+    /// reach the front ([`PeerConn::forget_request`]).
+    sent_order: VecDeque<(Instant, BlockRef)>,
     cancelled: VecDeque<BlockRef>,
     incoming: BTreeSet<BlockRef>,
     their_ut_pex: Option<u8>,
@@ -160,6 +164,7 @@ impl PeerConn {
             peer_choking: true,
             peer_interested: false,
             outstanding: BTreeMap::new(),
+            sent_order: VecDeque::new(),
             cancelled: VecDeque::new(),
             incoming: BTreeSet::new(),
             their_ut_pex: None,
@@ -214,10 +219,10 @@ impl PeerConn {
             Message::NotInterested => self.am_interested = false,
             Message::Request(b) => {
                 self.outstanding.insert(*b, now);
+                self.sent_order.push_back((now, *b));
+                self.prune_sent_order();
             }
-            Message::Cancel(b) if self.outstanding.remove(b).is_some() => {
-                self.remember_cancelled(*b)
-            }
+            Message::Cancel(b) if self.forget_request(b) => self.remember_cancelled(*b),
             Message::Piece { data, .. } => self.upload.record(now, data.len() as u64),
             _ => {}
         }
@@ -229,6 +234,24 @@ impl PeerConn {
         Message::emit_piece(block.index, block.begin, data, &mut self.outbuf);
         self.last_sent = now;
         self.upload.record(now, data.len() as u64);
+    }
+
+    /// Removes `b` from our outstanding requests; false if it was not one.
+    fn forget_request(&mut self, b: &BlockRef) -> bool {
+        let found = self.outstanding.remove(b).is_some();
+        self.prune_sent_order();
+        found
+    }
+
+    /// Drops the front of `sent_order` until it names a request still
+    /// outstanding since that time (or is empty).
+    fn prune_sent_order(&mut self) {
+        while let Some((at, front)) = self.sent_order.front() {
+            if self.outstanding.get(front) == Some(at) {
+                break;
+            }
+            self.sent_order.pop_front();
+        }
     }
 
     fn remember_cancelled(&mut self, b: BlockRef) {
@@ -433,6 +456,7 @@ impl PeerConn {
                 if !self.fast() {
                     let dropped: Vec<BlockRef> =
                         std::mem::take(&mut self.outstanding).into_keys().collect();
+                    self.sent_order.clear();
                     dropped.iter().for_each(|b| self.remember_cancelled(*b));
                     events.push(PeerEvent::Choked(dropped));
                 } else {
@@ -477,7 +501,7 @@ impl PeerConn {
                     begin,
                     length: data.len() as u32,
                 };
-                if self.outstanding.remove(&b).is_some() {
+                if self.forget_request(&b) {
                     self.download.record(now, data.len() as u64);
                     events.push(PeerEvent::Block(b, data));
                 } else if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
@@ -492,7 +516,7 @@ impl PeerConn {
                 }
             }
             Message::RejectRequest(b) => {
-                if self.outstanding.remove(&b).is_none() {
+                if !self.forget_request(&b) {
                     return Err(PeerError::Protocol(format!(
                         "reject of a block never requested {b:?}"
                     )));
@@ -530,15 +554,16 @@ impl PeerConn {
         if now - self.last_sent >= KEEPALIVE_INTERVAL {
             self.send(now, &Message::KeepAlive);
         }
-        let expired: Vec<BlockRef> = self
-            .outstanding
-            .iter()
-            .filter(|(_, at)| now - **at >= REQUEST_TIMEOUT)
-            .map(|(b, _)| *b)
-            .collect();
-        for b in &expired {
-            self.outstanding.remove(b);
-            self.remember_cancelled(*b);
+        // The oldest requests are at the front of `sent_order` (pruned, so
+        // its front is always still outstanding).
+        let mut expired = Vec::new();
+        while let Some(&(at, b)) = self.sent_order.front() {
+            if now - at < REQUEST_TIMEOUT {
+                break;
+            }
+            self.forget_request(&b);
+            self.remember_cancelled(b);
+            expired.push(b);
         }
         Ok(expired)
     }
@@ -549,7 +574,7 @@ impl PeerConn {
         if self.phase == Phase::AwaitingHandshake {
             t = t.min(self.connected_at + HANDSHAKE_TIMEOUT);
         }
-        if let Some(oldest) = self.outstanding.values().min() {
+        if let Some((oldest, _)) = self.sent_order.front() {
             t = t.min(*oldest + REQUEST_TIMEOUT);
         }
         t

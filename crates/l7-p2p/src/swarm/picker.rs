@@ -50,6 +50,11 @@ pub struct PiecePicker {
     availability: Vec<u32>,
     /// Started pieces: block states.
     partial: BTreeMap<u32, Vec<BlockState>>,
+    /// Pieces had or started (`have` and `partial`'s keys), so a new piece
+    /// is chosen from a peer's bitfield a byte at a time.
+    taken: Bitfield,
+    /// Scratch for the candidates of a new piece.
+    candidates: Vec<u32>,
     rng: ChaCha8Rng,
     /// False: every new piece is a random one (for comparing with rarest first).
     rarest_first: bool,
@@ -62,6 +67,8 @@ impl PiecePicker {
         PiecePicker {
             availability: vec![0; n as usize],
             layout,
+            taken: have.clone(),
+            candidates: Vec::new(),
             have,
             partial: BTreeMap::new(),
             rng,
@@ -145,58 +152,38 @@ impl PiecePicker {
     }
 
     fn block_ref(&self, piece: u32, block: usize) -> BlockRef {
-        let begin = block as u64 * u64::from(BLOCK_SIZE);
-        let length = (self.layout.piece_size(piece) - begin).min(u64::from(BLOCK_SIZE));
-        BlockRef {
-            index: piece,
-            begin: begin as u32,
-            length: length as u32,
-        }
+        block_ref(&self.layout, piece, block)
     }
 
     /// Up to `max` blocks to request from `peer`, which has `peer_has`.
     pub fn pick(&mut self, peer: PeerKey, peer_has: &Bitfield, max: usize) -> Vec<BlockRef> {
         let mut out = Vec::new();
-        // Strict priority: finish started pieces before starting new ones.
-        let started: Vec<u32> = self
-            .partial
-            .keys()
-            .copied()
-            .filter(|&i| peer_has.get(i))
-            .collect();
-        for piece in started {
-            self.request_missing(peer, piece, max, &mut out);
+        // Strict priority: finish started pieces before starting new ones
+        // (walked in place: this runs for every block received).
+        for (&piece, blocks) in &mut self.partial {
+            if out.len() >= max {
+                break;
+            }
+            if peer_has.get(piece) {
+                request_missing(&self.layout, peer, piece, blocks, max, &mut out);
+            }
         }
         while out.len() < max {
             let Some(piece) = self.choose_new_piece(peer_has) else {
                 break;
             };
-            let blocks = vec![BlockState::Missing; self.block_count(piece)];
-            self.partial.insert(piece, blocks);
-            self.request_missing(peer, piece, max, &mut out);
+            let n = self.block_count(piece);
+            self.taken.set(piece);
+            let blocks = self
+                .partial
+                .entry(piece)
+                .or_insert(vec![BlockState::Missing; n]);
+            request_missing(&self.layout, peer, piece, blocks, max, &mut out);
         }
         if out.len() < max && self.in_endgame() {
             self.request_endgame(peer, peer_has, max, &mut out);
         }
         out
-    }
-
-    fn request_missing(&mut self, peer: PeerKey, piece: u32, max: usize, out: &mut Vec<BlockRef>) {
-        let Some(blocks) = self.partial.get(&piece) else {
-            return;
-        };
-        let missing: Vec<usize> = (0..blocks.len())
-            .filter(|&b| blocks[b] == BlockState::Missing)
-            .collect();
-        for b in missing {
-            if out.len() >= max {
-                return;
-            }
-            out.push(self.block_ref(piece, b));
-            if let Some(blocks) = self.partial.get_mut(&piece) {
-                blocks[b] = BlockState::Requested(vec![peer]);
-            }
-        }
     }
 
     /// Endgame (reference client): ask this peer too for blocks already requested elsewhere.
@@ -234,22 +221,20 @@ impl PiecePicker {
     /// A piece the peer has, we lack and have not started: random while we
     /// have fewer than [`RANDOM_FIRST_PIECES`], else the rarest (random among ties).
     fn choose_new_piece(&mut self, peer_has: &Bitfield) -> Option<u32> {
-        let candidates: Vec<u32> = peer_has
-            .ones()
-            .filter(|&i| !self.have.get(i) && !self.partial.contains_key(&i))
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        if !self.rarest_first || self.have.count() < RANDOM_FIRST_PIECES {
-            return Some(candidates[self.rng.random_range(0..candidates.len())]);
-        }
-        let rarest = candidates.iter().map(|&i| self.availability(i)).min()?;
-        let ties: Vec<u32> = candidates
-            .into_iter()
-            .filter(|&i| self.availability(i) == rarest)
-            .collect();
-        ties.choose(&mut self.rng).copied()
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        candidates.extend(peer_has.ones_missing_from(Some(&self.taken)));
+        let chosen = if candidates.is_empty() {
+            None
+        } else if !self.rarest_first || self.have.count() < RANDOM_FIRST_PIECES {
+            Some(candidates[self.rng.random_range(0..candidates.len())])
+        } else {
+            let rarest = candidates.iter().map(|&i| self.availability(i)).min();
+            candidates.retain(|&i| Some(self.availability(i)) == rarest);
+            candidates.choose(&mut self.rng).copied()
+        };
+        self.candidates = candidates;
+        chosen
     }
 
     /// A request to `peer` will not be answered (rejected, choked, cancelled, timed out).
@@ -294,6 +279,7 @@ impl PiecePicker {
     pub fn piece_passed(&mut self, piece: u32) {
         self.partial.remove(&piece);
         self.have.set(piece);
+        self.taken.set(piece);
     }
 
     /// The piece's hash did not match: every block is fetched again. Returns
@@ -313,6 +299,38 @@ impl PiecePicker {
         senders.dedup();
         blocks.iter_mut().for_each(|s| *s = BlockState::Missing);
         senders
+    }
+}
+
+/// Block `block` of `piece`.
+fn block_ref(layout: &Layout, piece: u32, block: usize) -> BlockRef {
+    let begin = block as u64 * u64::from(BLOCK_SIZE);
+    let length = (layout.piece_size(piece) - begin).min(u64::from(BLOCK_SIZE));
+    BlockRef {
+        index: piece,
+        begin: begin as u32,
+        length: length as u32,
+    }
+}
+
+/// Requests `piece`'s missing blocks from `peer`, in order, until `out`
+/// holds `max`.
+fn request_missing(
+    layout: &Layout,
+    peer: PeerKey,
+    piece: u32,
+    blocks: &mut [BlockState],
+    max: usize,
+    out: &mut Vec<BlockRef>,
+) {
+    for (b, state) in blocks.iter_mut().enumerate() {
+        if out.len() >= max {
+            return;
+        }
+        if *state == BlockState::Missing {
+            out.push(block_ref(layout, piece, b));
+            *state = BlockState::Requested(vec![peer]);
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use super::peer_conn::OUR_UT_PEX_ID;
 use super::picker::BlockReceipt;
 use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker};
-use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
+use crate::metainfo::{InfoHash, Layout, Metainfo, hash_blocks, hash_piece};
 use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
 
 /// Strikes that ban an address: given at once to a peer proven to have sent
@@ -74,7 +74,7 @@ pub enum TorrentEvent {
     PieceVerified {
         /// Piece index.
         index: u32,
-        /// The piece's bytes.
+        /// The piece's bytes (none after [`Torrent::discard_verified_data`]).
         data: Vec<u8>,
     },
     /// A piece failed its hash check and will be fetched again.
@@ -186,8 +186,11 @@ pub struct Torrent {
     next_pex: Instant,
     downloaded: u64,
     uploaded: u64,
-    /// SHA-1 of a piece's bytes (a simulator may memoise it).
-    hash: fn(&[u8]) -> [u8; 20],
+    /// SHA-1 of a piece given as its blocks (a simulator may memoise it).
+    hash: fn(&[&[u8]]) -> [u8; 20],
+    /// Verified pieces' bytes go out in [`TorrentEvent::PieceVerified`]
+    /// (false: a driver that stores nothing, the simulator).
+    keep_verified: bool,
 }
 
 impl Torrent {
@@ -226,7 +229,8 @@ impl Torrent {
             next_pex: now + PEX_INTERVAL,
             downloaded: 0,
             uploaded: 0,
-            hash: hash_piece,
+            hash: hash_blocks,
+            keep_verified: true,
         }
     }
 
@@ -238,8 +242,15 @@ impl Torrent {
     /// Replaces the SHA-1 function pieces are verified with; it must return
     /// the true SHA-1 (the simulator passes one memoised over its synthetic
     /// content so a thousand peers do not hash the same bytes again).
-    pub fn set_piece_hasher(&mut self, hash: fn(&[u8]) -> [u8; 20]) {
+    pub fn set_piece_hasher(&mut self, hash: fn(&[&[u8]]) -> [u8; 20]) {
         self.hash = hash;
+    }
+
+    /// For a driver that stores nothing (the simulator): pieces are still
+    /// verified, but [`TorrentEvent::PieceVerified`] carries no bytes, so
+    /// a piece's blocks are never joined into one buffer.
+    pub fn discard_verified_data(&mut self) {
+        self.keep_verified = false;
     }
 
     /// The piece picker, to change its policy.
@@ -526,20 +537,8 @@ impl Torrent {
         let Some(s) = self.sessions.get_mut(&peer) else {
             return;
         };
-        if complete && s.conn.bitfield.is_full() {
+        if !refresh_interest(&self.picker, complete, &mut s.conn, now) {
             self.drop_peer(peer, "both seeds".into());
-            return;
-        }
-        let wants = self.picker.wants_any(&s.conn.bitfield);
-        if wants != s.conn.am_interested {
-            s.conn.send(
-                now,
-                if wants {
-                    &Message::Interested
-                } else {
-                    &Message::NotInterested
-                },
-            );
         }
     }
 
@@ -591,37 +590,44 @@ impl Torrent {
 
     /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
     fn verify(&mut self, now: Instant, index: u32) {
-        let mut data = Vec::with_capacity(self.layout.piece_size(index) as usize);
-        for block in self
-            .buffers
-            .remove(&index)
-            .unwrap_or_default()
-            .into_values()
-        {
-            data.extend_from_slice(&block);
-        }
+        // Blocks by offset: the picker accepts only whole blocks at block
+        // boundaries, so in order they are the piece.
+        let blocks = self.buffers.remove(&index).unwrap_or_default();
+        let parts: Vec<&[u8]> = blocks.values().map(Vec::as_slice).collect();
         let senders = self.senders.remove(&index).unwrap_or_default();
-        if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&data)) {
+        if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&parts)) {
             self.picker.piece_passed(index);
             // Smart ban: whoever sent a block that differs from the good data lied.
             for (b, ip, h) in self.suspects.remove(&index).unwrap_or_default() {
-                if block_of(&data, b).map(hash_piece) != Some(h) {
+                if block_of(&blocks, b).map(hash_piece) != Some(h) {
                     self.strikes.insert(ip, MAX_STRIKES);
                     self.ban(ip);
                 }
             }
+            let data = if self.keep_verified {
+                parts.concat()
+            } else {
+                Vec::new()
+            };
             self.events
                 .push_back(TorrentEvent::PieceVerified { index, data });
-            let keys: Vec<PeerKey> = self.sessions.keys().copied().collect();
-            for k in keys {
-                let redundant = self.config.redundant_have;
-                if let Some(c) = self
-                    .conn(k)
-                    .filter(|c| c.is_established() && (redundant || !c.bitfield.get(index)))
-                {
+            // HAVE and interest to every session in one walk; the seeds
+            // we now have nothing to trade with part after it.
+            let complete = self.picker.is_complete();
+            let redundant = self.config.redundant_have;
+            let mut parting = Vec::new();
+            for (k, s) in self.sessions.iter_mut() {
+                self.touched.push(*k);
+                let c = &mut s.conn;
+                if c.is_established() && (redundant || !c.bitfield.get(index)) {
                     c.send(now, &Message::Have(index));
                 }
-                self.update_interest(now, k);
+                if !refresh_interest(&self.picker, complete, c, now) {
+                    parting.push(*k);
+                }
+            }
+            for k in parting {
+                self.drop_peer(k, "both seeds".into());
             }
             if self.picker.is_complete() {
                 self.events.push_back(TorrentEvent::Complete);
@@ -646,7 +652,7 @@ impl Torrent {
                     .into_iter()
                     .filter_map(|(b, p)| {
                         let ip = self.ip_of(p)?;
-                        Some((b, ip, hash_piece(block_of(&data, b)?)))
+                        Some((b, ip, hash_piece(block_of(&blocks, b)?)))
                     })
                     .collect();
                 self.suspects.insert(index, kept);
@@ -787,13 +793,7 @@ impl Torrent {
             };
             self.touched.push(*key);
             let own = s.listen_addr();
-            let added: Vec<SocketAddr> = sorted_difference(&connected, &s.pex_sent)
-                .filter(|a| Some(*a) != own)
-                .take(MAX_PEX_PEERS)
-                .collect();
-            let dropped: Vec<SocketAddr> = sorted_difference(&s.pex_sent, &connected)
-                .take(MAX_PEX_PEERS)
-                .collect();
+            let (added, dropped) = pex_delta(&connected, &s.pex_sent, own);
             if added.is_empty() && dropped.is_empty() {
                 continue;
             }
@@ -845,19 +845,94 @@ impl Torrent {
     }
 }
 
-/// The elements of sorted `a` missing from sorted `b`, in order (a merge:
-/// PEX compares every session's list with the connected set each minute).
-fn sorted_difference<'a, T: Ord + Copy>(a: &'a [T], b: &'a [T]) -> impl Iterator<Item = T> + 'a {
-    let mut j = 0;
-    a.iter().copied().filter(move |x| {
-        while j < b.len() && b[j] < *x {
-            j += 1;
-        }
-        b.get(j) != Some(x)
-    })
+/// Sends INTERESTED / NOT INTERESTED to `conn` if its pieces and ours
+/// (`complete`: all of them) changed what we want; false if both sides
+/// are seeds, which have nothing to trade and should part.
+fn refresh_interest(
+    picker: &PiecePicker,
+    complete: bool,
+    conn: &mut PeerConn,
+    now: Instant,
+) -> bool {
+    if complete && conn.bitfield.is_full() {
+        return false;
+    }
+    let wants = picker.wants_any(&conn.bitfield);
+    if wants != conn.am_interested {
+        conn.send(
+            now,
+            if wants {
+                &Message::Interested
+            } else {
+                &Message::NotInterested
+            },
+        );
+    }
+    true
 }
 
-/// The bytes of block `b` inside its piece's `data`.
-fn block_of(data: &[u8], b: BlockRef) -> Option<&[u8]> {
-    data.get(b.begin as usize..b.begin as usize + b.length as usize)
+/// What peer exchange tells a session (BEP 11): the addresses of sorted
+/// `connected` missing from sorted `sent`, except `own`, and those of
+/// `sent` no longer connected, in order and at most [`MAX_PEX_PEERS`]
+/// each; one merge of the two lists (PEX compares every session's list
+/// with the connected set each minute).
+fn pex_delta(
+    connected: &[SocketAddr],
+    sent: &[SocketAddr],
+    own: Option<SocketAddr>,
+) -> (Vec<SocketAddr>, Vec<SocketAddr>) {
+    let (mut added, mut dropped) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (connected.get(i), sent.get(j)) {
+            (Some(c), Some(s)) if c == s => {
+                i += 1;
+                j += 1;
+            }
+            (Some(c), s) if s.is_none_or(|s| c < s) => {
+                if Some(*c) != own && added.len() < MAX_PEX_PEERS {
+                    added.push(*c);
+                }
+                i += 1;
+            }
+            (_, Some(s)) => {
+                if dropped.len() < MAX_PEX_PEERS {
+                    dropped.push(*s);
+                }
+                j += 1;
+            }
+            _ => break,
+        }
+    }
+    (added, dropped)
+}
+
+/// The bytes of block `b` among its piece's blocks (by offset).
+fn block_of(blocks: &BTreeMap<u32, Vec<u8>>, b: BlockRef) -> Option<&[u8]> {
+    blocks
+        .get(&b.begin)
+        .filter(|d| d.len() == b.length as usize)
+        .map(Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pex_delta_merges_both_ways_with_caps() {
+        let a = |i: u16| SocketAddr::from(([10, 0, 0, 1], i));
+        let connected = [a(1), a(2), a(4), a(5)];
+        let sent = [a(2), a(3), a(5), a(6)];
+        assert_eq!(
+            pex_delta(&connected, &sent, Some(a(4))),
+            (vec![a(1)], vec![a(3), a(6)])
+        );
+        assert_eq!(pex_delta(&connected, &[], None).0, connected.to_vec());
+        let many: Vec<SocketAddr> = (0..120).map(a).collect();
+        let (added, dropped) = pex_delta(&many, &[], None);
+        assert_eq!((added.len(), dropped.len()), (MAX_PEX_PEERS, 0));
+        let (added, dropped) = pex_delta(&[], &many, None);
+        assert_eq!((added.len(), dropped), (0, many[..MAX_PEX_PEERS].to_vec()));
+    }
 }
