@@ -6,8 +6,9 @@
 //! writes leaves a store that loads and never serves a torn object; a flood
 //! of distinct URLs keeps the store within --max-size; a browser's
 //! second load of a page is served from the cache; a reverse proxy serves
-//! HTTPS with HTTP/2 or HTTP/1.1 by ALPN (curl, h2load); and a request
-//! that loops back to the proxy is answered 508 at once.
+//! HTTPS with HTTP/2 or HTTP/1.1 by ALPN (curl, h2load); a request
+//! that loops back to the proxy is answered 508 at once; and the Via sent
+//! on names the protocol each request arrived over.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -65,6 +66,7 @@ http {{
     location /flood/ {{ expires 1h; try_files /blob.bin =404; }}
     location /private/ {{ add_header Cache-Control "private, max-age=3600"; }}
     location = /host {{ add_header Cache-Control "max-age=3600"; return 200 "links to $http_x_forwarded_host\n"; }}
+    location = /via {{ add_header Cache-Control "no-store"; return 200 "$http_via\n"; }}
     location / {{ expires 1h; }}
   }}
 }}
@@ -620,4 +622,26 @@ fn a_request_back_to_the_proxy_itself_is_refused_at_once() {
         .collect();
     assert_eq!(vias.len(), 2, "{through}");
     assert_ne!(vias[0], vias[1], "two proxies, two pseudonyms");
+}
+
+#[test]
+fn via_names_the_protocol_each_request_arrived_over() {
+    let o = origin();
+    // RFC 9110 §7.6.3: received-protocol is the client's version, "HTTP/" omitted.
+    let forward = proxy(&o.dir.join("forward"), &[]);
+    for (flag, version) in [("--http1.0", "1.0"), ("--http1.1", "1.1")] {
+        let answer = curl_via(&forward, &[flag, &o.url("/via")]);
+        let via = answer.lines().last().unwrap_or_default();
+        assert!(
+            via.starts_with(&format!("{version} l7-")),
+            "{flag}: {answer}"
+        );
+    }
+    let reverse = proxy(&o.dir.join("reverse"), &["--origin", &o.url("")]);
+    let out = tool("curl")
+        .args(["-s", "--max-time", "60", "--http2-prior-knowledge"])
+        .arg(format!("http://{}/via", reverse.addr))
+        .output()
+        .unwrap();
+    assert!(stdout(&out).starts_with("2 l7-"), "{}", stderr(&out));
 }

@@ -19,6 +19,12 @@ impl Version {
             Version::Http11 => "HTTP/1.1",
         }
     }
+
+    /// The version as a Via field names it (RFC 9110 §7.6.3
+    /// received-protocol, "HTTP/" omitted).
+    pub fn via_protocol(self) -> &'static str {
+        &self.as_str()["HTTP/".len()..]
+    }
 }
 
 impl fmt::Display for Version {

@@ -42,6 +42,10 @@ use crate::{NetError, Shutdown};
 const MAX_RELAYED_BODY: usize = 64 << 20;
 /// A client that stops reading for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The protocol our fetcher speaks to origins, so the one every response
+/// we relay arrived over (for its Via).
+pub(super) const UPSTREAM: &str = "1.1";
 /// Request fields never forwarded: the cache key does not hold them, yet
 /// origins build answers from them (web cache poisoning).
 const UNKEYED: [&str; 7] = [
@@ -259,9 +263,12 @@ where
                 }
                 ServerEvent::BodyEnd(_) => {
                     if let Some((head, body)) = pending.take() {
+                        let protocol = head.version.via_protocol();
                         let (mut response, body) =
-                            answer(&proxy, peer, &mut fetcher, head, body).await;
-                        response.headers.append("Via", proxy.via().into_bytes());
+                            answer(&proxy, peer, &mut fetcher, head, protocol, body).await;
+                        response
+                            .headers
+                            .append("Via", proxy.via(UPSTREAM).into_bytes());
                         let t = now();
                         if let Ok(true) = http.send_response(t, response, Some(body.len() as u64))
                             && send_direct(&mut http, &mut stream, &mut out, t, &body)
@@ -364,13 +371,15 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
     }
 }
 
-/// The response to one request (not CONNECT); the caller adds our Via
-/// ([`Proxy::via`]) to every answer.
+/// The response to one request (not CONNECT) that arrived over
+/// `protocol` (for the Via of the request sent on); the caller adds our
+/// Via ([`Proxy::via`]) to every answer.
 pub(super) async fn answer(
     proxy: &Proxy,
     peer: SocketAddr,
     fetcher: &mut Fetcher,
     head: RequestHead<'static>,
+    protocol: &str,
     body: Vec<u8>,
 ) -> (ResponseHead<'static>, Bytes) {
     let cfg = &proxy.config;
@@ -419,7 +428,7 @@ pub(super) async fn answer(
     for name in UNKEYED {
         headers.remove(name);
     }
-    headers.append("Via", proxy.via().into_bytes());
+    headers.append("Via", proxy.via(protocol).into_bytes());
     let request = Request {
         method: head.method.to_string(),
         url,
@@ -470,9 +479,11 @@ pub(super) async fn answer(
 }
 
 impl Proxy {
-    /// The Via field value of this proxy.
-    pub(super) fn via(&self) -> String {
-        format!("1.1 {}", self.pseudonym)
+    /// This proxy's Via field value for a message received over
+    /// `protocol` (RFC 9110 §7.6.3: "1.0", "1.1", "2"; responses come from
+    /// origins over [`UPSTREAM`]).
+    pub(super) fn via(&self, protocol: &str) -> String {
+        format!("{protocol} {}", self.pseudonym)
     }
 
     /// RFC 9110 §7.6.3: a request that already passed through this very
@@ -550,7 +561,7 @@ async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
     let refuse = |status: u16, why: &str| {
         let mut out = Vec::new();
         let (mut h, body) = text(status, why);
-        h.headers.append("Via", proxy.via().into_bytes());
+        h.headers.append("Via", proxy.via(UPSTREAM).into_bytes());
         h.headers
             .append("Content-Length", body.len().to_string().into_bytes());
         h.headers.append("Connection", &b"close"[..]);
@@ -594,7 +605,7 @@ async fn tunnel<S: AsyncRead + AsyncWrite + Unpin>(
             let _ = client.write_all(&bytes).await;
         }
         Ok(mut upstream) => {
-            let via = proxy.via();
+            let via = proxy.via(UPSTREAM);
             let ok = format!("HTTP/1.1 200 Connection Established\r\nVia: {via}\r\n\r\n");
             if client.write_all(ok.as_bytes()).await.is_err() {
                 return;

@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 
 use super::fetch::Fetcher;
 use super::h2::{QUANTUM, request_head, response_head};
-use super::proxy::{Proxy, STATUS_PATH, answer, text};
+use super::proxy::{Proxy, STATUS_PATH, UPSTREAM, answer, text};
 
 /// SETTINGS_MAX_CONCURRENT_STREAMS we announce (RFC 9113 §6.5.2).
 const MAX_STREAMS: u32 = 100;
@@ -86,14 +86,16 @@ async fn stream(
             Ok(body) => {
                 let taken = super::cached::lock(&pool).pop();
                 let mut fetcher = taken.unwrap_or_else(|| proxy.fetcher());
-                let answered = answer(&proxy, peer, &mut fetcher, head.clone(), body).await;
+                let answered = answer(&proxy, peer, &mut fetcher, head.clone(), "2", body).await;
                 super::cached::lock(&pool).push(fetcher);
                 answered
             }
             Err(status) => text(status, "the request body was refused\n"),
         }
     };
-    response.headers.append("Via", proxy.via().into_bytes());
+    response
+        .headers
+        .append("Via", proxy.via(UPSTREAM).into_bytes());
     let bodiless = head.method == "HEAD" || matches!(response.status, 204 | 304);
     let len = (!matches!(response.status, 204 | 304)).then_some(body.len() as u64);
     let Some(out) = response_head(response.status, &response.headers, len) else {
