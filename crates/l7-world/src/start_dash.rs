@@ -1,7 +1,8 @@
 //! The world's DASH origin (video.netcinema.com): `l7 dash serve` over a
 //! synthetic package made by ffmpeg into the host's data directory at the
-//! first start and reused after. The listener binds at once; connections
-//! wait in its queue while the package is being made (tens of seconds, once).
+//! first start and reused after. The origin serves at once: while the
+//! package is being made (tens of seconds, once) it answers 503 with
+//! Retry-After, which `l7 play` waits out.
 //!
 //! The package: 60 s of ffmpeg's test pattern with a tone, in 4 s segments,
 //! at three rungs — 235, 750 and 1750 kbit/s (180p, 288p, 360p) — enough for
@@ -18,6 +19,7 @@ use l7_net::dash::origin::DashOrigin;
 use l7_net::dash::package::{PackageSpec, Source, is_packaged};
 use l7_net::http::access_log::AccessLog;
 use l7_net::http::server::{self, Origin};
+use l7_net::http::warming::Warming;
 use l7_net::tcp::{ConnLimits, bind_tcp};
 use tokio::task::JoinSet;
 
@@ -43,8 +45,8 @@ fn spec(out: PathBuf) -> PackageSpec {
     }
 }
 
-/// Binds the origin on `addr`, then (in `tasks`) makes the package if it
-/// is missing and serves it until shutdown.
+/// Binds the origin on `addr` and serves it until shutdown (in `tasks`),
+/// answering 503 until the package, made now if it is missing, is ready.
 pub async fn start(
     data: &Path,
     addr: SocketAddr,
@@ -54,6 +56,20 @@ pub async fn start(
     let listener = bind_tcp(addr).await.map_err(|e| e.to_string())?;
     let root = video_dir(data);
     let partial = data.join("video.partial");
+    let origin = Arc::new(Origin {
+        handler: Warming::new(
+            "the world's video is not ready: it is packaged at the first start \
+             (see l7 up's log), retry in a few seconds",
+            Duration::from_secs(5),
+        ),
+        config: ServerConfig::default(),
+        log: AccessLog::off(),
+    });
+    let serving = origin.clone();
+    let sd = shutdown.clone();
+    tasks.spawn(
+        async move { server::serve(listener, serving, None, ConnLimits::default(), sd).await },
+    );
     let sd = shutdown.clone();
     tasks.spawn(async move {
         if !is_packaged(&root) {
@@ -74,20 +90,12 @@ pub async fn start(
                 tracing::warn!("video.netcinema.com cannot make its video: {e}");
                 return;
             }
+            tracing::info!("the world's video is packaged");
         }
-        let files = match DashOrigin::new(&root, Duration::from_secs(2)) {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::warn!("video.netcinema.com cannot serve {}: {e}", root.display());
-                return;
-            }
-        };
-        let origin = Arc::new(Origin {
-            handler: files,
-            config: ServerConfig::default(),
-            log: AccessLog::off(),
-        });
-        server::serve(listener, origin, None, ConnLimits::default(), sd).await
+        match DashOrigin::new(&root, Duration::from_secs(2)) {
+            Ok(files) => origin.handler.ready(files),
+            Err(e) => tracing::warn!("video.netcinema.com cannot serve {}: {e}", root.display()),
+        }
     });
     Ok(())
 }

@@ -214,6 +214,41 @@ impl Session {
         Fetcher::new(config.fetch.clone(), config.resolver.clone(), None)
     }
 
+    /// Fetches the MPD. While the server answers 503 with a Retry-After
+    /// (RFC 9110 §10.2.3: an origin still packaging), waits and asks
+    /// again, for up to [`MPD_PATIENCE`] in all.
+    async fn get_mpd(&mut self) -> Result<Vec<u8>, PlayError> {
+        let url = self.config.url.clone();
+        let give_up = std::time::Instant::now() + MPD_PATIENCE;
+        loop {
+            let mut body = Body {
+                count: Arc::default(),
+                keep: MAX_MPD,
+                data: Vec::new(),
+            };
+            let fetched = self
+                .fetcher
+                .fetch(Request::new("GET", url.clone()), &mut body)
+                .await
+                .map_err(|source| PlayError::Fetch {
+                    url: url.to_string(),
+                    source,
+                })?;
+            let head = &fetched.response.head;
+            let wait = retry_after(head.status, head.headers.get("retry-after"));
+            match wait {
+                Some(wait) if std::time::Instant::now() + wait < give_up => {
+                    tracing::warn!("{url}: 503, the server asks to retry in {wait:?}: waiting");
+                    tokio::time::sleep(wait).await;
+                }
+                _ => {
+                    check_status(&url, head.status)?;
+                    return Ok(body.data);
+                }
+            }
+        }
+    }
+
     /// Fetches `url` whole, keeping its body when `keep` > 0.
     async fn get(&mut self, url: &Url, keep: u64) -> Result<Vec<u8>, PlayError> {
         let mut body = Body {
@@ -224,6 +259,17 @@ impl Session {
         fetch_into(&mut self.fetcher, url, &mut body).await?;
         Ok(body.data)
     }
+}
+
+/// How long to wait out 503s for an MPD: a first packaging takes tens of
+/// seconds.
+const MPD_PATIENCE: Duration = Duration::from_secs(600);
+
+/// The wait a 503 asks for, when it gives one in delta-seconds (RFC 9110
+/// §10.2.3), capped at a minute so a client polls at least that often.
+fn retry_after(status: u16, value: Option<&[u8]>) -> Option<Duration> {
+    let secs: u64 = std::str::from_utf8(value?).ok()?.trim().parse().ok()?;
+    (status == 503).then(|| Duration::from_secs(secs.clamp(1, 60)))
 }
 
 fn check_status(url: &Url, status: u16) -> Result<(), PlayError> {
@@ -248,7 +294,7 @@ pub async fn play(
         config,
         audio: None,
     };
-    let text = s.get(&s.config.url.clone(), MAX_MPD).await?;
+    let text = s.get_mpd().await?;
     let doc = mpd::parse(&text)?;
     let stream = doc.stream()?;
     let ladder = stream.ladder();
@@ -425,4 +471,24 @@ async fn download(
 fn resolve(mpd: &Url, reference: &str) -> Result<Url, PlayError> {
     mpd.join(reference)
         .map_err(|_| PlayError::Url(reference.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_503_with_delta_seconds_is_waited_out() {
+        let secs = Duration::from_secs;
+        assert_eq!(retry_after(503, Some(b"5")), Some(secs(5)));
+        assert_eq!(retry_after(503, Some(b" 0 ")), Some(secs(1)));
+        assert_eq!(retry_after(503, Some(b"86400")), Some(secs(60)));
+        // An HTTP-date, no field, or another status: no waiting.
+        assert_eq!(
+            retry_after(503, Some(b"Fri, 31 Dec 1999 23:59:59 GMT")),
+            None
+        );
+        assert_eq!(retry_after(503, None), None);
+        assert_eq!(retry_after(429, Some(b"5")), None);
+    }
 }

@@ -5,7 +5,8 @@
 //! [`client_tls`] for the trust roots, [`fetch`] for connection reuse,
 //! cookies and redirects, [`cached`] for fetches through an RFC 9111 cache), and the
 //! caching forward and reverse [`proxy`]; [`zero_copy`] sends file bodies
-//! by sendfile(2) on plain TCP.
+//! by sendfile(2) on plain TCP; [`warming`] answers 503 until a handler is
+//! ready.
 
 pub mod access_log;
 pub mod cached;
@@ -20,4 +21,5 @@ mod proxy_h2;
 mod read_buffer;
 pub mod server;
 pub mod shop;
+pub mod warming;
 pub mod zero_copy;
