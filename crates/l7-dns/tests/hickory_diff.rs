@@ -18,11 +18,17 @@ type Flat = (Vec<u8>, u16, u16, u32, Option<Vec<u8>>);
 
 fn ours(r: &Record) -> Flat {
     // RFC 3597 §4: the RDATA of a type we keep opaque is bytes, a
-    // compression pointer in it included; hickory interprets some such
-    // types (SVCB, HTTPS) and follows the pointer (which RFC 9460 §2.2
-    // forbids there). Such RDATA is left out of the comparison.
+    // compression pointer in it included; hickory reads SVCB and HTTPS
+    // (RFC 9460) and follows a pointer in their target name, which RFC
+    // 9460 §2.2 forbids. Such RDATA is left out of the comparison.
+    const SVCB: u16 = 64;
+    const HTTPS: u16 = 65;
     let rdata = match &r.rdata {
-        RData::Unknown { data, .. } if data.iter().any(|&b| b >= 0xC0) => None,
+        RData::Unknown { rtype, data }
+            if matches!(rtype.0, SVCB | HTTPS) && data.iter().any(|&b| b >= 0xC0) =>
+        {
+            None
+        }
         rdata => Some(rdata.to_wire().to_ascii_lowercase()),
     };
     (r.name.lower_wire(), r.rtype().0, r.class.0, r.ttl, rdata)

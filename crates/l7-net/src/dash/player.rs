@@ -20,6 +20,7 @@ use l7_dash::abr::Abr;
 use l7_dash::mpd::{self, MpdError, Stream};
 use l7_dash::player::{Action, Config, Ladder, LadderError, Player, SegmentRecord, Summary};
 use l7_http::client::{Request, Url};
+use l7_http::wire::ResponseHead;
 use l7_wire::Instant;
 
 use crate::http::client::GetError;
@@ -221,29 +222,15 @@ impl Session {
         let url = self.config.url.clone();
         let give_up = std::time::Instant::now() + MPD_PATIENCE;
         loop {
-            let mut body = Body {
-                count: Arc::default(),
-                keep: MAX_MPD,
-                data: Vec::new(),
-            };
-            let fetched = self
-                .fetcher
-                .fetch(Request::new("GET", url.clone()), &mut body)
-                .await
-                .map_err(|source| PlayError::Fetch {
-                    url: url.to_string(),
-                    source,
-                })?;
-            let head = &fetched.response.head;
-            let wait = retry_after(head.status, head.headers.get("retry-after"));
-            match wait {
+            let (head, data) = self.fetch(&url, MAX_MPD).await?;
+            match retry_after(head.status, head.headers.get("retry-after")) {
                 Some(wait) if std::time::Instant::now() + wait < give_up => {
                     tracing::warn!("{url}: 503, the server asks to retry in {wait:?}: waiting");
                     tokio::time::sleep(wait).await;
                 }
                 _ => {
                     check_status(&url, head.status)?;
-                    return Ok(body.data);
+                    return Ok(data);
                 }
             }
         }
@@ -251,13 +238,25 @@ impl Session {
 
     /// Fetches `url` whole, keeping its body when `keep` > 0.
     async fn get(&mut self, url: &Url, keep: u64) -> Result<Vec<u8>, PlayError> {
+        let (head, data) = self.fetch(url, keep).await?;
+        check_status(url, head.status)?;
+        Ok(data)
+    }
+
+    /// Fetches `url` whole, whatever its status, keeping up to `keep`
+    /// bytes of its body.
+    async fn fetch(
+        &mut self,
+        url: &Url,
+        keep: u64,
+    ) -> Result<(ResponseHead<'static>, Vec<u8>), PlayError> {
         let mut body = Body {
             count: Arc::default(),
             keep,
             data: Vec::new(),
         };
-        fetch_into(&mut self.fetcher, url, &mut body).await?;
-        Ok(body.data)
+        let head = fetch_head(&mut self.fetcher, url, &mut body).await?;
+        Ok((head, body.data))
     }
 }
 
@@ -384,6 +383,16 @@ async fn fetch_counted(
 
 /// Fetches `url` into `body`, failing on an error status.
 async fn fetch_into(fetcher: &mut Fetcher, url: &Url, body: &mut Body) -> Result<(), PlayError> {
+    let head = fetch_head(fetcher, url, body).await?;
+    check_status(url, head.status)
+}
+
+/// Fetches `url` into `body`; returns the response head, whatever its status.
+async fn fetch_head(
+    fetcher: &mut Fetcher,
+    url: &Url,
+    body: &mut Body,
+) -> Result<ResponseHead<'static>, PlayError> {
     let fetched = fetcher
         .fetch(Request::new("GET", url.clone()), body)
         .await
@@ -391,7 +400,7 @@ async fn fetch_into(fetcher: &mut Fetcher, url: &Url, body: &mut Body) -> Result
             url: url.to_string(),
             source,
         })?;
-    check_status(url, fetched.response.head.status)
+    Ok(fetched.response.head)
 }
 
 /// Downloads the audio segments `audio` (index, URL), then one media
