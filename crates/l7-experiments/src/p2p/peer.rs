@@ -9,17 +9,17 @@
 //! blocks). A free rider runs the same engine but never answers a request.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use l7_p2p::metainfo::Metainfo;
-use l7_p2p::peer_wire::{BLOCK_SIZE, Bitfield, BlockRef};
+use l7_p2p::peer_wire::{BLOCK_SIZE, Bitfield};
 use l7_p2p::swarm::{Direction, PeerKey, Torrent, TorrentConfig, TorrentEvent};
 use l7_p2p::tracker::{AnnounceRequest, Event, UdpTrackerClient, UdpTrackerOutcome};
 use l7_sim::{Ctx, Endpoint, HostId, StreamId, StreamInfo, TimerId};
 use l7_wire::Instant;
 
-use super::content::{fill_block, memo_sha1};
+use super::content::{MemoHasher, fill_block};
 use super::links::Links;
 
 /// Where peers accept connections (and send tracker datagrams from).
@@ -73,8 +73,6 @@ pub struct PeerApp {
     links: Links,
     /// Hosts connected or being dialed (one session per pair of hosts).
     hosts: BTreeSet<HostId>,
-    /// Requested blocks not read yet, per connection.
-    to_upload: BTreeMap<PeerKey, VecDeque<BlockRef>>,
     timer: Option<(TimerId, Instant)>,
     /// The block being uploaded (see [`fill_block`]).
     block: Vec<u8>,
@@ -102,7 +100,7 @@ impl PeerApp {
             redundant_have: false,
         };
         let mut torrent = Torrent::new(&setup.metainfo, have, config, Instant::ZERO, seed);
-        torrent.set_piece_hasher(memo_sha1);
+        torrent.set_piece_hasher(MemoHasher::boxed);
         torrent.discard_verified_data();
         torrent.picker_mut().set_rarest_first(setup.rarest_first);
         PeerApp {
@@ -113,7 +111,6 @@ impl PeerApp {
             torrent,
             links: Links::default(),
             hosts: BTreeSet::new(),
-            to_upload: BTreeMap::new(),
             timer: None,
             block: Vec::new(),
             done_at: None,
@@ -204,7 +201,7 @@ impl PeerApp {
 
     /// Bytes from a peer.
     pub fn on_stream_data(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, data: &[u8]) {
-        if let Some((key, _)) = self.links.session(stream) {
+        if let Some(key) = self.links.session(stream) {
             self.torrent.handle_input(ctx.now(), key, data);
             self.pump(ctx);
         }
@@ -213,7 +210,6 @@ impl PeerApp {
     /// The peer hung up.
     pub fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
         if let Some((key, host)) = self.links.remove_stream(stream) {
-            self.to_upload.remove(&key);
             self.torrent.peer_disconnected(key);
             self.hosts.remove(&host);
             let _ = ctx.close(stream);
@@ -223,7 +219,7 @@ impl PeerApp {
 
     /// A connection's send buffer has room again.
     pub fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
-        if let Some((key, _)) = self.links.session(stream) {
+        if let Some(key) = self.links.session(stream) {
             self.upload(ctx, key);
             self.pump(ctx);
         }
@@ -232,20 +228,19 @@ impl PeerApp {
     /// Reads requested blocks for `peer` while its connection's send
     /// buffer has room; asks to hear when it drains if some remain.
     fn upload(&mut self, ctx: &mut Ctx<'_>, peer: PeerKey) {
-        let Some(stream) = self.links.stream(peer) else {
-            return;
-        };
         let now = ctx.now();
-        while let Ok(queued) = ctx.queued(stream) {
-            let Some(queue) = self.to_upload.get_mut(&peer) else {
+        loop {
+            let Some(link) = self.links.link(peer) else {
+                return;
+            };
+            let Ok(queued) = ctx.queued(link.stream) else {
                 return;
             };
             if queued >= SEND_BUFFER {
-                let _ = ctx.notify_writable(stream, SEND_BUFFER - PIECE_MESSAGE);
+                let _ = ctx.notify_writable(link.stream, SEND_BUFFER - PIECE_MESSAGE);
                 return;
             }
-            let Some(block) = queue.pop_front() else {
-                self.to_upload.remove(&peer);
+            let Some(block) = link.to_upload.pop_front() else {
                 return;
             };
             fill_block(&mut self.block, block);
@@ -257,8 +252,8 @@ impl PeerApp {
     /// Writes what the engine has for each peer.
     fn transmit(&mut self, ctx: &mut Ctx<'_>) {
         while let Some((peer, bytes)) = self.torrent.poll_transmit() {
-            if let Some(stream) = self.links.stream(peer) {
-                let _ = ctx.write(stream, bytes);
+            if let Some(link) = self.links.link(peer) {
+                let _ = ctx.write(link.stream, bytes);
             }
         }
     }
@@ -288,10 +283,13 @@ impl PeerApp {
         while let Some(event) = self.torrent.poll_event() {
             match event {
                 TorrentEvent::ReadBlock { peer, block } => {
-                    if self.role != Role::FreeRider {
-                        let queue = self.to_upload.entry(peer).or_default();
-                        queue.push_back(block);
-                        if queue.len() == 1 {
+                    let link = self
+                        .links
+                        .link(peer)
+                        .filter(|_| self.role != Role::FreeRider);
+                    if let Some(link) = link {
+                        link.to_upload.push_back(block);
+                        if link.to_upload.len() == 1 {
                             self.upload(ctx, peer);
                         }
                     }
@@ -307,7 +305,6 @@ impl PeerApp {
                     }
                 }
                 TorrentEvent::Disconnect { peer, .. } => {
-                    self.to_upload.remove(&peer);
                     if let Some((stream, host)) = self.links.remove_session(peer) {
                         self.hosts.remove(&host);
                         let _ = ctx.close(stream);

@@ -14,13 +14,6 @@ pub fn hash_piece(data: &[u8]) -> [u8; 20] {
     Sha1::digest(data).into()
 }
 
-/// SHA-1 of a piece held as its blocks in order (not joined first).
-pub fn hash_blocks(blocks: &[&[u8]]) -> [u8; 20] {
-    let mut h = Sha1::new();
-    blocks.iter().for_each(|b| h.update(b));
-    h.finalize().into()
-}
-
 /// Describes a torrent to create.
 #[derive(Debug, Clone)]
 pub struct TorrentBuilder {

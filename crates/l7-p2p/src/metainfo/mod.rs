@@ -9,7 +9,7 @@ mod magnet;
 mod path;
 mod torrent;
 
-pub use builder::{BuildError, TorrentBuilder, hash_blocks, hash_piece};
+pub use builder::{BuildError, TorrentBuilder, hash_piece};
 pub use info_hash::InfoHash;
 pub use layout::{FileSpan, Layout};
 pub use magnet::magnet_link;

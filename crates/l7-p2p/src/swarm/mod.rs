@@ -3,12 +3,14 @@
 //! optimistic unchoke), rolling [`RateEstimator`]s, the per-peer session
 //! ([`PeerConn`]) and the [`Torrent`] engine that owns them all.
 
+mod assembly;
 mod choker;
 mod peer_conn;
 mod picker;
 mod rate;
 mod torrent;
 
+pub use assembly::{NewPieceHasher, PieceHasher, Sha1Hasher};
 pub use choker::{
     Choker, ChokerPeer, NEW_PEER_AGE, OPTIMISTIC_INTERVAL, RECHOKE_INTERVAL, SNUB_TIME,
     UNCHOKE_SLOTS,

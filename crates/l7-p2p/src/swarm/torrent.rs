@@ -20,10 +20,11 @@ use l7_wire::Instant;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::assembly::{Assembly, NewPieceHasher, Sha1Hasher};
 use super::peer_conn::OUR_UT_PEX_ID;
 use super::picker::BlockReceipt;
 use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker};
-use crate::metainfo::{InfoHash, Layout, Metainfo, hash_blocks, hash_piece};
+use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
 use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
 
 /// Strikes that ban an address: given at once to a peer proven to have sent
@@ -171,9 +172,8 @@ pub struct Torrent {
     ready: BTreeSet<PeerKey>,
     /// Sessions changed since their deadline and output were last filed.
     touched: Vec<PeerKey>,
-    /// Blocks received of the pieces being downloaded, by offset: only
-    /// what arrived is held, and a piece is assembled once complete.
-    buffers: BTreeMap<u32, BTreeMap<u32, Vec<u8>>>,
+    /// The pieces being downloaded, hashed as their blocks arrive.
+    assemblies: BTreeMap<u32, Assembly>,
     strikes: BTreeMap<IpAddr, u32>,
     /// Who sent each accepted block of the pieces being downloaded.
     senders: BTreeMap<u32, Vec<(BlockRef, PeerKey)>>,
@@ -186,10 +186,11 @@ pub struct Torrent {
     next_pex: Instant,
     downloaded: u64,
     uploaded: u64,
-    /// SHA-1 of a piece given as its blocks (a simulator may memoise it).
-    hash: fn(&[&[u8]]) -> [u8; 20],
-    /// Verified pieces' bytes go out in [`TorrentEvent::PieceVerified`]
-    /// (false: a driver that stores nothing, the simulator).
+    /// Makes each piece's incremental SHA-1 (a simulator may memoise it).
+    new_hasher: NewPieceHasher,
+    /// Pieces' bytes are kept until verified and go out in
+    /// [`TorrentEvent::PieceVerified`] (false: a driver that stores
+    /// nothing, the simulator).
     keep_verified: bool,
 }
 
@@ -218,7 +219,7 @@ impl Torrent {
             deadlines: BTreeSet::new(),
             ready: BTreeSet::new(),
             touched: Vec::new(),
-            buffers: BTreeMap::new(),
+            assemblies: BTreeMap::new(),
             strikes: BTreeMap::new(),
             senders: BTreeMap::new(),
             suspects: BTreeMap::new(),
@@ -229,7 +230,7 @@ impl Torrent {
             next_pex: now + PEX_INTERVAL,
             downloaded: 0,
             uploaded: 0,
-            hash: hash_blocks,
+            new_hasher: Sha1Hasher::boxed,
             keep_verified: true,
         }
     }
@@ -239,16 +240,19 @@ impl Torrent {
         &self.info_hash
     }
 
-    /// Replaces the SHA-1 function pieces are verified with; it must return
-    /// the true SHA-1 (the simulator passes one memoised over its synthetic
-    /// content so a thousand peers do not hash the same bytes again).
-    pub fn set_piece_hasher(&mut self, hash: fn(&[&[u8]]) -> [u8; 20]) {
-        self.hash = hash;
+    /// Replaces the incremental SHA-1 pieces are verified with; it must
+    /// give the true SHA-1 (the simulator passes one memoised over its
+    /// synthetic content so a thousand peers do not hash the same bytes
+    /// again).
+    pub fn set_piece_hasher(&mut self, new_hasher: NewPieceHasher) {
+        self.new_hasher = new_hasher;
     }
 
     /// For a driver that stores nothing (the simulator): pieces are still
-    /// verified, but [`TorrentEvent::PieceVerified`] carries no bytes, so
-    /// a piece's blocks are never joined into one buffer.
+    /// verified, block by block as they arrive, but their bytes are not
+    /// kept: [`TorrentEvent::PieceVerified`] carries none, and a failed
+    /// piece's senders are struck without the later comparison of their
+    /// blocks with the good copy (smart ban).
     pub fn discard_verified_data(&mut self) {
         self.keep_verified = false;
     }
@@ -579,10 +583,11 @@ impl Torrent {
                 c.send(now, &Message::Cancel(block));
             }
         }
-        self.buffers
+        let (new_hasher, keep) = (self.new_hasher, self.keep_verified);
+        self.assemblies
             .entry(block.index)
-            .or_default()
-            .insert(block.begin, data);
+            .or_insert_with(|| Assembly::new(new_hasher(), keep))
+            .add(block.begin, data);
         if piece_complete {
             self.verify(now, block.index);
         }
@@ -590,27 +595,24 @@ impl Torrent {
 
     /// BEP 3: check the piece's SHA-1 before telling anyone we have it.
     fn verify(&mut self, now: Instant, index: u32) {
-        // Blocks by offset: the picker accepts only whole blocks at block
-        // boundaries, so in order they are the piece.
-        let blocks = self.buffers.remove(&index).unwrap_or_default();
-        let parts: Vec<&[u8]> = blocks.values().map(Vec::as_slice).collect();
+        let Some(assembly) = self.assemblies.remove(&index) else {
+            return;
+        };
+        let (sha1, data) = assembly.finish();
         let senders = self.senders.remove(&index).unwrap_or_default();
-        if self.piece_hashes.get(index as usize) == Some(&(self.hash)(&parts)) {
+        if self.piece_hashes.get(index as usize) == Some(&sha1) {
             self.picker.piece_passed(index);
             // Smart ban: whoever sent a block that differs from the good data lied.
             for (b, ip, h) in self.suspects.remove(&index).unwrap_or_default() {
-                if block_of(&blocks, b).map(hash_piece) != Some(h) {
+                if block_of(data.as_deref(), b).map(hash_piece) != Some(h) {
                     self.strikes.insert(ip, MAX_STRIKES);
                     self.ban(ip);
                 }
             }
-            let data = if self.keep_verified {
-                parts.concat()
-            } else {
-                Vec::new()
-            };
-            self.events
-                .push_back(TorrentEvent::PieceVerified { index, data });
+            self.events.push_back(TorrentEvent::PieceVerified {
+                index,
+                data: data.unwrap_or_default(),
+            });
             // HAVE and interest to every session in one walk; the seeds
             // we now have nothing to trade with part after it.
             let complete = self.picker.is_complete();
@@ -652,7 +654,7 @@ impl Torrent {
                     .into_iter()
                     .filter_map(|(b, p)| {
                         let ip = self.ip_of(p)?;
-                        Some((b, ip, hash_piece(block_of(&blocks, b)?)))
+                        Some((b, ip, hash_piece(block_of(data.as_deref(), b)?)))
                     })
                     .collect();
                 self.suspects.insert(index, kept);
@@ -907,12 +909,10 @@ fn pex_delta(
     (added, dropped)
 }
 
-/// The bytes of block `b` among its piece's blocks (by offset).
-fn block_of(blocks: &BTreeMap<u32, Vec<u8>>, b: BlockRef) -> Option<&[u8]> {
-    blocks
-        .get(&b.begin)
-        .filter(|d| d.len() == b.length as usize)
-        .map(Vec::as_slice)
+/// The bytes of block `b` in its piece's bytes, if kept.
+fn block_of(piece: Option<&[u8]>, b: BlockRef) -> Option<&[u8]> {
+    let start = b.begin as usize;
+    piece?.get(start..start.checked_add(b.length as usize)?)
 }
 
 #[cfg(test)]
