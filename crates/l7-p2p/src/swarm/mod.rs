@@ -7,6 +7,8 @@ mod choker;
 mod peer_conn;
 mod picker;
 mod rate;
+mod slots;
+mod timers;
 mod torrent;
 
 pub use choker::{
