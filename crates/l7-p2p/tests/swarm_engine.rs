@@ -185,7 +185,7 @@ fn leecher_downloads_identical_data_from_seeder() {
     );
     assert_eq!(net.nodes[1].engine.stats(net.now).left, 0);
     assert!(
-        net.nodes[0].engine.session(PeerKey(1)).is_none(),
+        net.nodes[0].engine.peers().next().is_none(),
         "two seeds part"
     );
 }

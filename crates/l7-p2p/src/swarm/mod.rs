@@ -8,6 +8,8 @@ mod choker;
 mod peer_conn;
 mod picker;
 mod rate;
+mod slots;
+mod timers;
 mod torrent;
 
 pub use assembly::{NewPieceHasher, PieceHasher, Sha1Hasher};

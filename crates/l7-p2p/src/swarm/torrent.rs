@@ -23,6 +23,8 @@ use rand_chacha::ChaCha8Rng;
 use super::assembly::{Assembly, NewPieceHasher, Sha1Hasher};
 use super::peer_conn::OUR_UT_PEX_ID;
 use super::picker::BlockReceipt;
+use super::slots::Slots;
+use super::timers::Timers;
 use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker};
 use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
 use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
@@ -138,8 +140,11 @@ struct Session {
     last_block_at: Option<Instant>,
     /// Addresses this peer has been told about through PEX, sorted.
     pex_sent: Vec<SocketAddr>,
-    /// The session's next timer, as filed in [`Torrent::deadlines`].
-    deadline: Instant,
+    /// The session's next timer, as filed in [`Torrent::deadlines`]
+    /// (`None` while a due timer is being handled).
+    deadline: Option<Instant>,
+    /// Queued in [`Torrent::ready`].
+    ready: bool,
 }
 
 impl Session {
@@ -164,12 +169,13 @@ pub struct Torrent {
     config: TorrentConfig,
     picker: PiecePicker,
     choker: Choker,
-    sessions: BTreeMap<PeerKey, Session>,
+    sessions: Slots<Session>,
     /// Every session's next timer, earliest first, so that finding the
     /// next one and the due ones never scans all sessions.
-    deadlines: BTreeSet<(Instant, PeerKey)>,
-    /// Sessions that may have bytes to send (a superset: checked on poll).
-    ready: BTreeSet<PeerKey>,
+    deadlines: Timers,
+    /// Sessions that may have bytes to send (a superset: checked on
+    /// poll), in the order they had some; each at most once.
+    ready: VecDeque<PeerKey>,
     /// Sessions changed since their deadline and output were last filed.
     touched: Vec<PeerKey>,
     /// The pieces being downloaded, hashed as their blocks arrive.
@@ -182,7 +188,8 @@ pub struct Torrent {
     banned: BTreeSet<IpAddr>,
     departed: VecDeque<(PeerKey, IpAddr)>,
     events: VecDeque<TorrentEvent>,
-    next_key: u64,
+    /// Serial number of the next session's key.
+    next_key: u32,
     next_pex: Instant,
     downloaded: u64,
     uploaded: u64,
@@ -215,9 +222,9 @@ impl Torrent {
             choker: Choker::new(now, choker_rng),
             layout,
             config,
-            sessions: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
-            ready: BTreeSet::new(),
+            sessions: Slots::default(),
+            deadlines: Timers::default(),
+            ready: VecDeque::new(),
             touched: Vec::new(),
             assemblies: BTreeMap::new(),
             strikes: BTreeMap::new(),
@@ -333,36 +340,34 @@ impl Torrent {
         {
             return None;
         }
-        let key = PeerKey(self.next_key);
-        self.next_key += 1;
-        let conn = PeerConn::new(
-            key,
-            self.info_hash,
-            self.config.peer_id,
-            self.layout.clone(),
-            now,
-        );
-        let deadline = conn.poll_timeout();
-        let session = Session {
-            conn,
-            addr,
-            direction,
-            listen_port: None,
-            last_block_at: None,
-            pex_sent: Vec::new(),
-            deadline,
-        };
-        self.sessions.insert(key, session);
-        self.deadlines.insert((deadline, key));
-        self.ready.insert(key);
+        let serial = self.next_key;
+        self.next_key = self.next_key.wrapping_add(1);
+        let (info_hash, peer_id) = (self.info_hash, self.config.peer_id);
+        let layout = self.layout.clone();
+        let key = self.sessions.insert_with(serial, |key| {
+            let conn = PeerConn::new(key, info_hash, peer_id, layout, now);
+            Session {
+                deadline: Some(conn.poll_timeout()),
+                conn,
+                addr,
+                direction,
+                listen_port: None,
+                last_block_at: None,
+                pex_sent: Vec::new(),
+                ready: true,
+            }
+        });
+        let deadline = self.sessions.get(&key)?.deadline?;
+        self.deadlines.push(deadline, key);
+        self.ready.push_back(key);
         Some(key)
     }
 
     /// The connection closed (by the driver or the peer).
     pub fn peer_disconnected(&mut self, peer: PeerKey) {
         if let Some(s) = self.sessions.remove(&peer) {
-            self.deadlines.remove(&(s.deadline, peer));
-            self.ready.remove(&peer);
+            // Its timer and place in `ready` go stale and are skipped.
+            self.prune_deadlines();
             self.picker.peer_removed(peer, &s.conn.bitfield);
             self.choker.peer_removed(peer);
             if self.departed.len() == DEPARTED_MEMORY {
@@ -427,15 +432,27 @@ impl Torrent {
                 continue;
             };
             let deadline = s.conn.poll_timeout();
-            if deadline != s.deadline {
-                self.deadlines.remove(&(s.deadline, peer));
-                self.deadlines.insert((deadline, peer));
-                s.deadline = deadline;
+            if s.deadline != Some(deadline) {
+                self.deadlines.push(deadline, peer);
+                s.deadline = Some(deadline);
             }
-            if s.conn.has_output() {
-                self.ready.insert(peer);
+            if s.conn.has_output() && !s.ready {
+                s.ready = true;
+                self.ready.push_back(peer);
             }
         }
+        self.prune_deadlines();
+        let sessions = &self.sessions;
+        self.deadlines.compact(sessions.len(), || {
+            sessions.iter().filter_map(|(k, s)| Some((s.deadline?, *k)))
+        });
+    }
+
+    /// Drops the timers of sessions gone or moved from the heap's top.
+    fn prune_deadlines(&mut self) {
+        let sessions = &self.sessions;
+        self.deadlines
+            .prune(|k| sessions.get(&k).and_then(|s| s.deadline));
     }
 
     fn on_peer_event(&mut self, now: Instant, peer: PeerKey, event: PeerEvent) {
@@ -712,15 +729,24 @@ impl Torrent {
         // A choking round (every 10 s) visits every session, so that each
         // asks for more blocks if it can; between rounds, only due ones.
         let round = now >= self.choker.poll_timeout() || now >= self.next_pex;
+        let mut due = Vec::new();
+        loop {
+            let sessions = &self.sessions;
+            let Some(k) = self
+                .deadlines
+                .pop_due(now, |k| sessions.get(&k).and_then(|s| s.deadline))
+            else {
+                break;
+            };
+            // Taken: filed again by `settle` once handled.
+            if let Some(s) = self.sessions.get_mut(&k) {
+                s.deadline = None;
+            }
+            due.push(k);
+        }
         let keys: Vec<PeerKey> = if round {
             self.sessions.keys().copied().collect()
         } else {
-            let mut due: Vec<PeerKey> = self
-                .deadlines
-                .iter()
-                .take_while(|(t, _)| *t <= now)
-                .map(|(_, k)| *k)
-                .collect();
             due.sort_unstable();
             due
         };
@@ -824,17 +850,17 @@ impl Torrent {
     /// When [`Torrent::handle_timeout`] next has work.
     pub fn poll_timeout(&self) -> Instant {
         let next = self.choker.poll_timeout().min(self.next_pex);
-        self.deadlines.first().map_or(next, |(t, _)| next.min(*t))
+        self.deadlines.first().map_or(next, |t| next.min(t))
     }
 
     /// Bytes to send to a peer.
     pub fn poll_transmit(&mut self) -> Option<(PeerKey, Vec<u8>)> {
-        while let Some(k) = self.ready.pop_first() {
-            if let Some(b) = self
-                .sessions
-                .get_mut(&k)
-                .and_then(|s| s.conn.poll_transmit())
-            {
+        while let Some(k) = self.ready.pop_front() {
+            let Some(s) = self.sessions.get_mut(&k) else {
+                continue;
+            };
+            s.ready = false;
+            if let Some(b) = s.conn.poll_transmit() {
                 return Some((k, b));
             }
         }
