@@ -2,7 +2,8 @@
 //! sequence number is assigned at insertion, so events due at the same
 //! instant run in the order they were scheduled — ties never depend on heap
 //! internals, which keeps runs reproducible. Times are kept as nanosecond
-//! counts so the heap compares two integers.
+//! counts so the heap compares two integers, and the heap holds only
+//! (time, sequence, slot) while the events wait in a slab beside it.
 //!
 //! Events that are rescheduled often (a flow's next unit completion, moved
 //! by every rate change) are *keyed*: at most one per key, moved or
@@ -13,49 +14,27 @@
 use crate::clock::{from_nanos, nanos};
 use crate::keyed_heap::KeyedHeap;
 use l7_wire::Instant;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Pending events ordered by due time, then by scheduling order.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// (due time in ns, sequence number, slot of the event in `slab`):
+    /// small entries, so sifting touches few cache lines.
+    heap: BinaryHeap<Reverse<(u64, u64, usize)>>,
+    slab: Vec<Option<E>>,
+    free: Vec<usize>,
     keyed: KeyedHeap<E>,
     next_seq: u64,
-}
-
-#[derive(Debug)]
-struct Entry<E> {
-    at_ns: u64,
-    seq: u64,
-    event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at_ns, self.seq) == (other.at_ns, other.seq)
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, so the max-heap pops the earliest (time, seq) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at_ns, other.seq).cmp(&(self.at_ns, self.seq))
-    }
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             keyed: KeyedHeap::default(),
             next_seq: 0,
         }
@@ -67,11 +46,17 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, at: Instant, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            at_ns: nanos(at),
-            seq,
-            event,
-        });
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot] = Some(event);
+                slot
+            }
+            None => {
+                self.slab.push(Some(event));
+                self.slab.len() - 1
+            }
+        };
+        self.heap.push(Reverse((nanos(at), seq, slot)));
     }
 
     /// Schedules `event` at `at` as `key`'s one keyed event, replacing the
@@ -92,7 +77,7 @@ impl<E> EventQueue<E> {
         match (self.heap.peek(), self.keyed.peek()) {
             (_, None) => false,
             (None, Some(_)) => true,
-            (Some(e), Some(k)) => k < (e.at_ns, e.seq),
+            (Some(Reverse((at_ns, seq, _))), Some(k)) => k < (*at_ns, *seq),
         }
     }
 
@@ -101,12 +86,14 @@ impl<E> EventQueue<E> {
         if self.keyed_first() {
             return self.keyed.pop().map(|(at_ns, e)| (from_nanos(at_ns), e));
         }
-        self.heap.pop().map(|e| (from_nanos(e.at_ns), e.event))
+        let Reverse((at_ns, _, slot)) = self.heap.pop()?;
+        self.free.push(slot);
+        self.slab[slot].take().map(|e| (from_nanos(at_ns), e))
     }
 
     /// When the earliest event is due.
     pub fn peek_time(&self) -> Option<Instant> {
-        let plain = self.heap.peek().map(|e| e.at_ns);
+        let plain = self.heap.peek().map(|Reverse((at_ns, _, _))| *at_ns);
         let keyed = self.keyed.peek().map(|(at_ns, _)| at_ns);
         match (plain, keyed) {
             (Some(a), Some(b)) => Some(from_nanos(a.min(b))),
