@@ -37,9 +37,9 @@ pub(crate) enum Event {
     SynArrived(StreamId),
     /// The SYN-ACK reaches the initiator: the stream opens there.
     Established(StreamId),
-    /// A flow has put its current unit on the wire (stale if the flow's
-    /// generation moved on because its rate changed).
-    UnitSent { flow: FlowKey, generation: u64 },
+    /// An active flow has put its current unit on the wire (a keyed
+    /// event, by the flow's active slot: a rate change moves it).
+    UnitSent(FlowKey),
     /// The flow's writer asked to hear when its queue is short enough,
     /// and it is.
     Writable(FlowKey),

@@ -119,6 +119,7 @@ pub mod datagram;
 pub mod events;
 pub mod fairness;
 mod ids;
+mod keyed_heap;
 mod params;
 mod queue;
 pub mod rng;

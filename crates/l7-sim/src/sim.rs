@@ -214,8 +214,8 @@ impl<A: App> Sim<A> {
             // The acceptor writes into flow 1, the initiator into flow 0.
             Event::SynArrived(stream) => self.open(stream, 1),
             Event::Established(stream) => self.open(stream, 0),
-            Event::UnitSent { flow, generation } => {
-                if let Some(host) = self.core.unit_sent(flow, generation) {
+            Event::UnitSent(flow) => {
+                if let Some(host) = self.core.unit_sent(flow) {
                     self.writable(host, flow);
                 }
             }

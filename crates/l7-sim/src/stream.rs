@@ -24,6 +24,7 @@
 
 use crate::clock::fluid_time;
 use crate::core::{Core, Event};
+use crate::events::EventQueue;
 use crate::fairness::ResourceSet;
 use crate::ids::{Endpoint, HostId, StreamId};
 use crate::send_buffer::SendBuffer;
@@ -90,8 +91,6 @@ pub(crate) struct Flow {
     rate: f64,
     /// When `unit_bits_left` was last brought up to date.
     anchor: Instant,
-    /// Bumped when the pending `UnitSent` event becomes stale.
-    generation: u64,
     /// Slot in the active set, when active.
     active_slot: Option<u32>,
     small_free_at: Instant,
@@ -115,7 +114,6 @@ impl Flow {
             unit_bits_left: 0.0,
             rate: 0.0,
             anchor: Instant::ZERO,
-            generation: 0,
             active_slot: None,
             small_free_at: Instant::ZERO,
             last_arrival: Instant::ZERO,
@@ -165,8 +163,7 @@ impl Flow {
         self.small_free_at = start + fluid_time(bytes as f64 * 8.0, rate);
     }
 
-    fn sent_at(&mut self, now: Instant) -> Option<Instant> {
-        self.generation += 1;
+    fn sent_at(&self, now: Instant) -> Option<Instant> {
         (self.rate > 0.0).then(|| now + fluid_time(self.unit_bits_left, self.rate))
     }
 }
@@ -178,6 +175,15 @@ fn full_rate(sharing: &Sharing, resources: &ResourceSet) -> f64 {
         .iter()
         .map(|&r| sharing.capacity(r))
         .fold(f64::INFINITY, f64::min)
+}
+
+/// Schedules the `UnitSent` of the active flow `key` (in active `slot`)
+/// at `done`, replacing the pending one; `None` (no rate) cancels it.
+fn schedule_unit(queue: &mut EventQueue<Event>, key: FlowKey, slot: u32, done: Option<Instant>) {
+    match done {
+        Some(at) => queue.set_keyed(slot, at, Event::UnitSent(key)),
+        None => queue.cancel_keyed(slot),
+    }
 }
 
 /// Below this many bits/s, capacity left over is treated as none (it is
@@ -327,20 +333,12 @@ impl Core {
             let spare = self.sharing.spare(&flow.resources);
             let spare = if spare >= MIN_SPARE_BPS { spare } else { 0.0 };
             flow.rate = 0.0;
-            flow.active_slot = Some(self.sharing.insert(key, flow.resources));
+            let slot = self.sharing.insert(key, flow.resources);
+            flow.active_slot = Some(slot);
             self.sharing.add_load(&flow.resources, spare);
             let first = flow.buffer.take_unit(piece, small).unwrap_or_default();
             flow.begin_unit(first, 0, now);
-            if let Some(done) = flow.retune(spare, now) {
-                let generation = flow.generation;
-                self.queue.push(
-                    done,
-                    Event::UnitSent {
-                        flow: key,
-                        generation,
-                    },
-                );
-            }
+            schedule_unit(&mut self.queue, key, slot, flow.retune(spare, now));
             let active = self.sharing.active();
             self.stats.peak_active_flows = self.stats.peak_active_flows.max(active);
             self.schedule_recompute(false);
@@ -426,7 +424,7 @@ impl Core {
 
     /// An active flow finished putting its unit on the wire. Returns the
     /// writer when its notification threshold was reached.
-    pub(crate) fn unit_sent(&mut self, key: FlowKey, generation: u64) -> Option<HostId> {
+    pub(crate) fn unit_sent(&mut self, key: FlowKey) -> Option<HostId> {
         let small = self.config.small_write_bytes;
         let piece = self.config.stream_piece_bytes.max(small).max(1);
         let now = self.now;
@@ -435,9 +433,7 @@ impl Core {
             .get_mut(key.stream.index())
             .and_then(Option::as_mut)?;
         let flow = &mut stream.flows[usize::from(key.dir)];
-        if flow.generation != generation || flow.active_slot.is_none() {
-            return None;
-        }
+        let slot = flow.active_slot?;
         let unit = std::mem::take(&mut flow.unit);
         // A small unit waiting behind rides in the same delivery; its bits
         // are charged to the next unit (or to the small-write line).
@@ -461,16 +457,8 @@ impl Core {
             flow.notify_below = None;
         }
         if let Some(next) = flow.buffer.take_unit(piece, small) {
-            if let Some(done) = flow.begin_unit(next, carried, now) {
-                let generation = flow.generation;
-                self.queue.push(
-                    done,
-                    Event::UnitSent {
-                        flow: key,
-                        generation,
-                    },
-                );
-            }
+            let done = flow.begin_unit(next, carried, now);
+            schedule_unit(&mut self.queue, key, slot, done);
             return notify;
         }
         // Drained: leave the active set and free the share for the others.
@@ -479,9 +467,9 @@ impl Core {
         }
         self.sharing.add_load(&flow.resources, -flow.rate);
         flow.retune(0.0, now);
-        if let Some(slot) = flow.active_slot.take() {
-            self.sharing.remove(slot);
-        }
+        flow.active_slot = None;
+        self.queue.cancel_keyed(slot);
+        self.sharing.remove(slot);
         if flow.fin_queued && !flow.fin_sent {
             flow.fin_sent = true;
             self.queue.push(at, Event::Fin(key));
@@ -512,19 +500,18 @@ impl Core {
             &mut updates,
         );
         for &(key, rate) in &updates {
-            let Some(flow) = self.flow_mut(key) else {
+            let Some(flow) = self
+                .streams
+                .get_mut(key.stream.index())
+                .and_then(Option::as_mut)
+                .map(|s| &mut s.flows[usize::from(key.dir)])
+            else {
                 continue;
             };
-            if let Some(done) = flow.retune(rate, now) {
-                let generation = flow.generation;
-                self.queue.push(
-                    done,
-                    Event::UnitSent {
-                        flow: key,
-                        generation,
-                    },
-                );
-            }
+            let Some(slot) = flow.active_slot else {
+                continue;
+            };
+            schedule_unit(&mut self.queue, key, slot, flow.retune(rate, now));
         }
         self.rate_updates = updates;
     }
