@@ -123,14 +123,50 @@ fn block_ref(r: &mut Reader<'_>) -> Result<BlockRef, WireError> {
     Ok(b)
 }
 
+/// A message as read from the input: a PIECE's block (the one large
+/// payload) borrowed from it, any other message owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received<'a> {
+    /// id 7, the block still in the input.
+    Piece {
+        /// Piece index.
+        index: u32,
+        /// Offset in the piece.
+        begin: u32,
+        /// The block.
+        data: &'a [u8],
+    },
+    /// Any other message.
+    Other(Message),
+}
+
+impl Received<'_> {
+    /// The message, owning its block.
+    pub fn into_owned(self) -> Message {
+        match self {
+            Received::Piece { index, begin, data } => Message::Piece {
+                index,
+                begin,
+                data: data.to_vec(),
+            },
+            Received::Other(m) => m,
+        }
+    }
+}
+
 impl Message {
     /// Parses one message from the front of `buf`; `Incomplete` until the
     /// whole message has arrived, `Invalid` as soon as a length cap is exceeded.
     pub fn parse(buf: &[u8]) -> Result<(Message, usize), WireError> {
+        Self::parse_received(buf).map(|(m, n)| (m.into_owned(), n))
+    }
+
+    /// [`Message::parse`] without copying a PIECE's block out of `buf`.
+    pub fn parse_received(buf: &[u8]) -> Result<(Received<'_>, usize), WireError> {
         let mut r = Reader::new(buf);
         let len = r.u32()?;
         if len == 0 {
-            return Ok((Message::KeepAlive, 4));
+            return Ok((Received::Other(Message::KeepAlive), 4));
         }
         let largest = MAX_MESSAGE_LEN.max(MAX_BITFIELD_LEN).max(MAX_EXTENDED_LEN);
         if len > largest {
@@ -198,11 +234,14 @@ impl Message {
                 if r.is_empty() {
                     return Err(WireError::invalid("empty piece block"));
                 }
-                Message::Piece {
-                    index,
-                    begin,
-                    data: r.rest().to_vec(),
-                }
+                return Ok((
+                    Received::Piece {
+                        index,
+                        begin,
+                        data: r.rest(),
+                    },
+                    total,
+                ));
             }
             id::PORT => {
                 fixed(2)?;
@@ -219,7 +258,7 @@ impl Message {
             }
             other => return Err(WireError::invalid(format!("unknown message id {other}"))),
         };
-        Ok((msg, total))
+        Ok((Received::Other(msg), total))
     }
 
     /// Appends the length-prefixed message.

@@ -7,6 +7,7 @@
 //! stores them; without them a failed piece can still be re-downloaded but
 //! its blocks cannot be compared with the good copy later (smart ban).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
@@ -68,9 +69,9 @@ impl Assembly {
 
     /// A block at offset `begin` (each offset once: the picker accepts a
     /// block only once per attempt at the piece).
-    pub fn add(&mut self, begin: u32, block: Vec<u8>) {
+    pub fn add(&mut self, begin: u32, block: Cow<'_, [u8]>) {
         if begin != self.hashed {
-            self.waiting.insert(begin, block);
+            self.waiting.insert(begin, block.into_owned());
             return;
         }
         self.feed(&block);
@@ -104,14 +105,14 @@ mod tests {
     fn out_of_order_blocks_hash_as_the_whole_piece() {
         let piece: Vec<u8> = (0..40u8).collect();
         let mut a = Assembly::new(Sha1Hasher::boxed(), true);
-        a.add(30, piece[30..].to_vec());
-        a.add(10, piece[10..20].to_vec());
-        a.add(0, piece[..10].to_vec());
-        a.add(20, piece[20..30].to_vec());
+        a.add(30, piece[30..].into());
+        a.add(10, piece[10..20].into());
+        a.add(0, piece[..10].into());
+        a.add(20, piece[20..30].into());
         assert_eq!(a.finish(), (hash_piece(&piece), Some(piece.clone())));
         let mut b = Assembly::new(Sha1Hasher::boxed(), false);
-        b.add(0, piece[..25].to_vec());
-        b.add(25, piece[25..].to_vec());
+        b.add(0, piece[..25].into());
+        b.add(25, piece[25..].into());
         assert_eq!(b.finish(), (hash_piece(&piece), None));
     }
 }

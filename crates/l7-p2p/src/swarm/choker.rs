@@ -39,9 +39,10 @@ pub struct ChokerPeer {
     pub key: PeerKey,
     /// The peer is interested in our pieces.
     pub interested: bool,
-    /// Rolling rate of payload it sends us (bytes/s).
+    /// Rolling rate of payload it sends us (bytes/s; only interested
+    /// peers are ranked, so a caller may leave the others' at 0).
     pub download_rate: f64,
-    /// Rolling rate of payload we send it (bytes/s).
+    /// Rolling rate of payload we send it (bytes/s; likewise).
     pub upload_rate: f64,
     /// When the connection was established.
     pub connected_at: Instant,

@@ -7,6 +7,7 @@
 //! for end the connection — and hands the rest to the engine as
 //! [`PeerEvent`]s. Time is passed in; no IO.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
@@ -15,7 +16,8 @@ use l7_wire::{Instant, WireError};
 use super::{PeerKey, RateEstimator};
 use crate::metainfo::{InfoHash, Layout};
 use crate::peer_wire::{
-    BLOCK_SIZE, Bitfield, BlockRef, ExtendedHandshake, Handshake, Message, PexMessage, UT_PEX,
+    BLOCK_SIZE, Bitfield, BlockRef, ExtendedHandshake, Handshake, Message, PexMessage, Received,
+    UT_PEX,
 };
 
 /// Send a keep-alive after this much silence from us (BEP 3: "generally two minutes").
@@ -39,9 +41,11 @@ const MAX_CANCELLED: usize = 512;
 /// The extended message id we ask ut_pex to be sent on.
 pub const OUR_UT_PEX_ID: u8 = 1;
 
-/// What the peer did, for the engine.
+/// What the peer did, for the engine. A block is borrowed from the input
+/// when it arrived whole in it (no copy), owned when it was joined from
+/// several inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PeerEvent {
+pub enum PeerEvent<'a> {
     /// The peer's handshake arrived and names our torrent.
     Handshake(Handshake),
     /// The peer's pieces (bitfield, or BEP 6 have all / have none).
@@ -59,13 +63,33 @@ pub enum PeerEvent {
     /// The peer requests a block we have and may send (we are not choking it).
     Request(BlockRef),
     /// A block we requested.
-    Block(BlockRef, Vec<u8>),
+    Block(BlockRef, Cow<'a, [u8]>),
     /// BEP 6: the peer will not send this block.
     Rejected(BlockRef),
     /// BEP 10 handshake.
     Extended(ExtendedHandshake),
     /// BEP 11 peer exchange.
     Pex(PexMessage),
+}
+
+impl PeerEvent<'_> {
+    /// The event, owning its block.
+    fn into_owned(self) -> PeerEvent<'static> {
+        match self {
+            PeerEvent::Block(b, data) => PeerEvent::Block(b, Cow::Owned(data.into_owned())),
+            PeerEvent::Handshake(h) => PeerEvent::Handshake(h),
+            PeerEvent::Bitfield(b) => PeerEvent::Bitfield(b),
+            PeerEvent::Have(i) => PeerEvent::Have(i),
+            PeerEvent::Choked(v) => PeerEvent::Choked(v),
+            PeerEvent::Unchoked => PeerEvent::Unchoked,
+            PeerEvent::Interested => PeerEvent::Interested,
+            PeerEvent::NotInterested => PeerEvent::NotInterested,
+            PeerEvent::Request(b) => PeerEvent::Request(b),
+            PeerEvent::Rejected(b) => PeerEvent::Rejected(b),
+            PeerEvent::Extended(h) => PeerEvent::Extended(h),
+            PeerEvent::Pex(p) => PeerEvent::Pex(p),
+        }
+    }
 }
 
 /// Why a connection must end (the peer misbehaved or went silent).
@@ -304,38 +328,41 @@ impl PeerConn {
     }
 
     /// Feeds received bytes; returns what the peer did, or why to disconnect.
-    pub fn handle_input(
+    pub fn handle_input<'a>(
         &mut self,
         now: Instant,
-        bytes: &[u8],
-    ) -> Result<Vec<PeerEvent>, PeerError> {
+        bytes: &'a [u8],
+    ) -> Result<Vec<PeerEvent<'a>>, PeerError> {
         self.last_received = now;
-        let mut events = Vec::new();
         if self.inbuf.is_empty() {
-            // Whole messages are read from the input itself; only a
-            // trailing partial one is kept.
+            let mut events = Vec::new();
+            // Whole messages are read from the input itself (their blocks
+            // borrowed from it); only a trailing partial one is kept.
             let consumed = self.read_messages(now, bytes, &mut events)?;
             self.inbuf.extend_from_slice(&bytes[consumed..]);
-        } else {
-            let mut buf = std::mem::take(&mut self.inbuf);
-            buf.extend_from_slice(bytes);
-            let consumed = self.read_messages(now, &buf, &mut events)?;
-            buf.drain(..consumed);
-            // An emptied buffer is dropped: idle sessions hold no memory.
-            if !buf.is_empty() {
-                self.inbuf = buf;
-            }
+            return Ok(events);
+        }
+        let mut buf = std::mem::take(&mut self.inbuf);
+        buf.extend_from_slice(bytes);
+        let mut joined = Vec::new();
+        let consumed = self.read_messages(now, &buf, &mut joined)?;
+        // The joined buffer is kept for what follows: own the blocks.
+        let events = joined.into_iter().map(PeerEvent::into_owned).collect();
+        buf.drain(..consumed);
+        // An emptied buffer is dropped: idle sessions hold no memory.
+        if !buf.is_empty() {
+            self.inbuf = buf;
         }
         Ok(events)
     }
 
     /// Reads the whole messages at the start of `input`; returns how many
     /// bytes they took.
-    fn read_messages(
+    fn read_messages<'a>(
         &mut self,
         now: Instant,
-        input: &[u8],
-        events: &mut Vec<PeerEvent>,
+        input: &'a [u8],
+        events: &mut Vec<PeerEvent<'a>>,
     ) -> Result<usize, PeerError> {
         let mut consumed = 0;
         loop {
@@ -356,8 +383,12 @@ impl PeerConn {
                 }
                 continue;
             }
-            match Message::parse(rest) {
-                Ok((msg, n)) => {
+            match Message::parse_received(rest) {
+                Ok((Received::Piece { index, begin, data }, n)) => {
+                    consumed += n;
+                    self.on_piece(now, index, begin, Cow::Borrowed(data), events)?;
+                }
+                Ok((Received::Other(msg), n)) => {
                     consumed += n;
                     self.on_message(now, msg, events)?;
                 }
@@ -377,11 +408,11 @@ impl PeerConn {
         Ok(())
     }
 
-    fn on_message(
+    fn on_message<'a>(
         &mut self,
         now: Instant,
         msg: Message,
-        events: &mut Vec<PeerEvent>,
+        events: &mut Vec<PeerEvent<'a>>,
     ) -> Result<(), PeerError> {
         let first = self.phase == Phase::First;
         // Tolerated before the bitfield (real clients vary the order): messages
@@ -496,24 +527,7 @@ impl PeerConn {
                 self.incoming.remove(&b);
             }
             Message::Piece { index, begin, data } => {
-                let b = BlockRef {
-                    index,
-                    begin,
-                    length: data.len() as u32,
-                };
-                if self.forget_request(&b) {
-                    self.download.record(now, data.len() as u64);
-                    events.push(PeerEvent::Block(b, data));
-                } else if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
-                    // We cancelled it or stopped waiting for it, and it came
-                    // anyway: the engine keeps it if the piece still needs
-                    // it (on a slow link a late block is not wasted upload).
-                    self.cancelled.remove(pos);
-                    self.download.record(now, data.len() as u64);
-                    events.push(PeerEvent::Block(b, data));
-                } else {
-                    return Err(PeerError::Unsolicited(b));
-                }
+                self.on_piece(now, index, begin, Cow::Owned(data), events)?
             }
             Message::RejectRequest(b) => {
                 if !self.forget_request(&b) {
@@ -537,6 +551,37 @@ impl PeerConn {
             }
             // BEP 10: extensions we did not advertise are ignored.
             Message::Extended { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A block arrived: it must answer one of our requests (or one we
+    /// cancelled or stopped waiting for).
+    fn on_piece<'a>(
+        &mut self,
+        now: Instant,
+        index: u32,
+        begin: u32,
+        data: Cow<'a, [u8]>,
+        events: &mut Vec<PeerEvent<'a>>,
+    ) -> Result<(), PeerError> {
+        let b = BlockRef {
+            index,
+            begin,
+            length: data.len() as u32,
+        };
+        if self.forget_request(&b) {
+            self.download.record(now, data.len() as u64);
+            events.push(PeerEvent::Block(b, data));
+        } else if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
+            // We cancelled it or stopped waiting for it, and it came
+            // anyway: the engine keeps it if the piece still needs
+            // it (on a slow link a late block is not wasted upload).
+            self.cancelled.remove(pos);
+            self.download.record(now, data.len() as u64);
+            events.push(PeerEvent::Block(b, data));
+        } else {
+            return Err(PeerError::Unsolicited(b));
         }
         Ok(())
     }
@@ -730,7 +775,7 @@ mod tests {
         c.send(Instant::ZERO, &Message::Request(b));
         assert_eq!(
             c.handle_input(Instant::ZERO, &piece).unwrap(),
-            vec![PeerEvent::Block(b, vec![1; 4])]
+            vec![PeerEvent::Block(b, vec![1; 4].into())]
         );
         assert_eq!(
             c.handle_input(Instant::ZERO, &piece),
@@ -744,9 +789,43 @@ mod tests {
         c.send(Instant::ZERO, &Message::Cancel(b));
         assert_eq!(
             c.handle_input(Instant::ZERO, &piece).unwrap(),
-            vec![PeerEvent::Block(b, vec![1; 4])]
+            vec![PeerEvent::Block(b, vec![1; 4].into())]
         );
         assert!(c.handle_input(Instant::ZERO, &piece).is_err());
+    }
+
+    #[test]
+    fn a_whole_block_is_borrowed_and_a_split_one_owned() {
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(false)).unwrap();
+        let block = |begin| BlockRef {
+            index: 0,
+            begin,
+            length: 4,
+        };
+        let piece = |begin| Message::Piece {
+            index: 0,
+            begin,
+            data: vec![7; 4],
+        };
+        c.send(Instant::ZERO, &Message::Request(block(0)));
+        c.send(Instant::ZERO, &Message::Request(block(4)));
+        let whole = bytes(&[piece(0)]);
+        let events = c.handle_input(Instant::ZERO, &whole).unwrap();
+        assert!(
+            matches!(&events[..], [PeerEvent::Block(b, Cow::Borrowed(d))]
+                if *b == block(0) && d.as_ptr() == whole[13..].as_ptr()),
+            "{events:?}"
+        );
+        // Split across two inputs: joined, then handed over owned.
+        let split = bytes(&[piece(4)]);
+        assert_eq!(c.handle_input(Instant::ZERO, &split[..10]).unwrap(), vec![]);
+        let events = c.handle_input(Instant::ZERO, &split[10..]).unwrap();
+        assert!(
+            matches!(&events[..], [PeerEvent::Block(b, Cow::Owned(d))]
+                if *b == block(4) && d == &vec![7; 4]),
+            "{events:?}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! order they are emitted — a piece's `PieceVerified` always precedes any
 //! `ReadBlock` of it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -25,7 +26,9 @@ use super::peer_conn::OUR_UT_PEX_ID;
 use super::picker::BlockReceipt;
 use super::slots::Slots;
 use super::timers::Timers;
-use super::{Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker};
+use super::{
+    Choker, ChokerPeer, PeerConn, PeerError, PeerEvent, PeerKey, PiecePicker, RateEstimator,
+};
 use crate::metainfo::{InfoHash, Layout, Metainfo, hash_piece};
 use crate::peer_wire::{Bitfield, BlockRef, ExtendedHandshake, Message, PexMessage, UT_PEX};
 
@@ -579,7 +582,7 @@ impl Torrent {
         }
     }
 
-    fn on_block(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Vec<u8>) {
+    fn on_block(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: Cow<'_, [u8]>) {
         if let Some(s) = self.session_mut(peer) {
             s.last_block_at = Some(now);
         }
@@ -776,14 +779,24 @@ impl Torrent {
             .sessions
             .iter()
             .filter(|(_, s)| s.conn.is_established())
-            .map(|(k, s)| ChokerPeer {
-                key: *k,
-                interested: s.conn.peer_interested,
-                download_rate: s.conn.download.rate(now),
-                upload_rate: s.conn.upload.rate(now),
-                connected_at: s.conn.connected_at,
-                last_block_at: s.last_block_at,
-                am_interested: s.conn.am_interested,
+            .map(|(k, s)| {
+                // Rates rank interested peers only.
+                let rate = |r: &RateEstimator| {
+                    if s.conn.peer_interested {
+                        r.rate(now)
+                    } else {
+                        0.0
+                    }
+                };
+                ChokerPeer {
+                    key: *k,
+                    interested: s.conn.peer_interested,
+                    download_rate: rate(&s.conn.download),
+                    upload_rate: rate(&s.conn.upload),
+                    connected_at: s.conn.connected_at,
+                    last_block_at: s.last_block_at,
+                    am_interested: s.conn.am_interested,
+                }
             })
             .collect();
         if let Some(unchoked) = self
