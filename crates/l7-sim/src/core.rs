@@ -7,6 +7,7 @@
 use crate::events::EventQueue;
 use crate::ids::{Endpoint, HostId, StreamId, TimerId};
 use crate::params::{HostParams, LinkParams, SimConfig};
+use crate::payload::Payload;
 use crate::queue::Fifo;
 use crate::rng::{Purpose, substream};
 use crate::sharing::Sharing;
@@ -45,14 +46,11 @@ pub(crate) enum Event {
     Writable(FlowKey),
     /// Stream bytes reach the flow's receiver: a unit, then the small
     /// unit that rode behind it, if any.
-    #[expect(
-        clippy::box_collection,
-        reason = "one pointer, not three words: every queued event is as big as the largest"
-    )]
     Data {
         flow: FlowKey,
-        bytes: Vec<u8>,
-        tail: Option<Box<Vec<u8>>>,
+        bytes: Payload,
+        /// Boxed: one pointer, as every queued event is as big as the largest.
+        tail: Option<Box<Payload>>,
     },
     /// The flow's sender closed, and everything it wrote has arrived.
     Fin(FlowKey),

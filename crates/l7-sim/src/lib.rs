@@ -109,7 +109,10 @@
 //!   recomputation: at the same instant by default, up to `rate_quantum`
 //!   later if one is set (freed capacity may then idle that long).
 //! * Application data is real bytes (engines parse what they receive), so a
-//!   swarm moves its whole volume through memory once.
+//!   swarm moves its whole volume through memory once. Between a write and
+//!   its delivery the simulator keeps a long run of one byte as a count
+//!   (synthetic file content is such runs), so what is in flight stays
+//!   small and the receiver reads the bytes from a buffer still in cache.
 #![forbid(unsafe_code)]
 
 mod app;
@@ -121,6 +124,7 @@ pub mod fairness;
 mod ids;
 mod keyed_heap;
 mod params;
+mod payload;
 mod queue;
 pub mod rng;
 mod send_buffer;

@@ -14,6 +14,8 @@ use l7_wire::Instant;
 pub struct Sim<A: App> {
     core: Core,
     apps: Vec<A>,
+    /// Where packed stream bytes are expanded for delivery (reused).
+    delivery: Vec<u8>,
 }
 
 impl<A: App> Sim<A> {
@@ -22,6 +24,7 @@ impl<A: App> Sim<A> {
         Sim {
             core: Core::new(config),
             apps: Vec::new(),
+            delivery: Vec::new(),
         }
     }
 
@@ -227,11 +230,16 @@ impl<A: App> Sim<A> {
             Event::Data { flow, bytes, tail } => {
                 let len = bytes.len() + tail.as_ref().map_or(0, |t| t.len());
                 if let Some(host) = self.core.data_arrived(flow, len) {
+                    let mut buf = std::mem::take(&mut self.delivery);
                     let (app, mut ctx) = self.ctx(host);
-                    app.on_stream_data(&mut ctx, flow.stream, &bytes);
-                    if let Some(tail) = tail {
-                        app.on_stream_data(&mut ctx, flow.stream, &tail);
+                    for part in std::iter::once(&bytes).chain(tail.as_deref()) {
+                        let data = part.as_literal().unwrap_or_else(|| {
+                            part.expand_into(&mut buf);
+                            &buf
+                        });
+                        app.on_stream_data(&mut ctx, flow.stream, data);
                     }
+                    self.delivery = buf;
                 }
             }
             Event::Fin(flow) => self.fin(flow),

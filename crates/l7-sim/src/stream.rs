@@ -27,6 +27,7 @@ use crate::core::{Core, Event};
 use crate::events::EventQueue;
 use crate::fairness::ResourceSet;
 use crate::ids::{Endpoint, HostId, StreamId};
+use crate::payload::Payload;
 use crate::send_buffer::SendBuffer;
 use crate::sharing::Sharing;
 use crate::trace::TraceEvent;
@@ -86,7 +87,7 @@ pub(crate) struct Flow {
     resources: ResourceSet,
     buffer: SendBuffer,
     /// The unit being sent, while active.
-    unit: Vec<u8>,
+    unit: Payload,
     unit_bits_left: f64,
     rate: f64,
     /// When `unit_bits_left` was last brought up to date.
@@ -110,7 +111,7 @@ impl Flow {
             latency,
             resources,
             buffer: SendBuffer::default(),
-            unit: Vec::new(),
+            unit: Payload::default(),
             unit_bits_left: 0.0,
             rate: 0.0,
             anchor: Instant::ZERO,
@@ -135,7 +136,7 @@ impl Flow {
     /// Starts sending `unit` at `now` at the current rate, with the bits of
     /// `carried` bytes that already left ahead of it; returns when it will
     /// be on the wire.
-    fn begin_unit(&mut self, unit: Vec<u8>, carried: usize, now: Instant) -> Option<Instant> {
+    fn begin_unit(&mut self, unit: Payload, carried: usize, now: Instant) -> Option<Instant> {
         self.unit_bits_left = (unit.len() + carried) as f64 * 8.0;
         self.unit = unit;
         self.anchor = now;
