@@ -1,6 +1,6 @@
 //! Fuzzes the peer wire parsers (handshake, messages, extended payloads,
 //! bitfield validation) and the peer session fed with the same bytes after
-//! a valid handshake: never panics, never reads past the input, and every
+//! a valid handshake (whole, and split across two reads): never panics, never reads past the input, and every
 //! parsed message re-encodes to the bytes it came from.
 #![no_main]
 use l7_p2p::metainfo::{InfoHash, Layout};
@@ -31,18 +31,29 @@ fuzz_target!(|data: &[u8]| {
     // The session: a 3-piece torrent, a fast + extension handshake, then the
     // input (time stays at the epoch: `Default::default()` is `Instant::ZERO`).
     let hash = InfoHash([7; 20]);
-    let mut conn = PeerConn::new(
-        PeerKey(1),
-        hash,
-        [1; 20],
-        Layout::new(vec![40_000], 16_384),
-        Default::default(),
-    );
-    let mut hello = Vec::new();
-    Handshake::new(hash, [2; 20]).emit(&mut hello);
-    if conn.handle_input(Default::default(), &hello).is_ok() {
+    let session = || {
+        let mut conn = PeerConn::new(
+            PeerKey(1),
+            hash,
+            [1; 20],
+            Layout::new(vec![40_000], 16_384),
+            Default::default(),
+        );
+        let mut hello = Vec::new();
+        Handshake::new(hash, [2; 20]).emit(&mut hello);
+        conn.handle_input(Default::default(), &hello).is_ok().then_some(conn)
+    };
+    // Read whole (blocks borrowed from the input)...
+    if let Some(mut conn) = session() {
         let _ = conn.handle_input(Default::default(), data);
         let _ = conn.handle_timeout(Default::default());
         let _ = conn.poll_transmit();
+    }
+    // ...and split across two reads (the joined buffer's blocks owned).
+    if let Some(mut conn) = session() {
+        let (a, b) = data.split_at(data.len() / 2);
+        if conn.handle_input(Default::default(), a).is_ok() {
+            let _ = conn.handle_input(Default::default(), b);
+        }
     }
 });
