@@ -72,26 +72,6 @@ pub enum PeerEvent<'a> {
     Pex(PexMessage),
 }
 
-impl PeerEvent<'_> {
-    /// The event, owning its block.
-    fn into_owned(self) -> PeerEvent<'static> {
-        match self {
-            PeerEvent::Block(b, data) => PeerEvent::Block(b, Cow::Owned(data.into_owned())),
-            PeerEvent::Handshake(h) => PeerEvent::Handshake(h),
-            PeerEvent::Bitfield(b) => PeerEvent::Bitfield(b),
-            PeerEvent::Have(i) => PeerEvent::Have(i),
-            PeerEvent::Choked(v) => PeerEvent::Choked(v),
-            PeerEvent::Unchoked => PeerEvent::Unchoked,
-            PeerEvent::Interested => PeerEvent::Interested,
-            PeerEvent::NotInterested => PeerEvent::NotInterested,
-            PeerEvent::Request(b) => PeerEvent::Request(b),
-            PeerEvent::Rejected(b) => PeerEvent::Rejected(b),
-            PeerEvent::Extended(h) => PeerEvent::Extended(h),
-            PeerEvent::Pex(p) => PeerEvent::Pex(p),
-        }
-    }
-}
-
 /// Why a connection must end (the peer misbehaved or went silent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeerError {
@@ -334,20 +314,18 @@ impl PeerConn {
         bytes: &'a [u8],
     ) -> Result<Vec<PeerEvent<'a>>, PeerError> {
         self.last_received = now;
+        let mut events = Vec::new();
         if self.inbuf.is_empty() {
-            let mut events = Vec::new();
             // Whole messages are read from the input itself (their blocks
             // borrowed from it); only a trailing partial one is kept.
-            let consumed = self.read_messages(now, bytes, &mut events)?;
+            let consumed = self.read_messages(now, bytes, &mut events, Cow::Borrowed)?;
             self.inbuf.extend_from_slice(&bytes[consumed..]);
             return Ok(events);
         }
         let mut buf = std::mem::take(&mut self.inbuf);
         buf.extend_from_slice(bytes);
-        let mut joined = Vec::new();
-        let consumed = self.read_messages(now, &buf, &mut joined)?;
-        // The joined buffer is kept for what follows: own the blocks.
-        let events = joined.into_iter().map(PeerEvent::into_owned).collect();
+        // The joined buffer is kept for what follows: its blocks are copied.
+        let consumed = self.read_messages(now, &buf, &mut events, |d| Cow::Owned(d.to_vec()))?;
         buf.drain(..consumed);
         // An emptied buffer is dropped: idle sessions hold no memory.
         if !buf.is_empty() {
@@ -357,12 +335,14 @@ impl PeerConn {
     }
 
     /// Reads the whole messages at the start of `input`; returns how many
-    /// bytes they took.
-    fn read_messages<'a>(
+    /// bytes they took. `block` hands over a PIECE's block: borrowed, or
+    /// copied when `input` does not outlive the events.
+    fn read_messages<'a, 'e>(
         &mut self,
         now: Instant,
         input: &'a [u8],
-        events: &mut Vec<PeerEvent<'a>>,
+        events: &mut Vec<PeerEvent<'e>>,
+        block: fn(&'a [u8]) -> Cow<'e, [u8]>,
     ) -> Result<usize, PeerError> {
         let mut consumed = 0;
         loop {
@@ -386,7 +366,7 @@ impl PeerConn {
             match Message::parse_received(rest) {
                 Ok((Received::Piece { index, begin, data }, n)) => {
                     consumed += n;
-                    self.on_piece(now, index, begin, Cow::Borrowed(data), events)?;
+                    self.on_piece(now, index, begin, block(data), events)?;
                 }
                 Ok((Received::Other(msg), n)) => {
                     consumed += n;
