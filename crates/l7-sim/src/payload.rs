@@ -12,7 +12,7 @@
 const WINDOW: usize = 256;
 
 /// Bytes written to a stream, compactly.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct Payload {
     /// Every byte but the run's, in order, from `skip` on (the bytes
     /// before were split off: a large write is cut into units without
