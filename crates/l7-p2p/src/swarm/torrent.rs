@@ -370,6 +370,7 @@ impl Torrent {
     pub fn peer_disconnected(&mut self, peer: PeerKey) {
         if let Some(s) = self.sessions.remove(&peer) {
             // Its timer and place in `ready` go stale and are skipped.
+            self.deadlines.forget(peer);
             self.prune_deadlines();
             self.picker.peer_removed(peer, &s.conn.bitfield);
             self.choker.peer_removed(peer);
