@@ -134,6 +134,25 @@ impl Ctx<'_> {
         self.core.notify_writable(self.host, stream, at_most)
     }
 
+    /// Attaches `tag` to this host's end of `stream` (`None` removes it):
+    /// the application's own handle for the connection, which
+    /// [`Ctx::stream_tag`] gives back on every event of the stream without
+    /// a table of the application's own to search. Kept until the stream
+    /// is closed both ways (still there in the `on_stream_closed` that
+    /// ends it).
+    pub fn set_stream_tag(
+        &mut self,
+        stream: StreamId,
+        tag: Option<u64>,
+    ) -> Result<(), StreamError> {
+        self.core.set_stream_tag(self.host, stream, tag)
+    }
+
+    /// This host's tag on `stream` (see [`Ctx::set_stream_tag`]).
+    pub fn stream_tag(&self, stream: StreamId) -> Option<u64> {
+        self.core.stream_tag(self.host, stream)
+    }
+
     /// Closes this host's side of `stream` after what was written.
     pub fn close(&mut self, stream: StreamId) -> Result<(), StreamError> {
         self.core.close(self.host, stream)

@@ -268,6 +268,7 @@ impl<A: App> Sim<A> {
         if let Some(host) = self.core.fin_arrived(flow) {
             let (app, mut ctx) = self.ctx(host);
             app.on_stream_closed(&mut ctx, flow.stream);
+            self.core.forget_if_closed(flow.stream);
         }
     }
 }

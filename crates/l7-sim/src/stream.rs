@@ -76,6 +76,9 @@ pub(crate) struct FlowKey {
 pub(crate) struct Stream {
     pub initiator: Endpoint,
     pub acceptor: Endpoint,
+    /// Each end's application tag (initiator's, acceptor's): beside the
+    /// endpoints, so reading it on a delivery costs no cache miss.
+    pub tags: [Option<u64>; 2],
     pub flows: [Flow; 2],
 }
 
@@ -258,6 +261,7 @@ impl Core {
         self.streams.push(Some(Stream {
             initiator: from,
             acceptor: to,
+            tags: [None; 2],
             flows,
         }));
         self.stats.streams += 1;
@@ -386,6 +390,27 @@ impl Core {
         });
         self.kick(FlowKey { stream, dir });
         Some((here.host, info))
+    }
+
+    /// Sets `host`'s tag on its end of `stream` (`None` clears it).
+    pub(crate) fn set_stream_tag(
+        &mut self,
+        host: HostId,
+        stream: StreamId,
+        tag: Option<u64>,
+    ) -> Result<(), StreamError> {
+        let key = self.own_flow(host, stream)?;
+        let s = self.streams[key.stream.index()]
+            .as_mut()
+            .ok_or(StreamError::Unknown)?;
+        s.tags[usize::from(key.dir)] = tag;
+        Ok(())
+    }
+
+    /// `host`'s tag on its end of `stream`, if set.
+    pub(crate) fn stream_tag(&self, host: HostId, stream: StreamId) -> Option<u64> {
+        let key = self.own_flow(host, stream).ok()?;
+        self.streams[key.stream.index()].as_ref()?.tags[usize::from(key.dir)]
     }
 
     /// Bytes `host` wrote on `stream` that are not on the wire yet.
@@ -534,24 +559,31 @@ impl Core {
         Some(host)
     }
 
-    /// The FIN arrived; returns the receiving host. A stream closed both
-    /// ways is forgotten.
+    /// The FIN arrived; returns the receiving host.
     pub(crate) fn fin_arrived(&mut self, key: FlowKey) -> Option<HostId> {
-        let slot = self.streams.get_mut(key.stream.index())?;
-        let s = slot.as_mut()?;
+        let s = self.streams.get_mut(key.stream.index())?.as_mut()?;
         let host = if key.dir == 0 {
             s.acceptor.host
         } else {
             s.initiator.host
         };
         s.flows[usize::from(key.dir)].fin_delivered = true;
-        if s.flows.iter().all(|f| f.fin_delivered) {
-            *slot = None;
-        }
         self.record(TraceEvent::Closed {
             stream: key.stream,
             host,
         });
         Some(host)
+    }
+
+    /// Forgets `stream` if it is closed both ways (after the application
+    /// heard of the last FIN, so that it could still read its tag).
+    pub(crate) fn forget_if_closed(&mut self, stream: StreamId) {
+        if let Some(slot) = self.streams.get_mut(stream.index())
+            && slot
+                .as_ref()
+                .is_some_and(|s| s.flows.iter().all(|f| f.fin_delivered))
+        {
+            *slot = None;
+        }
     }
 }

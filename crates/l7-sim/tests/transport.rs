@@ -300,6 +300,47 @@ fn writes_after_close_are_refused_and_both_closes_free_the_stream() {
 }
 
 #[test]
+fn each_end_keeps_its_own_tag_until_the_stream_is_gone() {
+    let mut sim = sim_with_latency(ms(5));
+    let b = HostId::from_ip("10.0.0.2".parse().unwrap()).unwrap();
+    let a = sim.add_host(
+        HostParams::default(),
+        Node::with(vec![Action::Send {
+            to: to(b),
+            bytes: 10,
+            close: false,
+        }]),
+    );
+    sim.add_host(HostParams::default(), Node::default());
+    let outsider = sim.add_host(HostParams::default(), Node::default());
+    sim.run_until(Instant::from_millis(100));
+    let stream = *sim.app(b).received.keys().next().unwrap();
+    let tag = |sim: &mut Sim<Node>, host| sim.with_app(host, |_, ctx| ctx.stream_tag(stream));
+    assert_eq!(tag(&mut sim, a), None);
+    sim.with_app(a, |_, ctx| ctx.set_stream_tag(stream, Some(3)))
+        .unwrap();
+    sim.with_app(b, |_, ctx| ctx.set_stream_tag(stream, Some(7)))
+        .unwrap();
+    assert_eq!((tag(&mut sim, a), tag(&mut sim, b)), (Some(3), Some(7)));
+    // Only the stream's ends have a tag on it.
+    let refused = sim.with_app(outsider, |_, ctx| ctx.set_stream_tag(stream, Some(1)));
+    assert_eq!(refused, Err(StreamError::Unknown));
+    assert_eq!(tag(&mut sim, outsider), None);
+    sim.with_app(b, |_, ctx| ctx.set_stream_tag(stream, None))
+        .unwrap();
+    assert_eq!((tag(&mut sim, a), tag(&mut sim, b)), (Some(3), None));
+    // A closes, then B: each reads its tag as the other's close arrives,
+    // the last one included; then the stream is gone, and its tags.
+    sim.with_app(a, |_, ctx| ctx.close(stream)).unwrap();
+    sim.run_until(Instant::from_millis(200));
+    sim.with_app(b, |_, ctx| ctx.close(stream)).unwrap();
+    sim.run_until(Instant::from_millis(300));
+    assert_eq!(sim.app(b).tags_at_close.get(&stream), Some(&None));
+    assert_eq!(sim.app(a).tags_at_close.get(&stream), Some(&Some(3)));
+    assert_eq!(tag(&mut sim, a), None);
+}
+
+#[test]
 fn datagram_loss_rate_matches_the_probability() {
     let p = 0.1;
     let n = 10_000u32;

@@ -1,10 +1,10 @@
-//! A peer's table of connections: which engine session each simulator
-//! stream carries, and back, with the blocks requested on each and not
-//! read yet. A thousand peers' tables are looked up on every message, so
-//! both directions are hash maps (one probe, where bisecting sorted
-//! vectors scattered over memory cost a cache miss per step), with aHash
-//! rather than SipHash: the keys are the simulation's own small integers,
-//! chosen by no adversary, and nothing iterates the maps.
+//! A peer's table of connections: the stream, host and blocks requested
+//! but not read yet of each engine session. The way back, from a stream to
+//! its session, is the stream's tag in the simulator ([`l7_sim::Ctx::stream_tag`]),
+//! read beside the stream's state on every delivery: a thousand peers'
+//! tables of their own cost a cache miss per message. The map uses aHash
+//! rather than SipHash: the keys are the engine's own small integers,
+//! chosen by no adversary, and nothing iterates the map.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -23,17 +23,15 @@ pub struct Link {
     pub to_upload: VecDeque<BlockRef>,
 }
 
-/// Streams ↔ sessions.
+/// Sessions → connections.
 #[derive(Debug, Default)]
 pub struct Links {
-    by_stream: HashMap<StreamId, PeerKey, ahash::RandomState>,
     by_key: HashMap<PeerKey, Link, ahash::RandomState>,
 }
 
 impl Links {
     /// Records that `stream` carries session `key` to `host`.
     pub fn insert(&mut self, stream: StreamId, key: PeerKey, host: HostId) {
-        self.by_stream.insert(stream, key);
         self.by_key.insert(
             key,
             Link {
@@ -44,27 +42,14 @@ impl Links {
         );
     }
 
-    /// The session `stream` carries.
-    pub fn session(&self, stream: StreamId) -> Option<PeerKey> {
-        self.by_stream.get(&stream).copied()
-    }
-
     /// Session `key`'s connection.
     pub fn link(&mut self, key: PeerKey) -> Option<&mut Link> {
         self.by_key.get_mut(&key)
     }
 
-    /// Forgets `stream`; returns its session and host.
-    pub fn remove_stream(&mut self, stream: StreamId) -> Option<(PeerKey, HostId)> {
-        let key = self.by_stream.remove(&stream)?;
-        let link = self.by_key.remove(&key)?;
-        Some((key, link.host))
-    }
-
     /// Forgets session `key`; returns its stream and host.
-    pub fn remove_session(&mut self, key: PeerKey) -> Option<(StreamId, HostId)> {
+    pub fn remove(&mut self, key: PeerKey) -> Option<(StreamId, HostId)> {
         let link = self.by_key.remove(&key)?;
-        self.by_stream.remove(&link.stream);
         Some((link.stream, link.host))
     }
 }

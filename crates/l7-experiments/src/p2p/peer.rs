@@ -184,6 +184,7 @@ impl PeerApp {
         {
             Some(key) => {
                 self.links.insert(stream, key, info.peer.host);
+                let _ = ctx.set_stream_tag(stream, Some(key.0));
             }
             None => {
                 // A refused connection frees its host's place (an inbound
@@ -201,7 +202,7 @@ impl PeerApp {
 
     /// Bytes from a peer.
     pub fn on_stream_data(&mut self, ctx: &mut Ctx<'_>, stream: StreamId, data: &[u8]) {
-        if let Some(key) = self.links.session(stream) {
+        if let Some(key) = session(ctx, stream) {
             self.torrent.handle_input(ctx.now(), key, data);
             self.pump(ctx);
         }
@@ -209,17 +210,25 @@ impl PeerApp {
 
     /// The peer hung up.
     pub fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
-        if let Some((key, host)) = self.links.remove_stream(stream) {
+        if let Some(key) = session(ctx, stream) {
             self.torrent.peer_disconnected(key);
-            self.hosts.remove(&host);
-            let _ = ctx.close(stream);
+            self.unlink(ctx, key);
             self.pump(ctx);
+        }
+    }
+
+    /// Forgets session `key`'s connection and closes it.
+    fn unlink(&mut self, ctx: &mut Ctx<'_>, key: PeerKey) {
+        if let Some((stream, host)) = self.links.remove(key) {
+            self.hosts.remove(&host);
+            let _ = ctx.set_stream_tag(stream, None);
+            let _ = ctx.close(stream);
         }
     }
 
     /// A connection's send buffer has room again.
     pub fn on_stream_writable(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
-        if let Some(key) = self.links.session(stream) {
+        if let Some(key) = session(ctx, stream) {
             self.upload(ctx, key);
             self.pump(ctx);
         }
@@ -304,12 +313,7 @@ impl PeerApp {
                         }
                     }
                 }
-                TorrentEvent::Disconnect { peer, .. } => {
-                    if let Some((stream, host)) = self.links.remove_session(peer) {
-                        self.hosts.remove(&host);
-                        let _ = ctx.close(stream);
-                    }
-                }
+                TorrentEvent::Disconnect { peer, .. } => self.unlink(ctx, peer),
                 TorrentEvent::PeersDiscovered(addrs) => {
                     for a in addrs {
                         if let Some(e) = Endpoint::from_socket_addr(a) {
@@ -376,4 +380,9 @@ impl PeerApp {
         }
         self.timer = Some((ctx.set_timer(next, 0), next));
     }
+}
+
+/// The engine session `stream` carries (its tag, set when it opened).
+fn session(ctx: &Ctx<'_>, stream: StreamId) -> Option<PeerKey> {
+    ctx.stream_tag(stream).map(PeerKey)
 }

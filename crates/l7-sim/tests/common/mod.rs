@@ -50,6 +50,8 @@ pub struct Node {
     pub log: Vec<(Instant, Seen)>,
     /// Bytes received per stream.
     pub received: BTreeMap<StreamId, usize>,
+    /// This end's tag of each stream when the peer's close arrived.
+    pub tags_at_close: BTreeMap<StreamId, Option<u64>>,
     planned: BTreeMap<StreamId, (usize, bool)>,
     datagrams: Vec<(Endpoint, u32, usize, Duration)>,
     replied: Vec<StreamId>,
@@ -168,6 +170,7 @@ impl App for Node {
     }
 
     fn on_stream_closed(&mut self, ctx: &mut Ctx<'_>, stream: StreamId) {
+        self.tags_at_close.insert(stream, ctx.stream_tag(stream));
         self.see(ctx, Seen::Closed { stream });
     }
 
