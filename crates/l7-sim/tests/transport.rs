@@ -37,6 +37,23 @@ fn sim_with_latency(latency: Duration) -> Sim<Node> {
     })
 }
 
+/// Host A, which connects to host B and writes `bytes` (then closes if
+/// `close`), and B; paths of `latency`.
+fn one_send(latency: Duration, bytes: usize, close: bool) -> (Sim<Node>, HostId, HostId) {
+    let mut sim = sim_with_latency(latency);
+    let b = HostId::from_ip("10.0.0.2".parse().unwrap()).unwrap();
+    let a = sim.add_host(
+        HostParams::default(),
+        Node::with(vec![Action::Send {
+            to: to(b),
+            bytes,
+            close,
+        }]),
+    );
+    sim.add_host(HostParams::default(), Node::default());
+    (sim, a, b)
+}
+
 fn to(host: HostId) -> Endpoint {
     Endpoint::new(host, 80)
 }
@@ -209,17 +226,7 @@ fn max_min_fair_shares_on_an_asymmetric_example() {
 #[test]
 fn a_bottleneck_link_limits_streams() {
     // Hosts at 100 Mbit/s, the path between them at 4 Mbit/s: 500 kB take 1 s.
-    let mut sim = sim_with_latency(ms(10));
-    let b = HostId::from_ip("10.0.0.2".parse().unwrap()).unwrap();
-    let a = sim.add_host(
-        HostParams::default(),
-        Node::with(vec![Action::Send {
-            to: to(b),
-            bytes: 500_000,
-            close: true,
-        }]),
-    );
-    sim.add_host(HostParams::default(), Node::default());
+    let (mut sim, a, b) = one_send(ms(10), 500_000, true);
     let path = LinkParams {
         bandwidth_bps: Some(4 * MBIT),
         ..LinkParams::with_latency(ms(10))
@@ -264,17 +271,7 @@ fn capacity_change_mid_transfer_changes_the_rate() {
 
 #[test]
 fn writes_after_close_are_refused_and_both_closes_free_the_stream() {
-    let mut sim = sim_with_latency(ms(5));
-    let b = HostId::from_ip("10.0.0.2".parse().unwrap()).unwrap();
-    let a = sim.add_host(
-        HostParams::default(),
-        Node::with(vec![Action::Send {
-            to: to(b),
-            bytes: 10,
-            close: true,
-        }]),
-    );
-    sim.add_host(HostParams::default(), Node::default());
+    let (mut sim, a, b) = one_send(ms(5), 10, true);
     sim.run_until(Instant::from_millis(100));
     let stream = *sim.app(b).received.keys().next().unwrap();
     let refused = sim.with_app(a, |_, ctx| ctx.write(stream, b"more".to_vec()));
@@ -301,17 +298,7 @@ fn writes_after_close_are_refused_and_both_closes_free_the_stream() {
 
 #[test]
 fn each_end_keeps_its_own_tag_until_the_stream_is_gone() {
-    let mut sim = sim_with_latency(ms(5));
-    let b = HostId::from_ip("10.0.0.2".parse().unwrap()).unwrap();
-    let a = sim.add_host(
-        HostParams::default(),
-        Node::with(vec![Action::Send {
-            to: to(b),
-            bytes: 10,
-            close: false,
-        }]),
-    );
-    sim.add_host(HostParams::default(), Node::default());
+    let (mut sim, a, b) = one_send(ms(5), 10, false);
     let outsider = sim.add_host(HostParams::default(), Node::default());
     sim.run_until(Instant::from_millis(100));
     let stream = *sim.app(b).received.keys().next().unwrap();
