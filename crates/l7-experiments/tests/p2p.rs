@@ -12,8 +12,9 @@ const FILE: u64 = 16 * 1024 * 1024;
 /// course's rates (F/u = 1 hour) a 16 MiB file gives u = 37 kbit/s, so a
 /// 16 KiB block shared five ways takes 17 s, and four pipelined ones come
 /// close to the engine's 60 s request timeout; with uploads read only
-/// when the connection has room (two blocks), the ratio is 1.08 at N = 5
-/// and 1.34 at N = 12 (was 1.17 and 1.6 with unbounded queues).
+/// when the connection has room (two blocks) and the default 64 KiB
+/// pieces, the ratio is 1.10 at N = 5 and 1.16 at N = 12 (1.08 and 1.28
+/// with 256 KiB pieces; 1.17 and 1.6 with unbounded queues).
 const FACTOR: f64 = 2.0;
 
 #[test]
@@ -135,4 +136,24 @@ fn a_swarm_beyond_the_session_limit_completes() {
         "seed {}: {run:?}",
         p.seed
     );
+}
+
+#[test]
+fn default_pieces_are_small_enough_for_the_fluid_bounds() {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    let cases = [
+        (64 * MIB, 256 * KIB),
+        (1024 * MIB, 256 * KIB),
+        (16 * MIB, 64 * KIB),
+        (10 * MIB, 32 * KIB),
+        (MIB, 16 * KIB),
+        (0, 16 * KIB),
+    ];
+    for (file, piece) in cases {
+        assert_eq!(Params::piece_for(file), piece, "file of {file} bytes");
+        assert_eq!(Params::course(file, 10).piece_bytes, piece);
+    }
+    // At least 256 pieces wherever 16 KiB pieces allow it.
+    assert!(10 * MIB / Params::piece_for(10 * MIB) >= 256);
 }

@@ -993,9 +993,10 @@ pub struct SimP2pArgs {
     /// Peer download rate d [default: the server's upload rate].
     #[arg(long, value_parser = bitrate)]
     pub peer_down: Option<u64>,
-    /// Piece size.
-    #[arg(long, default_value = "256KiB", value_parser = size)]
-    pub piece: u64,
+    /// Piece size [default: a power of two from 16KiB to 256KiB that cuts
+    /// the file into at least 256 pieces, where it can].
+    #[arg(long, value_parser = size)]
+    pub piece: Option<u64>,
     /// One-way latency between hosts.
     #[arg(long, default_value = "20ms", value_parser = duration)]
     pub latency: Duration,

@@ -46,7 +46,7 @@ fn params(a: &SimP2pArgs) -> Params {
     let peer_up = a.peer_up.unwrap_or(course.peer_up);
     let server_up = a.server_up.unwrap_or(10 * peer_up);
     Params {
-        piece_bytes: a.piece,
+        piece_bytes: a.piece.unwrap_or(course.piece_bytes),
         server_up,
         peer_up,
         peer_down: a.peer_down.unwrap_or(server_up),
