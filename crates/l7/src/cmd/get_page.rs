@@ -79,14 +79,18 @@ pub async fn run(a: &GetArgs, page: Request, mut fetcher: Fetcher) -> anyhow::Re
     for _ in 1..a.parallel.min(count.max(1) as u16) {
         fetchers.push(Fetcher::new(fetch_config(a)?, resolver(), None));
     }
-    for mut f in fetchers {
+    // Each worker starts with an object of its own, so all `--parallel`
+    // connections open at once, as a browser's do; after that, whichever is
+    // free takes the next. The first objects are handed out before any worker
+    // runs: a worker already running could drain the queue before a later
+    // one got its own.
+    let firsts: Vec<_> = fetchers
+        .into_iter()
+        .map(|f| (f, queue.lock().ok().and_then(|mut q| q.pop_front())))
+        .collect();
+    for (mut f, mut first) in firsts {
         let queue = queue.clone();
         let template = page.clone();
-        // Each worker starts with an object of its own, so all `--parallel`
-        // connections open at once, as a browser's do (taking only from the
-        // shared queue, a worker spawned late could find it empty); after
-        // that, whichever is free takes the next.
-        let mut first = queue.lock().ok().and_then(|mut q| q.pop_front());
         workers.spawn(async move {
             let mut rows = Vec::new();
             loop {
