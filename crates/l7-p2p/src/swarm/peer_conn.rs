@@ -504,18 +504,33 @@ impl PeerConn {
                 }
             }
             Message::Cancel(b) => {
-                self.incoming.remove(&b);
+                // BEP 6: with the fast extension a cancel gets exactly one
+                // answer, the piece or a reject; unsent, it is a reject.
+                if self.incoming.remove(&b) && self.fast() {
+                    Message::RejectRequest(b).emit(&mut self.outbuf);
+                }
             }
             Message::Piece { index, begin, data } => {
                 self.on_piece(now, index, begin, Cow::Owned(data), events)?
             }
+            Message::RejectRequest(_) if !self.fast() => {
+                return Err(PeerError::Protocol(
+                    "fast extension message without the fast bit".into(),
+                ));
+            }
             Message::RejectRequest(b) => {
-                if !self.forget_request(&b) {
+                // Answers come in order: one to a cancel of ours answers
+                // that cancel, even if we asked for the block again since.
+                if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
+                    // BEP 6: the engine gave the block back when we cancelled.
+                    self.cancelled.remove(pos);
+                } else if self.forget_request(&b) {
+                    events.push(PeerEvent::Rejected(b));
+                } else {
                     return Err(PeerError::Protocol(format!(
                         "reject of a block never requested {b:?}"
                     )));
                 }
-                events.push(PeerEvent::Rejected(b));
             }
             Message::Extended { id: 0, payload } => {
                 let h = ExtendedHandshake::parse(&payload)?;
@@ -586,8 +601,9 @@ impl PeerConn {
             if now - at < REQUEST_TIMEOUT {
                 break;
             }
-            self.forget_request(&b);
-            self.remember_cancelled(b);
+            // Cancelled, so that a slow peer does not send it after we
+            // asked someone else (and a fast one tells us it will not).
+            self.send(now, &Message::Cancel(b));
             expired.push(b);
         }
         Ok(expired)
@@ -867,5 +883,45 @@ mod tests {
             c.poll_transmit().unwrap(),
             bytes(&[Message::Choke, Message::RejectRequest(b)])
         );
+    }
+
+    #[test]
+    fn cancels_are_sent_on_timeout_and_answered_per_bep6() {
+        let b = BlockRef {
+            index: 0,
+            begin: 0,
+            length: 16384,
+        };
+        let late = Instant::from_millis(60_000);
+        for fast in [false, true] {
+            // A request that times out is cancelled on the wire.
+            let mut c = conn();
+            c.handle_input(Instant::ZERO, &handshake(fast)).unwrap();
+            c.send(Instant::ZERO, &Message::Request(b));
+            c.poll_transmit();
+            assert_eq!(c.handle_timeout(late).unwrap(), vec![b]);
+            assert_eq!(c.poll_transmit().unwrap(), bytes(&[Message::Cancel(b)]));
+            // A fast peer's reject answers the cancel: no event, no error;
+            // a second one answers nothing (and a plain peer has no rejects).
+            let reject = bytes(&[Message::RejectRequest(b)]);
+            if fast {
+                assert_eq!(c.handle_input(late, &reject).unwrap(), vec![]);
+            }
+            assert!(c.handle_input(late, &reject).is_err());
+
+            // A cancel of a pending request: a fast peer is told it will
+            // not come, a plain one hears nothing.
+            let mut c = conn();
+            c.handle_input(Instant::ZERO, &handshake(fast)).unwrap();
+            c.send(Instant::ZERO, &Message::Unchoke);
+            c.handle_input(Instant::ZERO, &bytes(&[Message::Request(b)]))
+                .unwrap();
+            c.poll_transmit();
+            c.handle_input(Instant::ZERO, &bytes(&[Message::Cancel(b)]))
+                .unwrap();
+            assert!(!c.take_incoming(&b), "cancelled: not to be sent");
+            let expect = fast.then(|| bytes(&[Message::RejectRequest(b)]));
+            assert_eq!(c.poll_transmit(), expect);
+        }
     }
 }
