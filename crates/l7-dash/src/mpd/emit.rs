@@ -61,6 +61,7 @@ fn adaptation_set(a: &AdaptationSet) -> Element {
     e.set("mimeType", a.mime_type.as_ref());
     e.set("codecs", a.codecs.as_ref());
     e.set("segmentAlignment", a.segment_alignment);
+    e.set("startWithSAP", a.start_with_sap);
     e.set("maxWidth", a.max_width);
     e.set("maxHeight", a.max_height);
     e.set("frameRate", a.frame_rate.as_ref());

@@ -79,6 +79,9 @@ pub struct AdaptationSet {
     pub codecs: Option<String>,
     /// @segmentAlignment.
     pub segment_alignment: Option<bool>,
+    /// @startWithSAP (§5.3.7.2): the type (1 to 6) of the stream access
+    /// point every segment starts with, 0 when unknown.
+    pub start_with_sap: Option<u8>,
     /// @maxWidth.
     pub max_width: Option<u32>,
     /// @maxHeight.

@@ -122,6 +122,9 @@ fn adaptation_set(
         mime_type: Some(mime.into()),
         codecs: None,
         segment_alignment: Some(true),
+        // ffmpeg's word: every segment starts on a forced IDR frame (its
+        // `startWithSAP="1"`), as the live profile asks (§8.4.2).
+        start_with_sap: set.start_with_sap,
         max_width: representations.iter().filter_map(|r| r.width).max(),
         max_height: representations.iter().filter_map(|r| r.height).max(),
         frame_rate: set.frame_rate.clone().filter(|_| video),
@@ -214,6 +217,8 @@ mod tests {
         assert_eq!(ours.min_buffer_time, Some(Duration::from_secs(4)));
         let sets = &ours.periods[0].adaptation_sets;
         assert_eq!(sets[0].mime_type.as_deref(), Some("video/mp4"));
+        assert_eq!(sets[0].start_with_sap, Some(1));
+        assert!(ours.emit().contains(r#"startWithSAP="1""#));
         assert_eq!(
             (sets[0].max_width, sets[0].max_height),
             (Some(512), Some(288))

@@ -94,6 +94,7 @@ fn adaptation_set(e: &Element) -> Result<AdaptationSet, MpdError> {
         mime_type: a.string("mimeType"),
         codecs: a.string("codecs"),
         segment_alignment: a.boolean("segmentAlignment")?,
+        start_with_sap: a.sap_type("startWithSAP")?,
         max_width: a.number("maxWidth")?,
         max_height: a.number("maxHeight")?,
         frame_rate: a.string("frameRate"),
@@ -194,6 +195,14 @@ impl Attrs<'_> {
             .attr(attribute)
             .map(|v| v.trim().parse().map_err(|_| self.invalid(attribute, v)))
             .transpose()
+    }
+
+    /// A SAP type: 0 to 6 (§4.5.2, §5.3.7.2).
+    fn sap_type(&self, attribute: &'static str) -> Result<Option<u8>, MpdError> {
+        match self.number::<u8>(attribute)? {
+            Some(t) if t > 6 => Err(self.invalid(attribute, &t.to_string())),
+            t => Ok(t),
+        }
     }
 
     fn boolean(&self, attribute: &'static str) -> Result<Option<bool>, MpdError> {

@@ -129,6 +129,13 @@ fn errors_say_what_is_wrong() {
         e("<MPD minBufferTime='soon'/>"),
         MpdError::Invalid { .. }
     ));
+    assert!(matches!(
+        e("<MPD><Period><AdaptationSet startWithSAP='7'/></Period></MPD>"),
+        MpdError::Invalid {
+            attribute: "startWithSAP",
+            ..
+        }
+    ));
     let no_length = parse(
         b"<MPD><Period><AdaptationSet><Representation id='a' bandwidth='1'>\
           <SegmentTemplate media='x' duration='2'/></Representation></AdaptationSet></Period></MPD>",
@@ -226,6 +233,7 @@ fn adaptation_set() -> impl Strategy<Value = AdaptationSet> {
         (opt(text()), opt(text()), opt(text()), opt(text())),
         (
             opt(any::<bool>()),
+            opt(0..=6u8),
             opt(any::<u32>()),
             opt(any::<u32>()),
             opt(text()),
@@ -236,7 +244,7 @@ fn adaptation_set() -> impl Strategy<Value = AdaptationSet> {
         .prop_map(
             |(
                 (id, content_type, mime_type, codecs),
-                (segment_alignment, max_width, max_height, frame_rate),
+                (segment_alignment, start_with_sap, max_width, max_height, frame_rate),
                 segment_template,
                 representations,
             )| {
@@ -246,6 +254,7 @@ fn adaptation_set() -> impl Strategy<Value = AdaptationSet> {
                     mime_type,
                     codecs,
                     segment_alignment,
+                    start_with_sap,
                     max_width,
                     max_height,
                     frame_rate,
