@@ -106,30 +106,37 @@ impl Entry {
     /// Reads the file form held in `bytes`; the body stays a slice of
     /// them (no copy of a large body read from disk).
     pub fn decode_shared(bytes: Bytes) -> Result<Entry, HttpError> {
-        let bad = HttpError::Malformed("damaged cache entry");
-        let line_end = bytes.iter().position(|&b| b == b'\n').ok_or(bad)?;
-        let first = std::str::from_utf8(&bytes[..line_end]).map_err(|_| bad)?;
-        let mut parts = first.split(' ');
-        if parts.next() != Some("L7CACHE1") {
-            return Err(bad);
-        }
-        let mut num = || parts.next().and_then(|n| n.parse::<u64>().ok()).ok_or(bad);
-        let (request_time, response_time, body_len) = (num()?, num()?, num()?);
-        // The body is the file's last `body_len` bytes.
-        let body_start = usize::try_from(body_len)
-            .ok()
-            .and_then(|n| bytes.len().checked_sub(n))
-            .ok_or(bad)?;
-        let rest = bytes.get(line_end + 1..body_start).ok_or(bad)?;
-        let key_end = rest.iter().position(|&b| b == b'\n').ok_or(bad)?;
+        let body_start = Entry::head_len(&bytes, bytes.len() as u64)?;
+        let mut entry = Entry::decode_head(&bytes[..body_start])?;
+        entry.body = bytes.slice(body_start..);
+        Ok(entry)
+    }
+
+    /// How many bytes of a file of `file_len` bytes come before the body,
+    /// from the file's first bytes (its first line is enough).
+    pub fn head_len(start: &[u8], file_len: u64) -> Result<usize, HttpError> {
+        let (_, _, body_len) = first_line(start)?.1;
+        file_len
+            .checked_sub(body_len)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(DAMAGED)
+    }
+
+    /// Reads the file form's head (the bytes [`Entry::head_len`] counts):
+    /// all but the body, which is left empty. The store indexes its
+    /// files this way without reading their bodies.
+    pub fn decode_head(head: &[u8]) -> Result<Entry, HttpError> {
+        let (line_end, (request_time, response_time, _)) = first_line(head)?;
+        let rest = &head[line_end + 1..];
+        let key_end = rest.iter().position(|&b| b == b'\n').ok_or(DAMAGED)?;
         let key = std::str::from_utf8(&rest[..key_end])
-            .map_err(|_| bad)?
+            .map_err(|_| DAMAGED)?
             .to_string();
         // The Vary fields are stored like a header section after a fake
         // status line; the response head follows and ends at the body.
         let mut fake = b"HTTP/1.1 200 \r\n".to_vec();
         fake.extend_from_slice(&rest[key_end + 1..]);
-        let (vary_head, used) = ResponseHead::parse(&fake).map_err(|_| bad)?;
+        let (vary_head, used) = ResponseHead::parse(&fake).map_err(|_| DAMAGED)?;
         let vary = vary_head
             .headers
             .iter()
@@ -139,9 +146,9 @@ impl Entry {
             })
             .collect();
         let rest = &fake[used..];
-        let (head, used) = ResponseHead::parse(rest).map_err(|_| bad)?;
+        let (head, used) = ResponseHead::parse(rest).map_err(|_| DAMAGED)?;
         if used != rest.len() {
-            return Err(bad);
+            return Err(DAMAGED);
         }
         Ok(Entry {
             key,
@@ -151,9 +158,33 @@ impl Entry {
                 response_time,
             },
             head: head.into_owned(),
-            body: bytes.slice(body_start..),
+            body: Bytes::new(),
         })
     }
+}
+
+const DAMAGED: HttpError = HttpError::Malformed("damaged cache entry");
+
+/// The file form's first line, `L7CACHE1 <request time> <response time>
+/// <body length>`: where it ends, and its three numbers.
+fn first_line(bytes: &[u8]) -> Result<(usize, (u64, u64, u64)), HttpError> {
+    let line_end = bytes.iter().position(|&b| b == b'\n').ok_or(DAMAGED)?;
+    let line = std::str::from_utf8(&bytes[..line_end]).map_err(|_| DAMAGED)?;
+    let mut parts = line.split(' ');
+    if parts.next() != Some("L7CACHE1") {
+        return Err(DAMAGED);
+    }
+    let mut num = || {
+        parts
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or(DAMAGED)
+    };
+    let numbers = (num()?, num()?, num()?);
+    if parts.next().is_some() {
+        return Err(DAMAGED);
+    }
+    Ok((line_end, numbers))
 }
 
 #[cfg(test)]

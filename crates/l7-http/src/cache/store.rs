@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,6 +24,11 @@ const MAX_VARIANTS: usize = 8;
 pub const HOT_BYTES: u64 = 32 << 20;
 /// Larger entries are always read from disk.
 const MAX_HOT_ENTRY: u64 = HOT_BYTES / 8;
+/// Bytes read at first from a file when the store opens: most heads fit.
+const FIRST_READ: u64 = 4096;
+/// A file whose head (all but the body) is longer is damaged: no cached
+/// key and response head comes near this.
+const MAX_HEAD: usize = 1 << 20;
 
 struct Slot {
     file: String,
@@ -43,6 +48,29 @@ pub struct DiskStore {
     index: HashMap<String, Vec<Slot>>,
 }
 
+/// The key of the entry stored in `path`, from the file's head alone (a
+/// store of large bodies opens without reading them); `None` if damaged.
+fn stored_key(path: &Path) -> Option<String> {
+    let mut file = fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut head = Vec::new();
+    (&mut file)
+        .take(FIRST_READ.min(len))
+        .read_to_end(&mut head)
+        .ok()?;
+    let head_len = Entry::head_len(&head, len).ok()?;
+    if head_len > MAX_HEAD {
+        return None;
+    }
+    if head_len > head.len() {
+        let more = (head_len - head.len()) as u64;
+        (&mut file).take(more).read_to_end(&mut head).ok()?;
+    }
+    Entry::decode_head(head.get(..head_len)?)
+        .ok()
+        .map(|e| e.key)
+}
+
 impl DiskStore {
     /// Opens (creating) the store in `dir`, holding at most `max_bytes`.
     pub fn open(dir: &Path, max_bytes: u64) -> io::Result<DiskStore> {
@@ -59,14 +87,11 @@ impl DiskStore {
             if !name.ends_with(".entry") {
                 continue;
             }
-            match fs::read(&path)
-                .ok()
-                .and_then(|b| Entry::decode_shared(b.into()).ok())
-            {
-                Some(e) => {
+            match stored_key(&path) {
+                Some(key) => {
                     let meta = item.metadata()?;
                     let mtime = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-                    files.push((mtime, name, meta.len(), e.key));
+                    files.push((mtime, name, meta.len(), key));
                 }
                 None => {
                     let _ = fs::remove_file(&path);
@@ -296,6 +321,31 @@ mod tests {
         assert!(!dir.path().join("junk.entry").exists());
         assert!(s.remove("a"));
         assert!(s.get("a", &none).is_none());
+    }
+
+    #[test]
+    fn reopening_reads_heads_only_and_drops_cut_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = Headers::new();
+        let mut s = DiskStore::open(dir.path(), 1 << 30).unwrap();
+        // A head longer than the first read, and a large body.
+        let long_key = format!("GET http://a/{}", "k".repeat(2 * FIRST_READ as usize));
+        s.put(&entry(&long_key, 3 << 20)).unwrap();
+        s.put(&entry("GET http://a/cut", 5000)).unwrap();
+        let cut = dir
+            .path()
+            .join(format!("{}.entry", hex("GET http://a/cut", &[])));
+        let len = fs::metadata(&cut).unwrap().len();
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&cut)
+            .unwrap()
+            .set_len(len - 100)
+            .unwrap();
+        let mut s = DiskStore::open(dir.path(), 1 << 30).unwrap();
+        assert_eq!(s.get(&long_key, &none).unwrap().body.len(), 3 << 20);
+        assert!(s.get("GET http://a/cut", &none).is_none());
+        assert!(!cut.exists(), "a file cut short is removed on open");
     }
 
     #[test]
