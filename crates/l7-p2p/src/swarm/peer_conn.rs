@@ -633,6 +633,18 @@ mod tests {
         PeerConn::new(PeerKey(1), HASH, [1; 20], layout, Instant::ZERO)
     }
 
+    /// A connection we unchoked whose peer then asked for `b`, with
+    /// nothing left to send.
+    fn asked_for(b: BlockRef, fast: bool) -> PeerConn {
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(fast)).unwrap();
+        c.send(Instant::ZERO, &Message::Unchoke);
+        c.handle_input(Instant::ZERO, &bytes(&[Message::Request(b)]))
+            .unwrap();
+        c.poll_transmit();
+        c
+    }
+
     fn handshake(fast: bool) -> Vec<u8> {
         let mut h = Handshake::new(HASH, [2; 20]);
         if !fast {
@@ -872,12 +884,7 @@ mod tests {
             Err(PeerError::Idle(_))
         ));
         // Fast peers: choking a peer rejects its pending requests explicitly.
-        let mut c = conn();
-        c.handle_input(Instant::ZERO, &handshake(true)).unwrap();
-        c.send(Instant::ZERO, &Message::Unchoke);
-        c.handle_input(Instant::ZERO, &bytes(&[Message::Request(b)]))
-            .unwrap();
-        c.poll_transmit();
+        let mut c = asked_for(b, true);
         c.send(Instant::ZERO, &Message::Choke);
         assert_eq!(
             c.poll_transmit().unwrap(),
@@ -911,12 +918,7 @@ mod tests {
 
             // A cancel of a pending request: a fast peer is told it will
             // not come, a plain one hears nothing.
-            let mut c = conn();
-            c.handle_input(Instant::ZERO, &handshake(fast)).unwrap();
-            c.send(Instant::ZERO, &Message::Unchoke);
-            c.handle_input(Instant::ZERO, &bytes(&[Message::Request(b)]))
-                .unwrap();
-            c.poll_transmit();
+            let mut c = asked_for(b, fast);
             c.handle_input(Instant::ZERO, &bytes(&[Message::Cancel(b)]))
                 .unwrap();
             assert!(!c.take_incoming(&b), "cancelled: not to be sent");
