@@ -51,14 +51,7 @@ impl<E> KeyedHeap<E> {
             self.heap.push(node);
             self.sift_up(self.heap.len() - 1);
         } else {
-            let pos = pos as usize;
-            let earlier = node.before(&self.heap[pos]);
-            self.heap[pos] = node;
-            if earlier {
-                self.sift_up(pos);
-            } else {
-                self.sift_down(pos);
-            }
+            self.replace_at(pos as usize, node);
         }
     }
 
@@ -92,17 +85,22 @@ impl<E> KeyedHeap<E> {
         let key = self.heap[pos].key as usize;
         let last = self.heap.pop()?;
         if pos < self.heap.len() {
-            let moved_earlier = last.before(&self.heap[pos]);
-            self.heap[pos] = last;
-            self.slots[last.key as usize].0 = pos as u32;
-            if moved_earlier {
-                self.sift_up(pos);
-            } else {
-                self.sift_down(pos);
-            }
+            self.replace_at(pos, last);
         }
         self.slots[key].0 = ABSENT;
         self.slots[key].1.take()
+    }
+
+    /// Puts `node` in place of the one at `pos` and sifts it to where
+    /// the order wants it.
+    fn replace_at(&mut self, pos: usize, node: Node) {
+        let earlier = node.before(&self.heap[pos]);
+        self.heap[pos] = node;
+        if earlier {
+            self.sift_up(pos);
+        } else {
+            self.sift_down(pos);
+        }
     }
 
     fn sift_up(&mut self, mut pos: usize) {
