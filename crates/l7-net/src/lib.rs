@@ -18,6 +18,7 @@ pub mod prefix;
 pub mod rtt;
 pub mod shape;
 pub mod shutdown;
+mod sockaddr;
 pub mod tcp;
 pub mod tls;
 pub mod tls_client;

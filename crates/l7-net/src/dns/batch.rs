@@ -17,6 +17,8 @@ use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmm
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
+use crate::sockaddr::std_addr;
+
 /// Datagrams read, or answers sent, per system call.
 pub const BATCH: usize = 64;
 /// Room for one query: more than any question needs (RFC 6891 §6.2.5
@@ -170,14 +172,6 @@ impl Default for Outbox {
     fn default() -> Outbox {
         Outbox::new()
     }
-}
-
-/// The std form of a socket address the kernel filled in.
-fn std_addr(a: &SockaddrStorage) -> Option<SocketAddr> {
-    if let Some(v4) = a.as_sockaddr_in() {
-        return Some(SocketAddr::from(*v4));
-    }
-    a.as_sockaddr_in6().map(|v6| SocketAddr::from(*v6))
 }
 
 #[cfg(test)]

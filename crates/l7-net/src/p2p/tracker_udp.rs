@@ -6,16 +6,17 @@
 //! receive timeout lets the loop notice shutdown.
 
 use std::io::{IoSlice, IoSliceMut};
-use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
 use nix::errno::Errno;
-use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrLike, SockaddrStorage, recvmmsg, sendmmsg};
+use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg};
 
 use super::tracker::Tracker;
 use crate::Shutdown;
+use crate::sockaddr::std_addr;
 
 /// Most datagrams taken or sent per system call.
 pub const BATCH: usize = 32;
@@ -109,7 +110,7 @@ fn receive(
     )?;
     let mut got = 0;
     for (slot, msg) in batch.received.iter_mut().zip(results) {
-        *slot = (msg.bytes, msg.address.as_ref().and_then(socket_addr));
+        *slot = (msg.bytes, msg.address.as_ref().and_then(std_addr));
         got += 1;
     }
     Ok(got)
@@ -142,17 +143,5 @@ fn send(
                 start += 1;
             }
         }
-    }
-}
-
-fn socket_addr(a: &SockaddrStorage) -> Option<SocketAddr> {
-    match a.family()? {
-        nix::sys::socket::AddressFamily::Inet => {
-            a.as_sockaddr_in().map(|v4| SocketAddrV4::from(*v4).into())
-        }
-        nix::sys::socket::AddressFamily::Inet6 => {
-            a.as_sockaddr_in6().map(|v6| SocketAddrV6::from(*v6).into())
-        }
-        _ => None,
     }
 }
