@@ -26,7 +26,11 @@ pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(120);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(180);
 /// Drop a connection whose handshake has not arrived within this time.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
-/// A request unanswered for this long is given back to the picker.
+/// Requests still waiting when the peer has sent no block for this long
+/// (since the oldest of them was sent) are cancelled and given back to
+/// the picker: the peer has stalled. A peer that keeps sending blocks
+/// keeps its queue however slowly it drains (as libtorrent times out a
+/// peer, not a request).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Fewest requests kept in flight to an unchoking peer.
 pub const MIN_PIPELINE: usize = 4;
@@ -143,6 +147,8 @@ pub struct PeerConn {
     pub connected_at: Instant,
     last_received: Instant,
     last_sent: Instant,
+    /// When the peer last sent a block.
+    last_block: Instant,
 }
 
 impl PeerConn {
@@ -178,6 +184,7 @@ impl PeerConn {
             connected_at: now,
             last_received: now,
             last_sent: now,
+            last_block: now,
         };
         Handshake::new(info_hash, peer_id).emit(&mut conn.outbuf);
         conn
@@ -566,6 +573,7 @@ impl PeerConn {
             length: data.len() as u32,
         };
         if self.forget_request(&b) {
+            self.last_block = now;
             self.download.record(now, data.len() as u64);
             events.push(PeerEvent::Block(b, data));
         } else if let Some(pos) = self.cancelled.iter().position(|c| *c == b) {
@@ -573,6 +581,7 @@ impl PeerConn {
             // anyway: the engine keeps it if the piece still needs
             // it (on a slow link a late block is not wasted upload).
             self.cancelled.remove(pos);
+            self.last_block = now;
             self.download.record(now, data.len() as u64);
             events.push(PeerEvent::Block(b, data));
         } else {
@@ -594,19 +603,27 @@ impl PeerConn {
         if now - self.last_sent >= KEEPALIVE_INTERVAL {
             self.send(now, &Message::KeepAlive);
         }
-        // The oldest requests are at the front of `sent_order` (pruned, so
-        // its front is always still outstanding).
         let mut expired = Vec::new();
-        while let Some(&(at, b)) = self.sent_order.front() {
-            if now - at < REQUEST_TIMEOUT {
-                break;
+        if self
+            .stalled_since()
+            .is_some_and(|t| now - t >= REQUEST_TIMEOUT)
+        {
+            // Cancelled, so that the peer does not send them after we
+            // asked someone else (and, fast, tells us it will not).
+            while let Some(&(_, b)) = self.sent_order.front() {
+                self.send(now, &Message::Cancel(b));
+                expired.push(b);
             }
-            // Cancelled, so that a slow peer does not send it after we
-            // asked someone else (and a fast one tells us it will not).
-            self.send(now, &Message::Cancel(b));
-            expired.push(b);
         }
         Ok(expired)
+    }
+
+    /// While requests wait: since when the peer has sent none of their
+    /// blocks (the oldest request's sending, or the last block if later).
+    fn stalled_since(&self) -> Option<Instant> {
+        // `sent_order` is pruned: its front is still outstanding.
+        let (oldest, _) = self.sent_order.front()?;
+        Some((*oldest).max(self.last_block))
     }
 
     /// The next instant [`PeerConn::handle_timeout`] has work.
@@ -615,8 +632,8 @@ impl PeerConn {
         if self.phase == Phase::AwaitingHandshake {
             t = t.min(self.connected_at + HANDSHAKE_TIMEOUT);
         }
-        if let Some((oldest, _)) = self.sent_order.front() {
-            t = t.min(*oldest + REQUEST_TIMEOUT);
+        if let Some(since) = self.stalled_since() {
+            t = t.min(since + REQUEST_TIMEOUT);
         }
         t
     }
@@ -889,6 +906,43 @@ mod tests {
         assert_eq!(
             c.poll_transmit().unwrap(),
             bytes(&[Message::Choke, Message::RejectRequest(b)])
+        );
+    }
+
+    #[test]
+    fn a_peer_that_keeps_sending_keeps_its_queue() {
+        let mut c = conn();
+        c.handle_input(Instant::ZERO, &handshake(true)).unwrap();
+        let block = |begin| BlockRef {
+            index: 0,
+            begin,
+            length: 16384,
+        };
+        let at = |s: u64| Instant::from_millis(s * 1000);
+        for i in 0..4 {
+            c.send(Instant::ZERO, &Message::Request(block(i * 16384)));
+        }
+        // One block every 30 s: the queue drains slowly, nothing expires,
+        // though the last request waits 120 s.
+        for i in 0..3 {
+            let piece = Message::Piece {
+                index: 0,
+                begin: i * 16384,
+                data: vec![0; 16384],
+            };
+            let t = at(30 * (u64::from(i) + 1));
+            c.handle_input(t, &bytes(&[piece])).unwrap();
+            assert_eq!(
+                c.handle_timeout(t + Duration::from_secs(59)).unwrap(),
+                vec![]
+            );
+        }
+        // Then it stalls: 60 s after its last block the rest is given back.
+        c.poll_transmit();
+        assert_eq!(c.handle_timeout(at(150)).unwrap(), vec![block(3 * 16384)]);
+        assert_eq!(
+            c.poll_transmit().unwrap(),
+            bytes(&[Message::Cancel(block(3 * 16384))])
         );
     }
 
