@@ -10,6 +10,11 @@ mod output;
 
 use clap::Parser;
 
+/// mimalloc: the simulator and the servers allocate many short-lived
+/// buffers, which glibc's malloc serves with poorer locality.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     // `l7 get -v` prints the messages; its logs start one level later.
