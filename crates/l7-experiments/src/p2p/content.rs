@@ -4,14 +4,17 @@
 //! piece they complete against the metainfo, block by block as blocks
 //! arrive, through [`MemoHasher`], which sees that a piece is one byte
 //! repeated (one memcmp per block, while it is still in cache) and looks
-//! its SHA-1 up, and computes the real SHA-1 of anything else.
+//! its SHA-1 up, and computes the real SHA-1 of anything else. A block
+//! that arrives ahead of a gap in its piece is held as its byte and length
+//! until the gap fills, not copied.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use l7_p2p::metainfo::{Metainfo, MetainfoError, TorrentBuilder};
 use l7_p2p::peer_wire::BlockRef;
-use l7_p2p::swarm::{PieceHasher, Sha1Hasher};
+use l7_p2p::swarm::{HeldBlock, PieceHasher, Sha1Hasher};
 
 /// The byte piece `index` is made of.
 pub fn piece_byte(index: u32) -> u8 {
@@ -73,34 +76,62 @@ fn uniform_byte(data: &[u8]) -> Option<u8> {
     (rest == &data[..data.len() - 1]).then_some(first)
 }
 
+impl MemoHasher {
+    /// Feeds `len` copies of `byte`, `bytes` if the caller has them.
+    fn feed_run(&mut self, byte: u8, len: usize, bytes: Option<&[u8]>) {
+        match self {
+            MemoHasher::Empty => *self = MemoHasher::Uniform { byte, len },
+            MemoHasher::Uniform { byte: b, len: n } if *b == byte => *n += len,
+            _ => match bytes {
+                Some(bytes) => self.feed_real(bytes),
+                None => self.feed_real(&vec![byte; len]),
+            },
+        }
+    }
+
+    /// Feeds bytes into the real SHA-1, which takes over from here.
+    fn feed_real(&mut self, data: &[u8]) {
+        let mut h = match std::mem::take(self) {
+            MemoHasher::Empty => Sha1Hasher::default(),
+            MemoHasher::Uniform { byte, len } => {
+                let mut h = Sha1Hasher::default();
+                h.update(&vec![byte; len]);
+                h
+            }
+            MemoHasher::Real(h) => h,
+        };
+        h.update(data);
+        *self = MemoHasher::Real(h);
+    }
+}
+
 impl PieceHasher for MemoHasher {
     fn update(&mut self, data: &[u8]) {
         if data.is_empty() {
             return;
         }
-        let same = uniform_byte(data);
-        match self {
-            MemoHasher::Empty => match same {
-                Some(byte) => {
-                    *self = MemoHasher::Uniform {
-                        byte,
-                        len: data.len(),
-                    }
-                }
-                None => {
-                    let mut h = Sha1Hasher::default();
-                    h.update(data);
-                    *self = MemoHasher::Real(h);
-                }
+        match uniform_byte(data) {
+            Some(byte) => self.feed_run(byte, data.len(), Some(data)),
+            None => self.feed_real(data),
+        }
+    }
+
+    /// A uniform block ahead of a gap is kept as its byte and length (a
+    /// copy of it would be read back cold when the gap fills).
+    fn hold(&self, block: Cow<'_, [u8]>) -> HeldBlock {
+        match uniform_byte(&block) {
+            Some(byte) => HeldBlock::Run {
+                byte,
+                len: block.len() as u32,
             },
-            MemoHasher::Uniform { byte, len } if same == Some(*byte) => *len += data.len(),
-            MemoHasher::Uniform { byte, len } => {
-                let mut h = Sha1Hasher::default();
-                h.update(&vec![*byte; *len]);
-                h.update(data);
-                *self = MemoHasher::Real(h);
-            }
-            MemoHasher::Real(h) => h.update(data),
+            None => HeldBlock::Bytes(block.into_owned()),
+        }
+    }
+
+    fn update_held(&mut self, held: &HeldBlock) {
+        match held {
+            HeldBlock::Bytes(bytes) => self.update(bytes),
+            HeldBlock::Run { byte, len } => self.feed_run(*byte, *len as usize, None),
         }
     }
 
@@ -149,6 +180,32 @@ mod tests {
         assert_eq!(memo(&[&mixed[0], &mixed[1]]), hash_piece(&mixed.concat()));
         assert_eq!(memo(&[&bad, &piece]), hash_piece(&[bad, piece].concat()));
         assert_eq!(memo(&[]), hash_piece(&[]));
+    }
+
+    #[test]
+    fn held_runs_hash_as_their_bytes() {
+        let run = vec![7u8; 300];
+        let mut odd = run.clone();
+        odd[9] = 1;
+        let other_run = vec![8u8; 300];
+        let h = MemoHasher::default();
+        let (held_run, held_odd) = (h.hold(run[..].into()), h.hold(odd[..].into()));
+        assert_eq!(held_run, HeldBlock::Run { byte: 7, len: 300 });
+        assert_eq!(held_odd, HeldBlock::Bytes(odd.clone()));
+        // (bytes fed first, then a held block, and what that stands for).
+        let cases = [
+            (&[][..], &held_run, &run),
+            (&run[..], &held_run, &run),
+            (&odd[..], &held_run, &run),
+            (&other_run[..], &held_run, &run),
+            (&run[..], &held_odd, &odd),
+        ];
+        for (before, held, stands_for) in cases {
+            let mut h = MemoHasher::boxed();
+            h.update(before);
+            h.update_held(held);
+            assert_eq!(h.finish(), hash_piece(&[before, stands_for].concat()));
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod slots;
 mod timers;
 mod torrent;
 
-pub use assembly::{NewPieceHasher, PieceHasher, Sha1Hasher};
+pub use assembly::{HeldBlock, NewPieceHasher, PieceHasher, Sha1Hasher};
 pub use choker::{
     Choker, ChokerPeer, NEW_PEER_AGE, OPTIMISTIC_INTERVAL, RECHOKE_INTERVAL, SNUB_TIME,
     UNCHOKE_SLOTS,
