@@ -4,10 +4,13 @@
 //! them; a missing tool fails the test with the command that installs it).
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The `l7` binary of this build (set `L7_BIN` to test another).
@@ -71,12 +74,18 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A port free for both TCP and UDP on 127.0.0.1 right now.
+/// A port free for both TCP and UDP on 127.0.0.1 right now, and never
+/// handed out before in this process: the kernel offers a released port
+/// again soon (a few thousand apart here), and tests running side by side
+/// must not start two servers on one port.
 pub fn free_port() -> u16 {
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
     loop {
         let t = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = t.local_addr().expect("addr").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && GIVEN.lock().unwrap_or_else(|p| p.into_inner()).insert(port)
+        {
             return port;
         }
     }
@@ -228,9 +237,12 @@ pub fn tcp_exchange(addr: SocketAddr, data: &[u8], until: &[u8]) -> Vec<u8> {
 pub struct Scratch(pub PathBuf);
 
 impl Scratch {
-    /// Creates `$TMPDIR/l7-<name>-<pid>`.
+    /// Creates `$TMPDIR/l7-<name>-<pid>-<n>`, `n` counting the process's
+    /// scratch directories (tests side by side may pick one name).
     pub fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("l7-{name}-{}", std::process::id()));
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("l7-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create scratch dir");
         Scratch(dir)
