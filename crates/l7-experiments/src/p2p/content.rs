@@ -77,16 +77,15 @@ fn uniform_byte(data: &[u8]) -> Option<u8> {
 }
 
 impl MemoHasher {
-    /// Feeds `len` copies of `byte`, `bytes` if the caller has them.
-    fn feed_run(&mut self, byte: u8, len: usize, bytes: Option<&[u8]>) {
+    /// Counts `len` copies of `byte` if all fed so far is that byte;
+    /// false if the real SHA-1 must take them.
+    fn absorb_run(&mut self, byte: u8, len: usize) -> bool {
         match self {
             MemoHasher::Empty => *self = MemoHasher::Uniform { byte, len },
             MemoHasher::Uniform { byte: b, len: n } if *b == byte => *n += len,
-            _ => match bytes {
-                Some(bytes) => self.feed_real(bytes),
-                None => self.feed_real(&vec![byte; len]),
-            },
+            _ => return false,
         }
+        true
     }
 
     /// Feeds bytes into the real SHA-1, which takes over from here.
@@ -111,8 +110,8 @@ impl PieceHasher for MemoHasher {
             return;
         }
         match uniform_byte(data) {
-            Some(byte) => self.feed_run(byte, data.len(), Some(data)),
-            None => self.feed_real(data),
+            Some(byte) if self.absorb_run(byte, data.len()) => {}
+            _ => self.feed_real(data),
         }
     }
 
@@ -131,7 +130,11 @@ impl PieceHasher for MemoHasher {
     fn update_held(&mut self, held: &HeldBlock) {
         match held {
             HeldBlock::Bytes(bytes) => self.update(bytes),
-            HeldBlock::Run { byte, len } => self.feed_run(*byte, *len as usize, None),
+            HeldBlock::Run { byte, len } => {
+                if !self.absorb_run(*byte, *len as usize) {
+                    self.feed_real(&vec![*byte; *len as usize]);
+                }
+            }
         }
     }
 

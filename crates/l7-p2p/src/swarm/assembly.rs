@@ -54,16 +54,11 @@ pub enum HeldBlock {
 
 impl HeldBlock {
     /// How many bytes it stands for.
-    pub fn len(&self) -> u32 {
+    pub(crate) fn len(&self) -> u32 {
         match self {
             HeldBlock::Bytes(bytes) => bytes.len() as u32,
             HeldBlock::Run { len, .. } => *len,
         }
-    }
-
-    /// True if it stands for no bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
