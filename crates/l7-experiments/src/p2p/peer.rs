@@ -24,8 +24,14 @@ use super::links::Links;
 
 /// Where peers accept connections (and send tracker datagrams from).
 pub const PEER_PORT: u16 = 6881;
-/// Most sessions a peer keeps.
-const MAX_PEERS: usize = 60;
+/// The reference client's connection policy (BitTorrent 3.x, as the
+/// protocol's wiki spec describes it under "Tracker Response"): dial new
+/// peers only while fewer than this many are connected...
+const DIAL_BELOW: usize = 30;
+/// ...and refuse connections beyond this many. Every verified piece costs
+/// a HAVE to most connected peers, so the control traffic grows with the
+/// peer count while the throughput does not.
+const MAX_PEERS: usize = 55;
 /// Peers asked of the tracker.
 const NUMWANT: u32 = 50;
 /// A downloading peer with fewer sessions than this asks the tracker again...
@@ -278,7 +284,7 @@ impl PeerApp {
 
     fn dial(&mut self, ctx: &mut Ctx<'_>, to: Endpoint) {
         if to.host != ctx.host()
-            && self.hosts.len() < MAX_PEERS
+            && self.hosts.len() < DIAL_BELOW
             && self.hosts.insert(to.host)
             && ctx.connect(to).is_err()
         {

@@ -19,6 +19,9 @@ pub struct RateEstimator {
     buckets: VecDeque<(u64, u64)>,
     /// Sum of the buckets' bytes, so a rate costs only the stale buckets.
     in_buckets: u64,
+    /// The oldest bucket's second: while it is in the window, a rate
+    /// reads no bucket (a choking round asks every peer's).
+    oldest_bucket: u64,
     total: u64,
     first_second: Option<u64>,
     last_activity: Option<Instant>,
@@ -40,6 +43,7 @@ impl RateEstimator {
             Some((s, b)) if *s == second => *b += bytes,
             _ => self.buckets.push_back((second, bytes)),
         }
+        self.oldest_bucket = self.buckets.front().map_or(second, |&(s, _)| s);
         self.total += bytes;
         self.first_second.get_or_insert(second);
         self.last_activity = Some(now);
@@ -53,12 +57,15 @@ impl RateEstimator {
         };
         let second = now.since_epoch().as_secs();
         let oldest = second.saturating_sub(RATE_WINDOW.as_secs() - 1);
-        let stale: u64 = self
-            .buckets
-            .iter()
-            .take_while(|(s, _)| *s < oldest)
-            .map(|(_, b)| b)
-            .sum();
+        let stale: u64 = if self.oldest_bucket >= oldest {
+            0
+        } else {
+            self.buckets
+                .iter()
+                .take_while(|(s, _)| *s < oldest)
+                .map(|(_, b)| b)
+                .sum()
+        };
         let sum = self.in_buckets - stale;
         let span = (second.saturating_sub(first) + 1).min(RATE_WINDOW.as_secs());
         sum as f64 / span as f64

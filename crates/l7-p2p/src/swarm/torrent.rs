@@ -143,6 +143,9 @@ struct Session {
     last_block_at: Option<Instant>,
     /// Addresses this peer has been told about through PEX, sorted.
     pex_sent: Vec<SocketAddr>,
+    /// `pex_sent` is the last round's connected list (less this peer's own
+    /// address): if the list is unchanged, there is nothing to tell.
+    pex_current: bool,
     /// The session's next timer, as filed in [`Torrent::deadlines`]
     /// (`None` while a due timer is being handled).
     deadline: Option<Instant>,
@@ -194,6 +197,8 @@ pub struct Torrent {
     /// Serial number of the next session's key.
     next_key: u32,
     next_pex: Instant,
+    /// The connected peers' listening addresses at the last PEX round, sorted.
+    pex_connected: Vec<SocketAddr>,
     downloaded: u64,
     uploaded: u64,
     /// Makes each piece's incremental SHA-1 (a simulator may memoise it).
@@ -238,6 +243,7 @@ impl Torrent {
             events: VecDeque::new(),
             next_key: 1,
             next_pex: now + PEX_INTERVAL,
+            pex_connected: Vec::new(),
             downloaded: 0,
             uploaded: 0,
             new_hasher: Sha1Hasher::boxed,
@@ -357,6 +363,7 @@ impl Torrent {
                 listen_port: None,
                 last_block_at: None,
                 pex_sent: Vec::new(),
+                pex_current: false,
                 ready: true,
             }
         });
@@ -829,16 +836,23 @@ impl Torrent {
             .collect();
         connected.sort_unstable();
         connected.dedup();
+        let unchanged = connected == self.pex_connected;
         for (key, s) in self.sessions.iter_mut() {
             let Some(id) = s.conn.ut_pex_id() else {
                 continue;
             };
-            self.touched.push(*key);
+            if unchanged && s.pex_current {
+                continue;
+            }
             let own = s.listen_addr();
             let (added, dropped) = pex_delta(&connected, &s.pex_sent, own);
+            // Neither list was cut short: after this message the peer
+            // knows the whole list.
+            s.pex_current = added.len() < MAX_PEX_PEERS && dropped.len() < MAX_PEX_PEERS;
             if added.is_empty() && dropped.is_empty() {
                 continue;
             }
+            self.touched.push(*key);
             s.pex_sent.retain(|a| dropped.binary_search(a).is_err());
             s.pex_sent.extend_from_slice(&added);
             s.pex_sent.sort_unstable();
@@ -859,6 +873,7 @@ impl Torrent {
                 },
             );
         }
+        self.pex_connected = connected;
     }
 
     /// When [`Torrent::handle_timeout`] next has work.
