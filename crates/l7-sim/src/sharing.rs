@@ -24,6 +24,9 @@ const FULL_TOLERANCE: f64 = 1e-9;
 struct ActiveFlow {
     key: FlowKey,
     resources: ResourceSet,
+    /// Its current rate, bits/s (kept here, beside the resources, so a
+    /// recomputation reads no stream).
+    rate: f64,
 }
 
 /// Capacities, loads and active flows, with scratch space for solving.
@@ -85,7 +88,7 @@ impl Sharing {
     }
 
     /// Adds `delta` bits/s to the load of every resource in `set`.
-    pub fn add_load(&mut self, set: &ResourceSet, delta: f64) {
+    fn add_load(&mut self, set: &ResourceSet, delta: f64) {
         for &r in set.as_slice() {
             self.allocated[r as usize] += delta;
         }
@@ -96,9 +99,14 @@ impl Sharing {
         self.active
     }
 
-    /// Makes a flow active; returns its slot.
-    pub fn insert(&mut self, key: FlowKey, resources: ResourceSet) -> u32 {
-        let flow = Some(ActiveFlow { key, resources });
+    /// Makes a flow active at `rate` (its load is added); returns its slot.
+    pub fn insert(&mut self, key: FlowKey, resources: ResourceSet, rate: f64) -> u32 {
+        self.add_load(&resources, rate);
+        let flow = Some(ActiveFlow {
+            key,
+            resources,
+            rate,
+        });
         let slot = match self.free_slots.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = flow;
@@ -117,11 +125,12 @@ impl Sharing {
         slot
     }
 
-    /// Makes the flow in `slot` inactive (its load must already be removed).
+    /// Makes the flow in `slot` inactive (its load is removed).
     pub fn remove(&mut self, slot: u32) {
         let Some(flow) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
+        self.add_load(&flow.resources, -flow.rate);
         for &r in flow.resources.as_slice() {
             let list = &mut self.members[r as usize];
             if let Some(p) = list.iter().position(|&s| s == slot) {
@@ -133,14 +142,9 @@ impl Sharing {
         self.active -= 1;
     }
 
-    /// Recomputes the rates affected by the changes since the last call.
-    /// `rate_of` gives a flow's current rate; `out` receives the flows whose
-    /// rate changes, with their new rate.
-    pub fn recompute(
-        &mut self,
-        mut rate_of: impl FnMut(FlowKey) -> f64,
-        out: &mut Vec<(FlowKey, f64)>,
-    ) {
+    /// Recomputes the rates affected by the changes since the last call;
+    /// `out` receives the flows whose rate changes, with their new rate.
+    pub fn recompute(&mut self, out: &mut Vec<(FlowKey, f64)>) {
         out.clear();
         let n_res = self.capacities.len();
         for scratch in [&mut self.in_region, &mut self.seen] {
@@ -161,7 +165,7 @@ impl Sharing {
         }
         loop {
             let everything = self.gather_flows();
-            self.solve_region(everything, &mut rate_of);
+            self.solve_region(everything);
             let grew = !everything && self.grow_region();
             if !grew {
                 self.commit(out);
@@ -198,11 +202,11 @@ impl Sharing {
 
     /// Solves max-min over the gathered flows, with the load of the other
     /// flows on outer resources held fixed.
-    fn solve_region(&mut self, everything: bool, rate_of: &mut impl FnMut(FlowKey) -> f64) {
+    fn solve_region(&mut self, everything: bool) {
         self.sets.clear();
         self.old_rates.clear();
         for &(_, flow) in &self.flows {
-            let rate = rate_of(flow.key);
+            let rate = flow.rate;
             self.sets.push(flow.resources);
             self.old_rates.push(rate);
             for &r in flow.resources.as_slice() {
@@ -252,9 +256,13 @@ impl Sharing {
     }
 
     fn commit(&mut self, out: &mut Vec<(FlowKey, f64)>) {
-        for ((&(_, flow), &old), &new) in self.flows.iter().zip(&self.old_rates).zip(&self.rates) {
+        for ((&(slot, flow), &old), &new) in self.flows.iter().zip(&self.old_rates).zip(&self.rates)
+        {
             if old != new {
                 out.push((flow.key, new));
+                if let Some(f) = &mut self.slots[slot as usize] {
+                    f.rate = new;
+                }
             }
         }
         for &r in &self.touched {
@@ -309,22 +317,20 @@ mod tests {
                         stream: StreamId(next),
                         dir: 0,
                     };
-                    let slot = sharing.insert(key, set);
                     let spare = sharing.spare(&set).max(0.0);
-                    sharing.add_load(&set, spare);
+                    let slot = sharing.insert(key, set, spare);
                     rates.insert(next, (slot, set, spare));
                     next += 1;
                 } else if roll < 9 {
                     let pick = rng.random_range(0..rates.len());
                     let id = *rates.keys().nth(pick).unwrap();
-                    let (slot, set, rate) = rates.remove(&id).unwrap();
-                    sharing.add_load(&set, -rate);
+                    let (slot, _, _) = rates.remove(&id).unwrap();
                     sharing.remove(slot);
                 } else {
                     let r = rng.random_range(0..2 * hosts);
                     sharing.set_capacity(r, f64::from(rng.random_range(1..=30u32)));
                 }
-                sharing.recompute(|k| rates[&k.stream.0].2, &mut updates);
+                sharing.recompute(&mut updates);
                 for &(k, rate) in &updates {
                     rates.get_mut(&k.stream.0).unwrap().2 = rate;
                 }

@@ -338,9 +338,8 @@ impl Core {
             let spare = self.sharing.spare(&flow.resources);
             let spare = if spare >= MIN_SPARE_BPS { spare } else { 0.0 };
             flow.rate = 0.0;
-            let slot = self.sharing.insert(key, flow.resources);
+            let slot = self.sharing.insert(key, flow.resources, spare);
             flow.active_slot = Some(slot);
-            self.sharing.add_load(&flow.resources, spare);
             let first = flow.buffer.take_unit(piece, small).unwrap_or_default();
             flow.begin_unit(first, 0, now);
             schedule_unit(&mut self.queue, key, slot, flow.retune(spare, now));
@@ -491,7 +490,6 @@ impl Core {
         if carried > 0 {
             flow.send_small(carried, full_rate(&self.sharing, &flow.resources), now);
         }
-        self.sharing.add_load(&flow.resources, -flow.rate);
         flow.retune(0.0, now);
         flow.active_slot = None;
         self.queue.cancel_keyed(slot);
@@ -515,16 +513,7 @@ impl Core {
         self.stats.rate_recomputations += 1;
         let now = self.now;
         let mut updates = std::mem::take(&mut self.rate_updates);
-        let streams = &self.streams;
-        self.sharing.recompute(
-            |key| {
-                streams
-                    .get(key.stream.index())
-                    .and_then(Option::as_ref)
-                    .map_or(0.0, |s| s.flows[usize::from(key.dir)].rate)
-            },
-            &mut updates,
-        );
+        self.sharing.recompute(&mut updates);
         for &(key, rate) in &updates {
             let Some(flow) = self
                 .streams

@@ -22,8 +22,12 @@ pub const RANDOM_FIRST_PIECES: u32 = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum BlockState {
     Missing,
-    /// Requested from these peers (several only in endgame).
-    Requested(Vec<PeerKey>),
+    /// Requested from `first`, then from `more` (only in endgame: one
+    /// requester, the usual case, costs no allocation).
+    Requested {
+        first: PeerKey,
+        more: Vec<PeerKey>,
+    },
     /// Arrived from this peer.
     Received(PeerKey),
 }
@@ -207,11 +211,12 @@ impl PiecePicker {
                     return;
                 }
                 let block = self.block_ref(piece, b);
-                if let Some(BlockState::Requested(from)) =
+                if let Some(BlockState::Requested { first, more }) =
                     self.partial.get_mut(&piece).map(|v| &mut v[b])
-                    && !from.contains(&peer)
+                    && *first != peer
+                    && !more.contains(&peer)
                 {
-                    from.push(peer);
+                    more.push(peer);
                     out.push(block);
                 }
             }
@@ -265,7 +270,11 @@ impl PiecePicker {
         let cancel = match &blocks[b] {
             BlockState::Received(_) => return BlockReceipt::NotWanted,
             BlockState::Missing => Vec::new(),
-            BlockState::Requested(from) => from.iter().copied().filter(|p| *p != peer).collect(),
+            BlockState::Requested { first, more } => std::iter::once(first)
+                .chain(more)
+                .copied()
+                .filter(|p| *p != peer)
+                .collect(),
         };
         blocks[b] = BlockState::Received(peer);
         let piece_complete = blocks.iter().all(|s| matches!(s, BlockState::Received(_)));
@@ -329,16 +338,23 @@ fn request_missing(
         }
         if *state == BlockState::Missing {
             out.push(block_ref(layout, piece, b));
-            *state = BlockState::Requested(vec![peer]);
+            *state = BlockState::Requested {
+                first: peer,
+                more: Vec::new(),
+            };
         }
     }
 }
 
 fn release(state: &mut BlockState, peer: PeerKey) {
-    if let BlockState::Requested(from) = state {
-        from.retain(|p| *p != peer);
-        if from.is_empty() {
-            *state = BlockState::Missing;
+    if let BlockState::Requested { first, more } = state {
+        more.retain(|p| *p != peer);
+        if *first == peer {
+            if more.is_empty() {
+                *state = BlockState::Missing;
+            } else {
+                *first = more.remove(0);
+            }
         }
     }
 }
