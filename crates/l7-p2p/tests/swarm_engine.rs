@@ -3,7 +3,8 @@
 //! downloads from a seeder and ends with identical data; a seeder that
 //! serves corrupt blocks is struck, banned and disconnected while the
 //! download completes correctly from an honest seeder; a small swarm
-//! completes with identical data everywhere; peers learn addresses via PEX.
+//! completes with identical data everywhere; peers learn addresses via PEX,
+//! and of a newcomer at the next round.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -282,6 +283,17 @@ fn peers_learn_addresses_through_pex() {
     // The hub tells each side about the other's listening address, never about itself.
     assert_eq!(net.nodes[0].discovered, vec![net.nodes[2].addr]);
     assert_eq!(net.nodes[2].discovered, vec![net.nodes[0].addr]);
+    // A fourth node joins the hub: at the next round, peers told the whole
+    // list last time hear of the newcomer, and the newcomer of everyone.
+    net.nodes.push(node(&m, 4, false, vec![0; data.len()]));
+    net.connect(3, 1);
+    net.run(Duration::from_secs(130), |n| {
+        n.now.since_epoch() >= Duration::from_secs(121)
+    });
+    let addr = |i: usize| net.nodes[i].addr;
+    assert_eq!(net.nodes[0].discovered, vec![addr(2), addr(3)]);
+    assert_eq!(net.nodes[2].discovered, vec![addr(0), addr(3)]);
+    assert_eq!(net.nodes[3].discovered, vec![addr(0), addr(2)]);
 }
 
 /// A hand-driven remote peer: handshake, all pieces, unchoke.

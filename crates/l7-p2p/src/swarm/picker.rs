@@ -493,6 +493,34 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_request_leaves_the_other_requesters() {
+        let mut p = picker(2, &[0]);
+        let all = bits(2, &[0, 1]);
+        p.peer_added(&all);
+        p.peer_added(&all);
+        let blocks = p.pick(PeerKey(1), &all, 10);
+        assert_eq!(p.pick(PeerKey(2), &all, 10), blocks);
+        // The first requester lets go of one block, the second of the
+        // other: whoever delivers cancels the one still asked.
+        p.request_failed(PeerKey(1), blocks[0]);
+        p.request_failed(PeerKey(2), blocks[1]);
+        assert_eq!(
+            p.block_received(PeerKey(3), blocks[0]),
+            BlockReceipt::Accepted {
+                piece_complete: false,
+                cancel: vec![PeerKey(2)]
+            }
+        );
+        assert_eq!(
+            p.block_received(PeerKey(3), blocks[1]),
+            BlockReceipt::Accepted {
+                piece_complete: true,
+                cancel: vec![PeerKey(1)]
+            }
+        );
+    }
+
+    #[test]
     fn failed_piece_is_refetched_and_names_senders() {
         let mut p = picker(5, &[0, 1, 2, 3]);
         let all = bits(5, &[0, 1, 2, 3, 4]);
