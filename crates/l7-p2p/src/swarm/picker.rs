@@ -456,8 +456,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn endgame_requests_from_everyone_and_cancels_duplicates() {
+    /// A two-block piece in endgame, both blocks asked of peer 1, then of peer 2.
+    fn endgame_pair() -> (PiecePicker, Vec<BlockRef>) {
         let mut p = picker(2, &[0]);
         let all = bits(2, &[0, 1]);
         p.peer_added(&all);
@@ -466,58 +466,41 @@ mod tests {
         assert_eq!(first.len(), 2);
         assert!(p.in_endgame());
         // Peer 2 is asked for the same outstanding blocks.
-        let dup = p.pick(PeerKey(2), &all, 10);
-        assert_eq!(dup, first);
+        assert_eq!(p.pick(PeerKey(2), &all, 10), first);
         assert!(
             p.pick(PeerKey(2), &all, 10).is_empty(),
             "never twice from one peer"
         );
+        (p, first)
+    }
+
+    fn accepted(piece_complete: bool, cancel: u64) -> BlockReceipt {
+        BlockReceipt::Accepted {
+            piece_complete,
+            cancel: vec![PeerKey(cancel)],
+        }
+    }
+
+    #[test]
+    fn endgame_requests_from_everyone_and_cancels_duplicates() {
+        let (mut p, blocks) = endgame_pair();
+        assert_eq!(p.block_received(PeerKey(2), blocks[0]), accepted(false, 1));
         assert_eq!(
-            p.block_received(PeerKey(2), first[0]),
-            BlockReceipt::Accepted {
-                piece_complete: false,
-                cancel: vec![PeerKey(1)]
-            }
-        );
-        assert_eq!(
-            p.block_received(PeerKey(1), first[0]),
+            p.block_received(PeerKey(1), blocks[0]),
             BlockReceipt::NotWanted
         );
-        assert_eq!(
-            p.block_received(PeerKey(1), first[1]),
-            BlockReceipt::Accepted {
-                piece_complete: true,
-                cancel: vec![PeerKey(2)]
-            }
-        );
+        assert_eq!(p.block_received(PeerKey(1), blocks[1]), accepted(true, 2));
     }
 
     #[test]
     fn a_failed_request_leaves_the_other_requesters() {
-        let mut p = picker(2, &[0]);
-        let all = bits(2, &[0, 1]);
-        p.peer_added(&all);
-        p.peer_added(&all);
-        let blocks = p.pick(PeerKey(1), &all, 10);
-        assert_eq!(p.pick(PeerKey(2), &all, 10), blocks);
+        let (mut p, blocks) = endgame_pair();
         // The first requester lets go of one block, the second of the
         // other: whoever delivers cancels the one still asked.
         p.request_failed(PeerKey(1), blocks[0]);
         p.request_failed(PeerKey(2), blocks[1]);
-        assert_eq!(
-            p.block_received(PeerKey(3), blocks[0]),
-            BlockReceipt::Accepted {
-                piece_complete: false,
-                cancel: vec![PeerKey(2)]
-            }
-        );
-        assert_eq!(
-            p.block_received(PeerKey(3), blocks[1]),
-            BlockReceipt::Accepted {
-                piece_complete: true,
-                cancel: vec![PeerKey(1)]
-            }
-        );
+        assert_eq!(p.block_received(PeerKey(3), blocks[0]), accepted(false, 2));
+        assert_eq!(p.block_received(PeerKey(3), blocks[1]), accepted(true, 1));
     }
 
     #[test]
