@@ -78,10 +78,19 @@ pub struct MaxMinSolver {
     members: Vec<Vec<u32>>,
     touched: Vec<u32>,
     frozen: Vec<bool>,
+    /// The resource that froze each flow in the last solve.
+    bottleneck: Vec<u32>,
     heap: BinaryHeap<Reverse<Share>>,
 }
 
 impl MaxMinSolver {
+    /// The resource at which the last [`MaxMinSolver::solve`] froze each
+    /// flow (a full resource where no flow is faster), by flow index;
+    /// `u32::MAX` for a flow through no resource.
+    pub fn bottlenecks(&self) -> &[u32] {
+        &self.bottleneck
+    }
+
     /// Fills `rates[i]` with the max-min fair rate of `flows[i]`, given each
     /// resource's capacity (same unit as the rates). Resources with no flow
     /// cost nothing.
@@ -100,6 +109,8 @@ impl MaxMinSolver {
         rates.resize(flows.len(), 0.0);
         self.frozen.clear();
         self.frozen.resize(flows.len(), false);
+        self.bottleneck.clear();
+        self.bottleneck.resize(flows.len(), u32::MAX);
         self.heap.clear();
 
         for (i, set) in flows.iter().enumerate() {
@@ -137,6 +148,7 @@ impl MaxMinSolver {
                 }
                 self.frozen[i] = true;
                 rates[i] = level;
+                self.bottleneck[i] = share.resource;
                 for &other in flows[i].as_slice() {
                     let o = other as usize;
                     if o == r {
@@ -189,6 +201,20 @@ mod tests {
         // A→D = 8. B keeps 8 unused: its only flow is held back by C.
         let rates = solve(&[10.0, 10.0, 4.0, 100.0], &[&[0, 2], &[0, 3], &[1, 2]]);
         assert_eq!(rates, [2.0, 8.0, 2.0]);
+    }
+
+    #[test]
+    fn bottlenecks_name_the_resource_that_froze_each_flow() {
+        // The example above: C (2) froze A→C and B→C, A's upload (0) A→D;
+        // a flow through nothing has none.
+        let sets: Vec<_> = [&[0, 2][..], &[0, 3], &[1, 2], &[]]
+            .iter()
+            .map(|f| ResourceSet::new(f))
+            .collect();
+        let mut solver = MaxMinSolver::default();
+        let mut rates = Vec::new();
+        solver.solve(&[10.0, 10.0, 4.0, 100.0], &sets, &mut rates);
+        assert_eq!(solver.bottlenecks(), [2, 0, 2, u32::MAX]);
     }
 
     #[test]

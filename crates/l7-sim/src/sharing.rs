@@ -5,14 +5,15 @@
 //! A change (a flow joins or leaves, a capacity moves) marks its resources
 //! dirty. The recomputation solves only a *region*: the dirty resources and
 //! every flow through them, with the load of other flows on the region's
-//! outer resources held fixed. A resource outside the region that was full
-//! before or would be full after is pulled into the region and the solve
-//! repeated. When that settles, every outer resource touched has slack, so
-//! no flow outside the region had or gains a bottleneck there, and the
-//! result is the exact max-min allocation of the whole network (the
-//! allocation is unique). In a swarm whose downloads have slack this region
-//! is a few hosts; when it grows past half the active flows, everything is
-//! solved at once instead.
+//! outer resources held fixed. An outer resource where the solve may have
+//! wronged the flows outside the region (it filled up, or it was full and
+//! a region flow through it changed rate or was held below the flows
+//! outside; see `grow_region`) is pulled into the region and the solve
+//! repeated. When that settles, every flow still has a valid bottleneck (a
+//! full resource where no flow is faster), so the result is the exact
+//! max-min allocation of the whole network (the allocation is unique). In
+//! a swarm whose downloads have slack this region is a few hosts; when it
+//! grows past half the active flows, everything is solved at once instead.
 
 use crate::fairness::{MaxMinSolver, ResourceSet};
 use crate::stream::FlowKey;
@@ -45,9 +46,15 @@ pub(crate) struct Sharing {
     // Scratch, kept between recomputations to avoid allocating.
     in_region: Vec<bool>,
     region: Vec<u32>,
+    /// `region[..gathered]` has had its flows gathered this recomputation.
+    gathered: usize,
     seen: Vec<bool>,
     touched: Vec<u32>,
     fixed_load: Vec<f64>,
+    /// Per resource, in the last solve: a region flow through it changed
+    /// rate; the slowest region flow it froze.
+    moved: Vec<bool>,
+    froze_at: Vec<f64>,
     load_after: Vec<f64>,
     effective: Vec<f64>,
     in_flows: Vec<bool>,
@@ -59,6 +66,11 @@ pub(crate) struct Sharing {
 
 fn is_full(load: f64, capacity: f64) -> bool {
     load >= capacity - (capacity * FULL_TOLERANCE + 1e-6)
+}
+
+/// Equal up to the rounding of a solve.
+fn same_rate(a: f64, b: f64) -> bool {
+    (a - b).abs() <= a.abs().max(b.abs()) * FULL_TOLERANCE + 1e-6
 }
 
 impl Sharing {
@@ -147,13 +159,14 @@ impl Sharing {
     pub fn recompute(&mut self, out: &mut Vec<(FlowKey, f64)>) {
         out.clear();
         let n_res = self.capacities.len();
-        for scratch in [&mut self.in_region, &mut self.seen] {
+        for scratch in [&mut self.in_region, &mut self.seen, &mut self.moved] {
             scratch.resize(n_res, false);
         }
         for scratch in [
             &mut self.fixed_load,
             &mut self.load_after,
             &mut self.effective,
+            &mut self.froze_at,
         ] {
             scratch.resize(n_res, 0.0);
         }
@@ -178,7 +191,7 @@ impl Sharing {
     /// Collects the flows through the region (all flows if that is more
     /// than half of them); returns whether it took all.
     fn gather_flows(&mut self) -> bool {
-        for &r in &self.region {
+        for &r in &self.region[self.gathered..] {
             for &slot in &self.members[r as usize] {
                 if let Some(flow) = self.slots[slot as usize]
                     && !std::mem::replace(&mut self.in_flows[slot as usize], true)
@@ -187,6 +200,7 @@ impl Sharing {
                 }
             }
         }
+        self.gathered = self.region.len();
         let everything = self.flows.len() * 2 > self.active;
         if everything {
             for (slot, flow) in self.slots.iter().enumerate() {
@@ -237,8 +251,36 @@ impl Sharing {
         }
     }
 
-    /// Pulls into the region every outer resource that is or would be full.
+    /// Pulls into the region every outer resource whose outer flows the
+    /// solve may have wronged; returns whether any was.
+    ///
+    /// * One the solve filled that had slack: its outer flows may have to
+    ///   slow down.
+    /// * One full already, when a region flow through it changed rate: its
+    ///   outer flows may gain or lose.
+    /// * One full already that froze a region flow below the fastest outer
+    ///   flow through it: the region flow may take from that one.
+    ///
+    /// A full outer resource that none of these fit keeps every flow's
+    /// bottleneck valid (its load is unchanged, and every region flow it
+    /// froze is at least as fast as its outer flows), so it stays out.
     fn grow_region(&mut self) -> bool {
+        for &r in &self.touched {
+            self.moved[r as usize] = false;
+            self.froze_at[r as usize] = f64::INFINITY;
+        }
+        let bottlenecks = self.solver.bottlenecks();
+        for (i, (_, flow)) in self.flows.iter().enumerate() {
+            let (old, new) = (self.old_rates[i], self.rates[i]);
+            if !same_rate(old, new) {
+                for &r in flow.resources.as_slice() {
+                    self.moved[r as usize] = true;
+                }
+            }
+            if let Some(level) = self.froze_at.get_mut(bottlenecks[i] as usize) {
+                *level = level.min(new);
+            }
+        }
         let mut grew = false;
         for &r in &self.touched {
             let ri = r as usize;
@@ -246,13 +288,32 @@ impl Sharing {
                 continue;
             }
             let cap = self.capacities[ri];
-            if is_full(self.allocated[ri], cap) || is_full(self.load_after[ri], cap) {
+            let pull = if is_full(self.allocated[ri], cap) {
+                let level = self.froze_at[ri];
+                self.moved[ri]
+                    || (level < f64::INFINITY && {
+                        let fastest = self.fastest_outer(r);
+                        fastest > level && !same_rate(fastest, level)
+                    })
+            } else {
+                is_full(self.load_after[ri], cap)
+            };
+            if pull {
                 self.in_region[ri] = true;
                 self.region.push(r);
                 grew = true;
             }
         }
         grew
+    }
+
+    /// The fastest active flow through `resource` outside the region.
+    fn fastest_outer(&self, resource: u32) -> f64 {
+        self.members[resource as usize]
+            .iter()
+            .filter(|&&slot| !self.in_flows[slot as usize])
+            .filter_map(|&slot| self.slots[slot as usize].map(|f| f.rate))
+            .fold(0.0, f64::max)
     }
 
     fn commit(&mut self, out: &mut Vec<(FlowKey, f64)>) {
@@ -269,17 +330,20 @@ impl Sharing {
             self.allocated[r as usize] = self.load_after[r as usize];
         }
         self.clear_round();
+        for (slot, _) in self.flows.drain(..) {
+            self.in_flows[slot as usize] = false;
+        }
         for r in self.region.drain(..) {
             self.in_region[r as usize] = false;
         }
+        self.gathered = 0;
     }
 
+    /// Forgets the resources the last solve touched (the gathered flows
+    /// stay for the next round).
     fn clear_round(&mut self) {
         for r in self.touched.drain(..) {
             self.seen[r as usize] = false;
-        }
-        for (slot, _) in self.flows.drain(..) {
-            self.in_flows[slot as usize] = false;
         }
     }
 }
