@@ -88,9 +88,10 @@
 //! the messages written while a block is on the wire (HAVEs, requests
 //! the other way) ride with it rather than costing two events more.
 //! A recomputation costs O(F′·log R′) over the F′ flows and R′ resources of
-//! the affected region: a handful of hosts when downloads have slack, the
-//! whole network (at most once per event time) when everything is
-//! saturated. `tests/scale.rs` measures 1,000 hosts.
+//! the affected region: a handful of hosts when downloads have slack (even
+//! with every upload full), the whole network (at most once per event
+//! time) when a change moves rates everywhere. `tests/scale.rs` measures
+//! 1,000 hosts.
 //!
 //! # Limits of the stream model (by design, for speed)
 //! * No slow start, congestion window or RTT-dependent throughput: a flow
