@@ -4,7 +4,8 @@
 //! serves corrupt blocks is struck, banned and disconnected while the
 //! download completes correctly from an honest seeder; a small swarm
 //! completes with identical data everywhere; peers learn addresses via PEX,
-//! and of a newcomer at the next round.
+//! and of a newcomer at the next round; a session's timer fires at its
+//! instant between rounds.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -404,4 +405,35 @@ fn senders_of_a_bad_piece_are_struck_even_after_leaving() {
     assert!(leecher.is_banned(a_addr.ip()));
     assert!(!leecher.is_banned(b_addr.ip()));
     assert!(leecher.is_complete());
+}
+
+/// Session timers fire at their instant, between choking rounds too: a
+/// peer that never sends its handshake is dropped exactly
+/// `HANDSHAKE_TIMEOUT` after it connected, not at the next round.
+#[test]
+fn a_timer_between_rounds_fires_at_its_instant() {
+    let data = content(64 * 1024);
+    let m = metainfo(&data);
+    let mut n = node(&m, 1, true, data);
+    let t0 = Instant::ZERO + Duration::from_millis(3_300);
+    n.engine.handle_timeout(t0);
+    let silent = n
+        .engine
+        .add_peer(
+            t0,
+            SocketAddr::from(([10, 0, 0, 2], 6881)),
+            Direction::Inbound,
+        )
+        .unwrap();
+    let dropped_at = loop {
+        let now = n.engine.poll_timeout();
+        assert!(now <= t0 + Duration::from_secs(60), "never dropped");
+        n.engine.handle_timeout(now);
+        let dropped = std::iter::from_fn(|| n.engine.poll_event())
+            .any(|e| matches!(e, TorrentEvent::Disconnect { peer, .. } if peer == silent));
+        if dropped {
+            break now;
+        }
+    };
+    assert_eq!(dropped_at, t0 + l7_p2p::swarm::HANDSHAKE_TIMEOUT);
 }

@@ -1,12 +1,12 @@
 //! A peer's table of connections: the stream, host and blocks requested
-//! but not read yet of each engine session. The way back, from a stream to
-//! its session, is the stream's tag in the simulator ([`l7_sim::Ctx::stream_tag`]),
-//! read beside the stream's state on every delivery: a thousand peers'
-//! tables of their own cost a cache miss per message. The map uses aHash
-//! rather than SipHash: the keys are the engine's own small integers,
-//! chosen by no adversary, and nothing iterates the map.
+//! but not read yet of each engine session, in a vector indexed by the
+//! session's slot ([`PeerKey::slot`]): one index per lookup, and a
+//! thousand peers' tables stay small and dense. The way back, from a
+//! stream to its session, is the stream's tag in the simulator
+//! ([`l7_sim::Ctx::stream_tag`]), read beside the stream's state on every
+//! delivery.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use l7_p2p::peer_wire::BlockRef;
 use l7_p2p::swarm::PeerKey;
@@ -26,30 +26,39 @@ pub struct Link {
 /// Sessions → connections.
 #[derive(Debug, Default)]
 pub struct Links {
-    by_key: HashMap<PeerKey, Link, ahash::RandomState>,
+    by_slot: Vec<Option<(PeerKey, Link)>>,
 }
 
 impl Links {
     /// Records that `stream` carries session `key` to `host`.
     pub fn insert(&mut self, stream: StreamId, key: PeerKey, host: HostId) {
-        self.by_key.insert(
-            key,
-            Link {
-                stream,
-                host,
-                to_upload: VecDeque::new(),
-            },
-        );
+        let slot = key.slot();
+        if self.by_slot.len() <= slot {
+            self.by_slot.resize_with(slot + 1, || None);
+        }
+        let link = Link {
+            stream,
+            host,
+            to_upload: VecDeque::new(),
+        };
+        self.by_slot[slot] = Some((key, link));
     }
 
     /// Session `key`'s connection.
     pub fn link(&mut self, key: PeerKey) -> Option<&mut Link> {
-        self.by_key.get_mut(&key)
+        match self.by_slot.get_mut(key.slot())? {
+            Some((k, link)) if *k == key => Some(link),
+            _ => None,
+        }
     }
 
     /// Forgets session `key`; returns its stream and host.
     pub fn remove(&mut self, key: PeerKey) -> Option<(StreamId, HostId)> {
-        let link = self.by_key.remove(&key)?;
+        let entry = self.by_slot.get_mut(key.slot())?;
+        if entry.as_ref().is_none_or(|(k, _)| *k != key) {
+            return None;
+        }
+        let (_, link) = entry.take()?;
         Some((link.stream, link.host))
     }
 }

@@ -9,6 +9,7 @@ mod peer_conn;
 mod picker;
 mod rate;
 mod slots;
+mod sorted_map;
 mod timers;
 mod torrent;
 
@@ -31,3 +32,13 @@ pub use torrent::{
 /// A connected peer's handle, chosen by the engine; drivers key sockets by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerKey(pub u64);
+
+impl PeerKey {
+    /// The session's slot in the engine: no two live sessions share one,
+    /// and slots stay below the most sessions ever open at once, so a
+    /// driver can keep its own per-session state in a vector indexed by
+    /// it (checking the whole key: a slot outlives its session).
+    pub fn slot(self) -> usize {
+        (self.0 & u64::from(u32::MAX)) as usize
+    }
+}

@@ -8,11 +8,12 @@
 //! [`PeerEvent`]s. Time is passed in; no IO.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use l7_wire::{Instant, WireError};
 
+use super::sorted_map::SortedMap;
 use super::{PeerKey, RateEstimator};
 use crate::metainfo::{InfoHash, Layout};
 use crate::peer_wire::{
@@ -130,13 +131,14 @@ pub struct PeerConn {
     pub peer_choking: bool,
     /// The peer is interested in us.
     pub peer_interested: bool,
-    outstanding: BTreeMap<BlockRef, Instant>,
+    outstanding: SortedMap<BlockRef, Instant>,
     /// Our requests in the order sent, so the oldest is at the front
     /// without a scan; entries no longer outstanding leave once they
     /// reach the front ([`PeerConn::forget_request`]).
     sent_order: VecDeque<(Instant, BlockRef)>,
     cancelled: VecDeque<BlockRef>,
-    incoming: BTreeSet<BlockRef>,
+    /// The peer's requests not yet answered (the values are unused).
+    incoming: SortedMap<BlockRef, ()>,
     their_ut_pex: Option<u8>,
     their_queue: Option<usize>,
     /// Payload received from the peer.
@@ -173,10 +175,10 @@ impl PeerConn {
             am_interested: false,
             peer_choking: true,
             peer_interested: false,
-            outstanding: BTreeMap::new(),
+            outstanding: SortedMap::default(),
             sent_order: VecDeque::new(),
             cancelled: VecDeque::new(),
-            incoming: BTreeSet::new(),
+            incoming: SortedMap::default(),
             their_ut_pex: None,
             their_queue: None,
             download: RateEstimator::default(),
@@ -218,7 +220,7 @@ impl PeerConn {
                 self.am_choking = true;
                 // BEP 3: choking discards the peer's pending requests; BEP 6: a
                 // fast peer rejects each of them explicitly after the choke.
-                let pending = std::mem::take(&mut self.incoming);
+                let pending = self.incoming.take_keys();
                 if self.fast() {
                     pending
                         .into_iter()
@@ -306,7 +308,7 @@ impl PeerConn {
 
     /// Takes a pending request of the peer (the engine is about to answer it).
     pub fn take_incoming(&mut self, b: &BlockRef) -> bool {
-        self.incoming.remove(b)
+        self.incoming.remove(b).is_some()
     }
 
     /// The id to send ut_pex on, if the peer supports it.
@@ -472,8 +474,7 @@ impl PeerConn {
                 self.peer_choking = true;
                 // BEP 3: a choke discards our pending requests; BEP 6 peers reject them explicitly.
                 if !self.fast() {
-                    let dropped: Vec<BlockRef> =
-                        std::mem::take(&mut self.outstanding).into_keys().collect();
+                    let dropped: Vec<BlockRef> = self.outstanding.take_keys();
                     self.sent_order.clear();
                     dropped.iter().for_each(|b| self.remember_cancelled(*b));
                     events.push(PeerEvent::Choked(dropped));
@@ -506,14 +507,14 @@ impl PeerConn {
                     }
                 } else if self.incoming.len() >= MAX_INCOMING_REQUESTS {
                     return Err(PeerError::Protocol("too many pending requests".into()));
-                } else if self.incoming.insert(b) {
+                } else if self.incoming.insert(b, ()).is_none() {
                     events.push(PeerEvent::Request(b));
                 }
             }
             Message::Cancel(b) => {
                 // BEP 6: with the fast extension a cancel gets exactly one
                 // answer, the piece or a reject; unsent, it is a reject.
-                if self.incoming.remove(&b) && self.fast() {
+                if self.incoming.remove(&b).is_some() && self.fast() {
                     Message::RejectRequest(b).emit(&mut self.outbuf);
                 }
             }

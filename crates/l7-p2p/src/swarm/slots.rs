@@ -26,11 +26,6 @@ impl<T> Default for Slots<T> {
     }
 }
 
-/// The slot a key names.
-fn slot_of(key: PeerKey) -> usize {
-    (key.0 & u64::from(u32::MAX)) as usize
-}
-
 impl<T> Slots<T> {
     /// Stores the value `make` builds for its new key, made of `serial`
     /// (unique per value stored) and a free slot.
@@ -48,19 +43,19 @@ impl<T> Slots<T> {
     /// Removes and returns the value of `key`.
     pub fn remove(&mut self, key: &PeerKey) -> Option<T> {
         let key = *key;
-        let slot = self.slots.get_mut(slot_of(key))?;
+        let slot = self.slots.get_mut(key.slot())?;
         if slot.as_ref().is_none_or(|(k, _)| *k != key) {
             return None;
         }
         let (_, value) = slot.take()?;
-        self.free.push(slot_of(key) as u32);
+        self.free.push(key.slot() as u32);
         self.len -= 1;
         Some(value)
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &PeerKey) -> Option<&T> {
-        match self.slots.get(slot_of(*key))? {
+        match self.slots.get(key.slot())? {
             Some((k, v)) if k == key => Some(v),
             _ => None,
         }
@@ -68,7 +63,7 @@ impl<T> Slots<T> {
 
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &PeerKey) -> Option<&mut T> {
-        match self.slots.get_mut(slot_of(*key))? {
+        match self.slots.get_mut(key.slot())? {
             Some((k, v)) if k == key => Some(v),
             _ => None,
         }
@@ -120,7 +115,7 @@ mod tests {
         assert_eq!((s.remove(&a), s.get(&a), s.len()), (None, None, 1));
         // The freed slot is reused under a new key; the old key stays dead.
         let c = s.insert_with(3, |_| "c");
-        assert_eq!(slot_of(c), slot_of(a));
+        assert_eq!(c.slot(), a.slot());
         assert_ne!(c, a);
         assert_eq!((s.get(&a), s.get(&c)), (None, Some(&"c")));
         *s.get_mut(&b).unwrap() = "B";

@@ -147,7 +147,8 @@ struct Session {
     /// address): if the list is unchanged, there is nothing to tell.
     pex_current: bool,
     /// The session's next timer, as filed in [`Torrent::deadlines`]
-    /// (`None` while a due timer is being handled).
+    /// (`None` while a due timer is being handled, or when it is left to
+    /// the next round: see [`file_deadline`]).
     deadline: Option<Instant>,
     /// Queued in [`Torrent::ready`].
     ready: bool,
@@ -356,7 +357,7 @@ impl Torrent {
         let key = self.sessions.insert_with(serial, |key| {
             let conn = PeerConn::new(key, info_hash, peer_id, layout, now);
             Session {
-                deadline: Some(conn.poll_timeout()),
+                deadline: None,
                 conn,
                 addr,
                 direction,
@@ -367,8 +368,13 @@ impl Torrent {
                 ready: true,
             }
         });
-        let deadline = self.sessions.get(&key)?.deadline?;
-        self.deadlines.push(deadline, key);
+        let horizon = self.round_at();
+        file_deadline(
+            &mut self.deadlines,
+            horizon,
+            key,
+            self.sessions.get_mut(&key)?,
+        );
         self.ready.push_back(key);
         Some(key)
     }
@@ -438,15 +444,12 @@ impl Torrent {
         // A session is often touched several times in a row (a message
         // read, then its interest updated): file it once.
         self.touched.dedup();
+        let horizon = self.round_at();
         for peer in std::mem::take(&mut self.touched) {
             let Some(s) = self.sessions.get_mut(&peer) else {
                 continue;
             };
-            let deadline = s.conn.poll_timeout();
-            if s.deadline != Some(deadline) {
-                self.deadlines.push(deadline, peer);
-                s.deadline = Some(deadline);
-            }
+            file_deadline(&mut self.deadlines, horizon, peer, s);
             if s.conn.has_output() && !s.ready {
                 s.ready = true;
                 self.ready.push_back(peer);
@@ -464,6 +467,11 @@ impl Torrent {
         let sessions = &self.sessions;
         self.deadlines
             .prune(|k| sessions.get(&k).and_then(|s| s.deadline));
+    }
+
+    /// When the next round visits every session (see [`Torrent::timeout`]).
+    fn round_at(&self) -> Instant {
+        self.choker.poll_timeout().min(self.next_pex)
     }
 
     fn on_peer_event(&mut self, now: Instant, peer: PeerKey, event: PeerEvent) {
@@ -899,6 +907,23 @@ impl Torrent {
     /// The next thing the driver must do.
     pub fn poll_event(&mut self) -> Option<TorrentEvent> {
         self.events.pop_front()
+    }
+}
+
+/// Files the next timer of `peer`'s session `s` if it falls before
+/// `horizon`, the next round: a round visits every session and files
+/// those then due before the following one, so a timer still comes at its
+/// instant, and the many that a message moves later (keep-alive, idle)
+/// cost no heap entry.
+fn file_deadline(deadlines: &mut Timers, horizon: Instant, peer: PeerKey, s: &mut Session) {
+    let deadline = s.conn.poll_timeout();
+    let filed = (deadline < horizon).then_some(deadline);
+    if s.deadline != filed {
+        match filed {
+            Some(at) => deadlines.push(at, peer),
+            None => deadlines.forget(peer),
+        }
+        s.deadline = filed;
     }
 }
 
