@@ -6,6 +6,7 @@
 mod assembly;
 mod choker;
 mod peer_conn;
+mod peer_table;
 mod picker;
 mod rate;
 mod slots;
@@ -22,6 +23,7 @@ pub use peer_conn::{
     HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, KEEPALIVE_INTERVAL, MAX_PIPELINE, MIN_PIPELINE, OUR_UT_PEX_ID,
     PIPELINE_SECONDS, PeerConn, PeerError, PeerEvent, REQUEST_TIMEOUT,
 };
+pub use peer_table::PeerTable;
 pub use picker::{BlockReceipt, PiecePicker, RANDOM_FIRST_PIECES};
 pub use rate::{RATE_WINDOW, RateEstimator};
 pub use torrent::{

@@ -1,16 +1,16 @@
 //! The engine's sessions in a slab: a [`PeerKey`] holds its slot's index in
 //! its low 32 bits and a serial number (never reused) in its high 32 bits,
-//! so a lookup is one index and one comparison, a stale key (its session
-//! gone, the slot since reused) finds nothing, and keys still order by
-//! creation. Iteration is in slot order, which is deterministic: freed
+//! so a lookup is one index and one comparison in a [`PeerTable`], a stale
+//! key (its session gone, the slot since reused) finds nothing, and keys
+//! still order by creation. Iteration is in slot order, which is deterministic: freed
 //! slots are reused last-freed first.
 
-use super::PeerKey;
+use super::{PeerKey, PeerTable};
 
 /// Values keyed by [`PeerKey`], in reusable slots.
 #[derive(Debug)]
 pub struct Slots<T> {
-    slots: Vec<Option<(PeerKey, T)>>,
+    table: PeerTable<T>,
     /// Indices of empty slots, the next one to fill last.
     free: Vec<u32>,
     len: usize,
@@ -19,7 +19,7 @@ pub struct Slots<T> {
 impl<T> Default for Slots<T> {
     fn default() -> Self {
         Slots {
-            slots: Vec::new(),
+            table: PeerTable::default(),
             free: Vec::new(),
             len: 0,
         }
@@ -30,24 +30,19 @@ impl<T> Slots<T> {
     /// Stores the value `make` builds for its new key, made of `serial`
     /// (unique per value stored) and a free slot.
     pub fn insert_with(&mut self, serial: u32, make: impl FnOnce(PeerKey) -> T) -> PeerKey {
-        let slot = self.free.pop().unwrap_or_else(|| {
-            self.slots.push(None);
-            (self.slots.len() - 1) as u32
-        });
+        let slot = self
+            .free
+            .pop()
+            .unwrap_or(u32::try_from(self.table.slots()).unwrap_or(u32::MAX));
         let key = PeerKey(u64::from(serial) << 32 | u64::from(slot));
-        self.slots[slot as usize] = Some((key, make(key)));
+        self.table.insert(key, make(key));
         self.len += 1;
         key
     }
 
     /// Removes and returns the value of `key`.
     pub fn remove(&mut self, key: &PeerKey) -> Option<T> {
-        let key = *key;
-        let slot = self.slots.get_mut(key.slot())?;
-        if slot.as_ref().is_none_or(|(k, _)| *k != key) {
-            return None;
-        }
-        let (_, value) = slot.take()?;
+        let value = self.table.remove(*key)?;
         self.free.push(key.slot() as u32);
         self.len -= 1;
         Some(value)
@@ -55,18 +50,12 @@ impl<T> Slots<T> {
 
     /// The value of `key`.
     pub fn get(&self, key: &PeerKey) -> Option<&T> {
-        match self.slots.get(key.slot())? {
-            Some((k, v)) if k == key => Some(v),
-            _ => None,
-        }
+        self.table.get(*key)
     }
 
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &PeerKey) -> Option<&mut T> {
-        match self.slots.get_mut(key.slot())? {
-            Some((k, v)) if k == key => Some(v),
-            _ => None,
-        }
+        self.table.get_mut(*key)
     }
 
     /// True if `key` has a value.
@@ -81,12 +70,12 @@ impl<T> Slots<T> {
 
     /// Every key and value, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (&PeerKey, &T)> {
-        self.slots.iter().flatten().map(|(k, v)| (k, v))
+        self.table.iter()
     }
 
     /// Every key and value, to change, in slot order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&PeerKey, &mut T)> {
-        self.slots.iter_mut().flatten().map(|(k, v)| (&*k, v))
+        self.table.iter_mut()
     }
 
     /// Every key, in slot order.
