@@ -5,7 +5,8 @@
 //! download completes correctly from an honest seeder; a small swarm
 //! completes with identical data everywhere; peers learn addresses via PEX,
 //! and of a newcomer at the next round; a session's timer fires at its
-//! instant between rounds.
+//! instant between rounds. Some uploaders send blocks the zero-copy way
+//! (`block_header`, the block written after the header by the driver).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -25,6 +26,10 @@ struct Node {
     data: Vec<u8>,
     /// Flip bytes of every block it uploads.
     corrupt: bool,
+    /// Upload through `block_header`, writing each block after it.
+    zero_copy: bool,
+    /// Bytes taken from the engine to send, in order, with the blocks in.
+    sent: Vec<(PeerKey, Vec<u8>)>,
     banned: Vec<std::net::IpAddr>,
     discovered: Vec<SocketAddr>,
 }
@@ -67,6 +72,8 @@ fn node(m: &Metainfo, id: u8, seed: bool, data: Vec<u8>) -> Node {
         addr: SocketAddr::from(([10, 0, 0, id], 6881)),
         data,
         corrupt: false,
+        zero_copy: false,
+        sent: Vec::new(),
         banned: Vec::new(),
         discovered: Vec::new(),
     }
@@ -127,7 +134,17 @@ impl Net {
                         if node.corrupt {
                             data.iter_mut().for_each(|b| *b ^= 0xff);
                         }
-                        node.engine.block_read(self.now, peer, block, &data);
+                        if !node.zero_copy {
+                            node.engine.block_read(self.now, peer, block, &data);
+                        } else if node.engine.block_header(self.now, peer, block) {
+                            // The block goes right after the bytes sent next.
+                            while let Some((key, mut bytes)) = node.engine.poll_transmit() {
+                                if key == peer {
+                                    bytes.extend_from_slice(&data);
+                                }
+                                node.sent.push((key, bytes));
+                            }
+                        }
                     }
                     TorrentEvent::PieceVerified { index, data } => {
                         let start = (u64::from(index) * PIECE) as usize;
@@ -144,7 +161,10 @@ impl Net {
                     TorrentEvent::PieceFailed { .. } | TorrentEvent::Complete => {}
                 }
             }
-            while let Some((key, bytes)) = self.nodes[i].engine.poll_transmit() {
+            let mut sent = std::mem::take(&mut self.nodes[i].sent).into_iter();
+            while let Some((key, bytes)) =
+                sent.next().or_else(|| self.nodes[i].engine.poll_transmit())
+            {
                 progressed = true;
                 if let Some(&(j, kj)) = self.links.get(&(i, key)) {
                     self.nodes[j].engine.handle_input(self.now, kj, &bytes);
@@ -242,6 +262,9 @@ fn swarm_completes_with_identical_data_everywhere() {
         links: BTreeMap::new(),
         now: Instant::ZERO,
     };
+    // The seeder and leecher 2 upload the zero-copy way.
+    net.nodes[0].zero_copy = true;
+    net.nodes[2].zero_copy = true;
     // Every leecher dials the seeder; leechers 2 and 3 also trade with each other.
     net.connect(1, 0);
     net.connect(2, 0);

@@ -6,6 +6,7 @@
 
 use crate::core::Core;
 use crate::ids::{Endpoint, HostId, StreamId, TimerId};
+use crate::payload::Payload;
 use crate::stream::{StreamError, StreamInfo};
 use l7_wire::Instant;
 use rand_chacha::ChaCha8Rng;
@@ -117,7 +118,22 @@ impl Ctx<'_> {
         stream: StreamId,
         bytes: impl Into<Vec<u8>>,
     ) -> Result<(), StreamError> {
-        self.core.write(self.host, stream, bytes.into())
+        self.core
+            .write(self.host, stream, Payload::pack(bytes.into()))
+    }
+
+    /// Queues `bytes` followed by `count` copies of `byte`, as one write,
+    /// without the copies ever being made on this side (synthetic content,
+    /// such as an experiment's file blocks); the receiver gets them all.
+    pub fn write_with_fill(
+        &mut self,
+        stream: StreamId,
+        bytes: Vec<u8>,
+        byte: u8,
+        count: usize,
+    ) -> Result<(), StreamError> {
+        let payload = Payload::with_fill(bytes, byte, count);
+        self.core.write(self.host, stream, payload)
     }
 
     /// Bytes written on this host's side of `stream` and not yet on the

@@ -43,6 +43,21 @@ impl Payload {
         }
     }
 
+    /// `bytes` followed by `count` copies of `byte`, which never exist in
+    /// memory until delivery expands them.
+    pub fn with_fill(bytes: Vec<u8>, byte: u8, count: usize) -> Payload {
+        if count == 0 {
+            return Payload::literal(bytes);
+        }
+        Payload {
+            run_at: bytes.len(),
+            run_len: count,
+            run_byte: byte,
+            literal: bytes,
+            skip: 0,
+        }
+    }
+
     fn literal(literal: Vec<u8>) -> Payload {
         Payload {
             literal,
@@ -58,6 +73,11 @@ impl Payload {
     /// How many bytes this stands for.
     pub fn len(&self) -> usize {
         self.lit().len() + self.run_len
+    }
+
+    /// True if this stands for no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The bytes themselves when nothing is packed (no copy needed).
@@ -173,6 +193,9 @@ mod tests {
         assert_eq!((p.run_at, p.run_len, p.literal.len()), (9, 16384, 14));
         assert_eq!(p.as_literal(), None);
         assert_eq!(expanded(&p), bytes);
+        let filled = Payload::with_fill(bytes[..9].to_vec(), 0x5a, 16384);
+        assert_eq!(expanded(&filled), bytes[..9 + 16384].to_vec());
+        assert_eq!(expanded(&Payload::with_fill(vec![1, 2], 7, 0)), vec![1, 2]);
         let short = vec![1, 2, 3, 3, 3];
         assert_eq!(Payload::pack(short.clone()).as_literal(), Some(&short[..]));
     }

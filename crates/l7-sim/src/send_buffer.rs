@@ -24,10 +24,10 @@ impl SendBuffer {
     }
 
     /// Queues a write (empty writes are ignored).
-    pub fn push(&mut self, bytes: Vec<u8>) {
+    pub fn push(&mut self, bytes: Payload) {
         if !bytes.is_empty() {
             self.len += bytes.len();
-            self.writes.push_back(Payload::pack(bytes));
+            self.writes.push_back(bytes);
         }
     }
 
@@ -74,10 +74,10 @@ mod tests {
     #[test]
     fn pieces_boundaries_and_coalescing() {
         let mut b = SendBuffer::default();
-        b.push(vec![1; 10]);
-        b.push(vec![2; 3]);
-        b.push(vec![3; 4]);
-        b.push(Vec::new());
+        b.push(Payload::pack(vec![1; 10]));
+        b.push(Payload::pack(vec![2; 3]));
+        b.push(Payload::with_fill(vec![3], 3, 3));
+        b.push(Payload::pack(Vec::new()));
         assert_eq!(b.len(), 17);
         // Large write cut into pieces of 4; its tail ends the unit.
         assert_eq!(bytes(b.take_unit(4, 8)), Some(vec![1; 4]));

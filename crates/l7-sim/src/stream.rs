@@ -281,7 +281,7 @@ impl Core {
         &mut self,
         host: HostId,
         stream: StreamId,
-        bytes: Vec<u8>,
+        bytes: Payload,
     ) -> Result<(), StreamError> {
         let key = self.own_flow(host, stream)?;
         let flow = self.flow_mut(key).ok_or(StreamError::Unknown)?;

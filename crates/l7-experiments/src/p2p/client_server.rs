@@ -45,7 +45,7 @@ impl Server {
                 break;
             }
             *sent += n;
-            let _ = ctx.write(stream, vec![0u8; n as usize]);
+            let _ = ctx.write_with_fill(stream, Vec::new(), 0, n as usize);
         }
     }
 }

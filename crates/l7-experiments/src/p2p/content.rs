@@ -13,23 +13,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use l7_p2p::metainfo::{Metainfo, MetainfoError, TorrentBuilder};
-use l7_p2p::peer_wire::BlockRef;
 use l7_p2p::swarm::{HeldBlock, PieceHasher, Sha1Hasher};
 
 /// The byte piece `index` is made of.
 pub fn piece_byte(index: u32) -> u8 {
     (index % 251) as u8 + 1
-}
-
-/// Fills `buf` with the bytes of `block` (kept as they are if it holds
-/// them already: an uploader reuses one buffer for every block it sends).
-pub fn fill_block(buf: &mut Vec<u8>, block: BlockRef) {
-    let byte = piece_byte(block.index);
-    let len = block.length as usize;
-    if buf.len() != len || buf.first() != Some(&byte) {
-        buf.clear();
-        buf.resize(len, byte);
-    }
 }
 
 /// The SHA-1 of `len` copies of `byte`, each pair computed once.

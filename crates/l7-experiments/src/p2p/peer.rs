@@ -2,7 +2,8 @@
 //! [`UdpTrackerClient`], driven through the simulator's [`Ctx`]. Streams
 //! carry the engine's bytes; blocks it is asked to upload are generated
 //! ([`content`](super::content)) only when the connection's send buffer
-//! has room for them, as a real client reads from disk when its socket is
+//! has room for them (the engine queues the PIECE header and the block
+//! follows as a fill of its one byte, never copied on this side), as a real client reads from disk when its socket is
 //! writable, so a connection never queues more than [`SEND_BUFFER`] bytes
 //! and a choke or cancel still stops what has not left; verified pieces
 //! are dropped (nothing is stored, and the engine never joins their
@@ -13,13 +14,13 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use l7_p2p::metainfo::Metainfo;
-use l7_p2p::peer_wire::{BLOCK_SIZE, Bitfield};
+use l7_p2p::peer_wire::{BLOCK_SIZE, Bitfield, BlockRef, PIECE_HEADER_LEN};
 use l7_p2p::swarm::{Direction, PeerKey, Torrent, TorrentConfig, TorrentEvent};
 use l7_p2p::tracker::{AnnounceRequest, Event, UdpTrackerClient, UdpTrackerOutcome};
 use l7_sim::{Ctx, Endpoint, HostId, StreamId, StreamInfo, TimerId};
 use l7_wire::Instant;
 
-use super::content::{MemoHasher, fill_block};
+use super::content::{MemoHasher, piece_byte};
 use super::links::Links;
 
 /// Where peers accept connections (and send tracker datagrams from).
@@ -38,8 +39,8 @@ const NUMWANT: u32 = 50;
 const MIN_SESSIONS: usize = 4;
 /// ...at most this often.
 const REANNOUNCE: std::time::Duration = std::time::Duration::from_secs(60);
-/// A PIECE message: 13 bytes of header and a block.
-const PIECE_MESSAGE: usize = 13 + BLOCK_SIZE as usize;
+/// A PIECE message: its header and a block.
+const PIECE_MESSAGE: usize = PIECE_HEADER_LEN + BLOCK_SIZE as usize;
 /// Most bytes queued on one connection: the block on the wire and the
 /// next, so the flow never idles while requests wait.
 const SEND_BUFFER: usize = 2 * PIECE_MESSAGE;
@@ -80,8 +81,6 @@ pub struct PeerApp {
     /// Hosts connected or being dialed (one session per pair of hosts).
     hosts: BTreeSet<HostId>,
     timer: Option<(TimerId, Instant)>,
-    /// The block being uploaded (see [`fill_block`]).
-    block: Vec<u8>,
     done_at: Option<Instant>,
     /// When we last asked the tracker for peers.
     announced_at: Option<Instant>,
@@ -118,7 +117,6 @@ impl PeerApp {
             links: Links::default(),
             hosts: BTreeSet::new(),
             timer: None,
-            block: Vec::new(),
             done_at: None,
             announced_at: None,
         }
@@ -258,18 +256,26 @@ impl PeerApp {
             let Some(block) = link.to_upload.pop_front() else {
                 return;
             };
-            fill_block(&mut self.block, block);
-            self.torrent.block_read(now, peer, block, &self.block);
-            self.transmit(ctx);
+            let sent = self.torrent.block_header(now, peer, block);
+            self.transmit(ctx, Some((peer, block)).filter(|_| sent));
         }
     }
 
-    /// Writes what the engine has for each peer.
-    fn transmit(&mut self, ctx: &mut Ctx<'_>) {
+    /// Writes what the engine has for each peer; `body` is a block whose
+    /// PIECE header the engine just queued for its peer, and whose bytes
+    /// follow it ([`Torrent::block_header`]).
+    fn transmit(&mut self, ctx: &mut Ctx<'_>, body: Option<(PeerKey, BlockRef)>) {
         while let Some((peer, bytes)) = self.torrent.poll_transmit() {
-            if let Some(link) = self.links.link(peer) {
-                let _ = ctx.write(link.stream, bytes);
-            }
+            let Some(link) = self.links.link(peer) else {
+                continue;
+            };
+            let _ = match body {
+                Some((p, block)) if p == peer => {
+                    let (byte, len) = (piece_byte(block.index), block.length as usize);
+                    ctx.write_with_fill(link.stream, bytes, byte, len)
+                }
+                _ => ctx.write(link.stream, bytes),
+            };
         }
     }
 
@@ -332,7 +338,7 @@ impl PeerApp {
                 | TorrentEvent::Banned(_) => {}
             }
         }
-        self.transmit(ctx);
+        self.transmit(ctx, None);
         while let Some(d) = self.tracker.poll_transmit() {
             ctx.send_datagram(PEER_PORT, self.setup.tracker, d);
         }

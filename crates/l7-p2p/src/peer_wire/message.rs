@@ -14,6 +14,8 @@ use l7_wire::{Reader, WireError, WriteExt};
 pub const BLOCK_SIZE: u32 = 16 * 1024;
 /// Longest ordinary message: id + index + begin + a full block.
 pub const MAX_MESSAGE_LEN: u32 = 1 + 4 + 4 + BLOCK_SIZE;
+/// A PIECE message's bytes before its block: length, id, index, begin.
+pub const PIECE_HEADER_LEN: usize = 4 + 1 + 4 + 4;
 /// Longest bitfield message (id + 2^21 pieces: 128 GiB at 64 KiB pieces).
 pub const MAX_BITFIELD_LEN: u32 = 1 + (1 << 18);
 /// Longest extended message (ut_metadata carries a 16 KiB block plus a dictionary).
@@ -320,10 +322,19 @@ impl Message {
     /// Appends a PIECE message carrying `data`, as `emit` would, without
     /// the caller owning the block (an uploader reading from a shared buffer).
     pub fn emit_piece(index: u32, begin: u32, data: &[u8], out: &mut Vec<u8>) {
-        let len = u32::try_from(1 + 8 + data.len()).unwrap_or(u32::MAX);
-        out.reserve(4 + 1 + 8 + data.len());
-        out.put_u32(len);
-        put_piece_body(out, index, begin, data);
+        out.reserve(PIECE_HEADER_LEN + data.len());
+        let length = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        Self::emit_piece_header(index, begin, length, out);
+        out.extend_from_slice(data);
+    }
+
+    /// Appends the first [`PIECE_HEADER_LEN`] bytes of a PIECE message
+    /// whose `length`-byte block the caller sends right after them (a
+    /// zero-copy uploader: sendfile, or generated content).
+    pub fn emit_piece_header(index: u32, begin: u32, length: u32, out: &mut Vec<u8>) {
+        // BEP 3: the length prefix counts the id, index and begin (9 bytes).
+        out.put_u32(length.saturating_add(9));
+        put_piece_fields(out, index, begin);
     }
 
     /// The encoded message.
@@ -336,10 +347,15 @@ impl Message {
 
 /// A PIECE message after its length: id, index, begin, block.
 fn put_piece_body(out: &mut Vec<u8>, index: u32, begin: u32, data: &[u8]) {
+    put_piece_fields(out, index, begin);
+    out.extend_from_slice(data);
+}
+
+/// A PIECE message's id, index and begin.
+fn put_piece_fields(out: &mut Vec<u8>, index: u32, begin: u32) {
     out.put_u8(id::PIECE);
     out.put_u32(index);
     out.put_u32(begin);
-    out.extend_from_slice(data);
 }
 
 /// One line per message, for `--trace` (e.g. `request 3:16384+16384`).
@@ -422,6 +438,15 @@ mod tests {
             ),
         ];
         for (msg, bytes) in cases {
+            if let Message::Piece { index, begin, data } = &msg {
+                // Shared-buffer and zero-copy emitters give the same bytes.
+                let mut out = Vec::new();
+                Message::emit_piece(*index, *begin, data, &mut out);
+                assert_eq!(out, bytes);
+                out.clear();
+                Message::emit_piece_header(*index, *begin, data.len() as u32, &mut out);
+                assert_eq!(out, bytes[..PIECE_HEADER_LEN]);
+            }
             assert_eq!(msg.to_bytes(), bytes, "{msg:?}");
             assert_eq!(Message::parse(bytes).unwrap(), (msg.clone(), bytes.len()));
             for n in 0..bytes.len() {

@@ -11,5 +11,6 @@ pub use bitfield::Bitfield;
 pub use extended::{ExtendedHandshake, PexMessage, UT_PEX};
 pub use handshake::Handshake;
 pub use message::{
-    BLOCK_SIZE, BlockRef, MAX_BITFIELD_LEN, MAX_EXTENDED_LEN, MAX_MESSAGE_LEN, Message, Received,
+    BLOCK_SIZE, BlockRef, MAX_BITFIELD_LEN, MAX_EXTENDED_LEN, MAX_MESSAGE_LEN, Message,
+    PIECE_HEADER_LEN, Received,
 };

@@ -245,8 +245,20 @@ impl PeerConn {
     /// beyond the one into the output).
     pub fn send_piece(&mut self, now: Instant, block: BlockRef, data: &[u8]) {
         Message::emit_piece(block.index, block.begin, data, &mut self.outbuf);
+        self.sent_block(now, data.len());
+    }
+
+    /// Queues only the header of a PIECE message for `block`: the caller
+    /// sends the block's bytes right after what [`PeerConn::poll_transmit`]
+    /// gives next (see [`crate::swarm::Torrent::block_header`]).
+    pub fn send_piece_header(&mut self, now: Instant, block: BlockRef) {
+        Message::emit_piece_header(block.index, block.begin, block.length, &mut self.outbuf);
+        self.sent_block(now, block.length as usize);
+    }
+
+    fn sent_block(&mut self, now: Instant, len: usize) {
         self.last_sent = now;
-        self.upload.record(now, data.len() as u64);
+        self.upload.record(now, len as u64);
     }
 
     /// Removes `b` from our outstanding requests; false if it was not one.

@@ -726,16 +726,39 @@ impl Torrent {
 
     /// The driver read a block that [`TorrentEvent::ReadBlock`] asked for.
     pub fn block_read(&mut self, now: Instant, peer: PeerKey, block: BlockRef, data: &[u8]) {
-        self.touched.push(peer);
-        let Some(c) = self.sessions.get_mut(&peer).map(|s| &mut s.conn) else {
-            return;
-        };
-        // Sent only if still wanted: not cancelled, and the peer not choked since.
-        if data.len() == block.length as usize && c.take_incoming(&block) && !c.am_choking {
-            self.uploaded += u64::from(block.length);
+        if data.len() == block.length as usize
+            && let Some(c) = self.take_upload(peer, block)
+        {
             c.send_piece(now, block, data);
         }
+        self.touched.push(peer);
         self.settle();
+    }
+
+    /// [`Torrent::block_read`] for a driver that sends the block's bytes
+    /// itself, with no copy (sendfile, or generated content): only the
+    /// PIECE message's header is queued. When this returns true, the
+    /// driver must send the block's `length` bytes right after the bytes
+    /// [`Torrent::poll_transmit`] gives next for `peer`.
+    pub fn block_header(&mut self, now: Instant, peer: PeerKey, block: BlockRef) -> bool {
+        let sent = self
+            .take_upload(peer, block)
+            .map(|c| c.send_piece_header(now, block))
+            .is_some();
+        self.touched.push(peer);
+        self.settle();
+        sent
+    }
+
+    /// `peer`'s session, counting `block` as uploaded, if the block is
+    /// still wanted: not cancelled, and the peer not choked since it asked.
+    fn take_upload(&mut self, peer: PeerKey, block: BlockRef) -> Option<&mut PeerConn> {
+        let c = &mut self.sessions.get_mut(&peer)?.conn;
+        if !c.take_incoming(&block) || c.am_choking {
+            return None;
+        }
+        self.uploaded += u64::from(block.length);
+        Some(c)
     }
 
     /// Timers: peer keep-alives and timeouts, request timeouts, and choking rounds.
