@@ -1,21 +1,76 @@
 //! Which pieces a peer has (BEP 3 `bitfield`): bit 7 of byte 0 is piece 0;
 //! spare bits at the end must be zero, and a bitfield of the wrong length is
-//! an error that closes the connection.
+//! an error that closes the connection. Up to 256 pieces, the bytes are
+//! kept inline: the copy of each peer's bitfield then lies in its session
+//! itself, so the checks made for every HAVE touch no other memory.
+
+use std::ops::{Deref, DerefMut};
 
 use l7_wire::WireError;
 
 /// A fixed-length set of piece indices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Bitfield {
-    bytes: Vec<u8>,
+    bytes: Bytes,
     len: u32,
+}
+
+/// Most bytes kept inline (256 pieces).
+const INLINE_BYTES: usize = 32;
+
+/// A bitfield's bytes, inline when few.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Bytes {
+    /// The first `len` bytes of `buf` (the rest stay zero).
+    Inline {
+        len: u8,
+        buf: [u8; INLINE_BYTES],
+    },
+    Heap(Vec<u8>),
+}
+
+impl Bytes {
+    fn zeroed(len: usize) -> Self {
+        match u8::try_from(len) {
+            Ok(len) if usize::from(len) <= INLINE_BYTES => Bytes::Inline {
+                len,
+                buf: [0; INLINE_BYTES],
+            },
+            _ => Bytes::Heap(vec![0; len]),
+        }
+    }
+
+    fn copied(bytes: &[u8]) -> Self {
+        let mut b = Bytes::zeroed(bytes.len());
+        b.copy_from_slice(bytes);
+        b
+    }
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Inline { len, buf } => &buf[..usize::from(*len)],
+            Bytes::Heap(v) => v,
+        }
+    }
+}
+
+impl DerefMut for Bytes {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            Bytes::Inline { len, buf } => &mut buf[..usize::from(*len)],
+            Bytes::Heap(v) => v,
+        }
+    }
 }
 
 impl Bitfield {
     /// All clear.
     pub fn new(len: u32) -> Self {
         Bitfield {
-            bytes: vec![0; (len as usize).div_ceil(8)],
+            bytes: Bytes::zeroed((len as usize).div_ceil(8)),
             len,
         }
     }
@@ -42,7 +97,7 @@ impl Bitfield {
             return Err(WireError::invalid("bitfield spare bits set"));
         }
         Ok(Bitfield {
-            bytes: bytes.to_vec(),
+            bytes: Bytes::copied(bytes),
             len,
         })
     }
@@ -97,7 +152,7 @@ impl Bitfield {
             && self
                 .bytes
                 .iter()
-                .zip(&other.bytes)
+                .zip(other.bytes.iter())
                 .any(|(a, b)| a & !b != 0)
     }
 
@@ -143,6 +198,14 @@ mod tests {
         assert!(Bitfield::full(10).has_any_missing_from(&b));
         assert!(!b.has_any_missing_from(&Bitfield::full(10)));
         assert!(!b.has_any_missing_from(&Bitfield::new(9)), "lengths differ");
+        // Past 256 pieces the bytes move to the heap; nothing else changes.
+        for n in [256, 257, 2000] {
+            let mut big = Bitfield::new(n);
+            big.set(n - 1);
+            assert_eq!(big.as_bytes().len(), (n as usize).div_ceil(8));
+            assert_eq!(big.ones().collect::<Vec<_>>(), vec![n - 1]);
+            assert_eq!(Bitfield::from_bytes(big.as_bytes(), n).unwrap(), big);
+        }
         b.clear(0);
         assert!(!b.get(0) && !b.get(99));
     }

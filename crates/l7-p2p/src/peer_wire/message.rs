@@ -332,6 +332,7 @@ impl Message {
     /// whose `length`-byte block the caller sends right after them (a
     /// zero-copy uploader: sendfile, or generated content).
     pub fn emit_piece_header(index: u32, begin: u32, length: u32, out: &mut Vec<u8>) {
+        out.reserve(PIECE_HEADER_LEN);
         // BEP 3: the length prefix counts the id, index and begin (9 bytes).
         out.put_u32(length.saturating_add(9));
         put_piece_fields(out, index, begin);
