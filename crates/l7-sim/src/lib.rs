@@ -113,7 +113,9 @@
 //!   swarm moves its whole volume through memory once. Between a write and
 //!   its delivery the simulator keeps a long run of one byte as a count
 //!   (synthetic file content is such runs), so what is in flight stays
-//!   small and the receiver reads the bytes from a buffer still in cache.
+//!   small and the receiver reads the bytes from a buffer still in cache;
+//!   a sender of synthetic content can write such a run without making it
+//!   ([`Ctx::write_with_fill`]), so only receivers touch those bytes.
 #![forbid(unsafe_code)]
 
 mod app;
