@@ -2,10 +2,11 @@
 //! [`UdpTrackerClient`], driven through the simulator's [`Ctx`]. Streams
 //! carry the engine's bytes; blocks it is asked to upload are generated
 //! ([`content`](super::content)) only when the connection's send buffer
-//! has room for them (the engine queues the PIECE header and the block
-//! follows as a fill of its one byte, never copied on this side), as a real client reads from disk when its socket is
+//! has room for them, as a real client reads from disk when its socket is
 //! writable, so a connection never queues more than [`SEND_BUFFER`] bytes
-//! and a choke or cancel still stops what has not left; verified pieces
+//! and a choke or cancel still stops what has not left (the engine queues
+//! the PIECE header, and the block follows as a fill of its piece's byte,
+//! never made on the sending side: `Ctx::write_with_fill`); verified pieces
 //! are dropped (nothing is stored, and the engine never joins their
 //! blocks). A free rider runs the same engine but never answers a request.
 
